@@ -1,0 +1,210 @@
+//! `vault add`: file evidence under an order.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use super::Ctx;
+use crate::error::{Error, Exit, Result};
+use crate::ingest::{self, AddReport, Input, Options, Status, Target};
+use crate::media::Kind;
+use crate::order::OrderId;
+use crate::output::{Report, escape_os, escape_str, human_bytes};
+
+/// File photos, videos, tracking snapshots and chat exports under an order
+///
+/// Directories are walked in sorted order; symbolic links and hidden files inside them are skipped
+/// and listed. `-` reads one item from standard input (give it a --name).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault add --order 8123456789012345 IMG_0001.jpg IMG_0002.jpg\n  curl -s $API | vault add --order 8123456789012345 --kind tracking --name 17track.json -\n  vault add --order-from '^(\\d{16})/' --move /srv/drop"
+)]
+pub struct Args {
+    /// The order to file everything under
+    #[arg(long, value_name = "ORDER", value_parser = parse_order,
+          required_unless_present = "order_from", conflicts_with = "order_from")]
+    pub order: Option<OrderId>,
+    /// Take each file's order from the first capture group of REGEX matched against its path
+    /// relative to the directory given
+    #[arg(long, value_name = "REGEX", value_parser = parse_order_regex)]
+    pub order_from: Option<Regex>,
+    /// The kind, instead of detecting it from content
+    #[arg(long, value_parser = clap::value_parser!(Kind))]
+    pub kind: Option<Kind>,
+    /// A note recorded with each item
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Who is adding [default: the OS user]
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Remove each source file once it is stored, re-read and recorded in the ledger
+    #[arg(long = "move")]
+    pub move_sources: bool,
+    /// The file name to record for standard input (`-`)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<OsString>,
+    /// Files and directories; `-` for standard input
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+impl clap::ValueEnum for Kind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Kind::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+pub(crate) fn parse_order(s: &str) -> std::result::Result<OrderId, String> {
+    s.parse::<OrderId>().map_err(|e| {
+        let hint = e.hint().unwrap_or_default();
+        format!("{e} ({hint})")
+    })
+}
+
+fn parse_order_regex(s: &str) -> std::result::Result<Regex, String> {
+    let re = Regex::new(s).map_err(|e| e.to_string())?;
+    if re.captures_len() < 2 {
+        return Err("the regex needs a capture group for the order, e.g. '^(\\d{16})/'".into());
+    }
+    Ok(re)
+}
+
+impl Report for AddReport {
+    const COMMAND: &'static str = "add";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        if quiet {
+            return Ok(());
+        }
+        for i in &self.items {
+            let status = match i.status {
+                Status::Added => "added",
+                Status::Duplicate => "duplicate",
+            };
+            let moved = if i.moved { "  (moved)" } else { "" };
+            writeln!(
+                w,
+                "{status:<9}  {}  {:<8}  {:>9}  {}  {}{moved}",
+                i.order,
+                i.kind.as_str(),
+                human_bytes(i.size),
+                i.sha256.short(),
+                escape_os(&i.raw_name),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
+    let stdin_count = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin_count > 1 {
+        return Err(Error::Usage(
+            "`-` (standard input) can be given only once".into(),
+        ));
+    }
+    if stdin_count == 1 && args.name.is_none() {
+        return Err(Error::Usage(
+            "reading standard input (`-`) needs --name NAME, the file name to record".into(),
+        ));
+    }
+    if stdin_count == 0 && args.name.is_some() {
+        return Err(Error::Usage(
+            "--name is only for standard input (`-`)".into(),
+        ));
+    }
+    if let Some(name) = &args.name {
+        let s = name.to_string_lossy();
+        if s.is_empty() || s.contains('/') || s == "." || s == ".." {
+            return Err(Error::Usage(format!(
+                "--name must be a plain file name, not {:?}",
+                escape_str(&s)
+            )));
+        }
+    }
+    let by = match args.by {
+        Some(b) if b.trim().is_empty() => {
+            return Err(Error::Usage("--by must not be empty".into()));
+        }
+        Some(b) => b.trim().to_string(),
+        None => crate::user::os_user(),
+    };
+    let target = match (args.order, args.order_from) {
+        (Some(o), _) => Target::Order(o),
+        (None, Some(re)) => Target::OrderFrom(re),
+        (None, None) => unreachable!("clap requires --order or --order-from"),
+    };
+    let inputs: Vec<Input> = args
+        .paths
+        .into_iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                Input::Stdin {
+                    name: args.name.clone().expect("checked above"),
+                }
+            } else {
+                Input::Path(p)
+            }
+        })
+        .collect();
+
+    let vault = ctx.open_vault()?;
+    let plan = ingest::plan(&vault, &inputs, &target)?;
+    let opts = Options {
+        kind: args.kind,
+        note: args.note,
+        by,
+        move_sources: args.move_sources,
+    };
+    let big = plan.file_count() > 20 || plan.total_bytes() > 256 << 20;
+    let bar = if big {
+        ctx.out.bytes_bar(plan.total_bytes(), "adding")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let report = ingest::run(&vault, plan, &opts, &bar);
+
+    for s in &report.skipped {
+        ctx.out.note(&format!(
+            "skipped {}: {}",
+            escape_os(s.path.as_os_str()),
+            s.reason
+        ));
+    }
+    for u in &report.unmatched {
+        ctx.out.note(&format!(
+            "no order in path, left alone: {}",
+            escape_os(u.path.as_os_str())
+        ));
+    }
+    for w in &report.warnings {
+        ctx.out.warn(w);
+    }
+    for f in &report.failed {
+        ctx.out
+            .fail(&format!("{}: {}", escape_os(f.path.as_os_str()), f.error));
+    }
+    ctx.out.report(&report);
+    let added = report
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Added)
+        .count();
+    ctx.out.note(&format!(
+        "{added} added, {} duplicate, {} skipped, {} unmatched, {} failed ({})",
+        report.items.len() - added,
+        report.skipped.len(),
+        report.unmatched.len(),
+        report.failed.len(),
+        vault.root().display()
+    ));
+    Ok(if report.failed.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
+}

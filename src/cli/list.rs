@@ -1,0 +1,107 @@
+//! `vault list`: every order with its item count, size and first/last activity.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::{Exit, Result};
+use crate::ledger::{Ledger, format_time};
+use crate::order::OrderId;
+use crate::output::{Report, human_bytes};
+
+/// List the orders in the vault
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+#[derive(Serialize)]
+pub struct OrderSummary {
+    pub order: OrderId,
+    pub items: usize,
+    pub bytes: u64,
+    pub entries: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_activity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_activity: Option<String>,
+    /// The ledger chain checks out (`vault verify` tells what is wrong when it does not).
+    pub chain_intact: bool,
+}
+
+#[derive(Serialize)]
+pub struct ListReport {
+    pub orders: Vec<OrderSummary>,
+}
+
+impl Report for ListReport {
+    const COMMAND: &'static str = "list";
+    fn human(&self, w: &mut dyn Write, _quiet: bool) -> io::Result<()> {
+        if self.orders.is_empty() {
+            return writeln!(
+                w,
+                "no orders yet (add evidence with `vault add --order ORDER FILE...`)"
+            );
+        }
+        writeln!(
+            w,
+            "{:<24}  {:>5}  {:>10}  {:<20}  {:<20}",
+            "ORDER", "ITEMS", "SIZE", "FIRST", "LAST"
+        )?;
+        for o in &self.orders {
+            let t = |s: &Option<String>| s.as_deref().map(short_time).unwrap_or("-".into());
+            let flag = if o.chain_intact {
+                ""
+            } else {
+                "  LEDGER BROKEN: run vault verify"
+            };
+            writeln!(
+                w,
+                "{:<24}  {:>5}  {:>10}  {:<20}  {:<20}{flag}",
+                o.order.as_str(),
+                o.items,
+                human_bytes(o.bytes),
+                t(&o.first_activity),
+                t(&o.last_activity),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `2026-11-22T08:55:09.123Z` → `2026-11-22 08:55:09Z`
+pub fn short_time(s: &str) -> String {
+    match DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t
+            .with_timezone(&Utc)
+            .format("%Y-%m-%d %H:%M:%SZ")
+            .to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+pub fn run(_args: Args, ctx: &Ctx) -> Result<Exit> {
+    let vault = ctx.open_vault()?;
+    let (orders, _strays) = vault.orders()?;
+    let summaries: Result<Vec<OrderSummary>> = orders
+        .into_par_iter()
+        .map(|order| {
+            let ledger = Ledger::read(&vault, &order)?;
+            let items: Vec<_> = ledger.items().collect();
+            let times: Vec<_> = ledger.entries().map(|e| e.at).collect();
+            Ok(OrderSummary {
+                items: items.len(),
+                bytes: items.iter().map(|(_, i)| i.size).sum(),
+                entries: ledger.lines.len(),
+                first_activity: times.iter().min().map(format_time),
+                last_activity: times.iter().max().map(format_time),
+                chain_intact: ledger.problems.is_empty(),
+                order,
+            })
+        })
+        .collect();
+    let report = ListReport { orders: summaries? };
+    ctx.out.report(&report);
+    Ok(Exit::Success)
+}

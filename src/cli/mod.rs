@@ -1,0 +1,155 @@
+//! The command line: global flags, subcommand dispatch, and the mapping of results to exit codes.
+//! Each subcommand lives in its own file with its arguments and its `run`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, Exit, Result};
+use crate::output::Output;
+use crate::store::Vault;
+
+pub mod add;
+pub mod init;
+pub mod list;
+pub mod show;
+pub mod verify;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vault",
+    version,
+    about = "Evidence vault for e-commerce disputes: packing photos, tracking and chats, hashed and hash-chained per order.",
+    after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure.\nDocs: docs/ in the source tree."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// The vault directory [default: $XDG_DATA_HOME/vault, else ~/.local/share/vault]
+    #[arg(long, global = true, env = "VAULT_DIR", value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// Machine-readable output on stdout (see docs/json-output.md)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress bars (they are also off when stderr is not a terminal)
+    #[arg(long, global = true, env = "VAULT_NO_PROGRESS", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_progress: bool,
+    /// Print only errors and warnings
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::Args),
+    Add(add::Args),
+    List(list::Args),
+    Show(show::Args),
+    Verify(verify::Args),
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::Add(_) => "add",
+            Command::List(_) => "list",
+            Command::Show(_) => "show",
+            Command::Verify(_) => "verify",
+        }
+    }
+}
+
+/// What every command gets: where the vault is and how to print.
+pub struct Ctx {
+    pub out: Output,
+    vault_arg: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// The vault directory and whether the user named it (flag or environment).
+    pub fn vault_dir(&self) -> Result<(PathBuf, bool)> {
+        if let Some(p) = &self.vault_arg {
+            return Ok((p.clone(), true));
+        }
+        Ok((default_vault_dir()?, false))
+    }
+
+    /// Open the vault. A vault the user named must exist; the default one is created on first use.
+    pub fn open_vault(&self) -> Result<Vault> {
+        let (dir, explicit) = self.vault_dir()?;
+        if explicit {
+            return Vault::open(&dir);
+        }
+        match Vault::open(&dir) {
+            Err(Error::NoVault { .. }) => {
+                let (v, created) = Vault::init(&dir)?;
+                if created {
+                    self.out
+                        .note(&format!("created a new vault at {}", dir.display()));
+                }
+                Ok(v)
+            }
+            other => other,
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/vault`, else `~/.local/share/vault`.
+pub fn default_vault_dir() -> Result<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        let x = PathBuf::from(x);
+        if x.is_absolute() {
+            return Ok(x.join("vault"));
+        }
+    }
+    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(h) => Ok(PathBuf::from(h).join(".local/share/vault")),
+        None => Err(Error::Usage(
+            "no vault directory: set --vault DIR or VAULT_DIR (neither XDG_DATA_HOME nor HOME is set)"
+                .into(),
+        )),
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            if code != 0 && std::env::args().any(|a| a == "--json") {
+                let out = Output::new(true, true, true);
+                out.error_json_only("usage", &Error::Usage(e.kind().to_string()));
+            }
+            return ExitCode::from(if code == 0 { 0 } else { Exit::Usage.code() });
+        }
+    };
+    let out = Output::new(cli.global.json, cli.global.quiet, cli.global.no_progress);
+    let ctx = Ctx {
+        out,
+        vault_arg: cli.global.vault.filter(|p| !p.as_os_str().is_empty()),
+    };
+    let name = cli.command.name();
+    let result = match cli.command {
+        Command::Init(a) => init::run(a, &ctx),
+        Command::Add(a) => add::run(a, &ctx),
+        Command::List(a) => list::run(a, &ctx),
+        Command::Show(a) => show::run(a, &ctx),
+        Command::Verify(a) => verify::run(a, &ctx),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            ctx.out.error(name, &e);
+            e.exit().into()
+        }
+    }
+}

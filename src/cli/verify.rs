@@ -1,0 +1,75 @@
+//! `vault verify`: re-hash objects and check every ledger chain.
+
+use std::io::{self, Write};
+
+use super::Ctx;
+use crate::error::{Exit, Result};
+use crate::order::OrderId;
+use crate::output::{Report, escape_os, human_bytes};
+use crate::verify::{self, VerifyReport};
+
+/// Re-hash every object and check every ledger chain; exit 3 if anything is corrupt, missing or tampered
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Check only this order's ledger and the objects it names
+    #[arg(long, value_name = "ORDER", value_parser = super::add::parse_order)]
+    pub order: Option<OrderId>,
+}
+
+impl Report for VerifyReport {
+    const COMMAND: &'static str = "verify";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        for p in &self.problems {
+            let order = p.order.as_ref().map(|o| o.as_str()).unwrap_or("-");
+            let line = p.line.map(|l| format!("line {l}")).unwrap_or("-".into());
+            writeln!(
+                w,
+                "{:<10}  {order}  {line}  {}  {}",
+                format!("{:?}", p.kind).to_lowercase(),
+                escape_os(p.path.as_os_str()),
+                p.what
+            )?;
+        }
+        if quiet {
+            return Ok(());
+        }
+        if !self.unreferenced.is_empty() {
+            writeln!(
+                w,
+                "note: {} object(s) no order files (an interrupted add? run it again): {}",
+                self.unreferenced.len(),
+                self.unreferenced
+                    .iter()
+                    .take(5)
+                    .map(|u| u.sha256.short())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+        let verdict = if self.is_clean() {
+            "OK".to_string()
+        } else {
+            format!("FAILED: {} problem(s)", self.problems.len())
+        };
+        writeln!(
+            w,
+            "{verdict}: {} order(s), {} ledger entries, {} object(s), {} checked",
+            self.orders_checked,
+            self.entries_checked,
+            self.objects_checked,
+            human_bytes(self.bytes_checked)
+        )
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
+    let vault = ctx.open_vault()?;
+    let bar = ctx.out.bytes_bar(0, "verifying");
+    let report = verify::verify(&vault, args.order.as_ref(), &bar)?;
+    ctx.out.report(&report);
+    Ok(if report.is_clean() {
+        Exit::Success
+    } else {
+        Exit::Integrity
+    })
+}

@@ -1,0 +1,616 @@
+//! Ingest: turn files, directories and standard input into items filed under orders.
+//!
+//! The work is split in two steps so that a dry look at the inputs (`plan`) is separate from the
+//! writes (`run`):
+//! 1. `plan` walks the inputs in sorted order, decides each file's order and lists what it skips;
+//! 2. `run` stores objects in parallel, one read per file (hash and copy in one pass), then appends
+//!    one ledger entry per new item under the order's lock, chunk by chunk, and only then removes
+//!    sources for `--move`.
+//!
+//! A crash at any point leaves stored objects (perhaps unreferenced, which `verify` reports but does
+//! not count as an error) and complete ledger lines; running the same add again files what is missing.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::Utc;
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use regex::Regex;
+use serde::{Serialize, Serializer};
+use walkdir::WalkDir;
+
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::ledger::{Appender, Event, Item, NewEntry};
+use crate::media::{self, Kind};
+use crate::order::OrderId;
+use crate::store::{PutError, Stored, Vault};
+
+/// How many files are stored before their ledger entries are written. Bounds the work a crash can
+/// leave unfiled, and the memory held for results.
+const CHUNK: usize = 64;
+
+/// Where each file goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Every file to this order.
+    Order(OrderId),
+    /// The order is the first capture group of this regex matched against the path relative to the
+    /// walked directory.
+    OrderFrom(Regex),
+}
+
+/// What to ingest.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Path(PathBuf),
+    /// Standard input, filed under this name.
+    Stdin {
+        name: OsString,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub kind: Option<Kind>,
+    pub note: Option<String>,
+    pub by: String,
+    pub move_sources: bool,
+}
+
+#[derive(Debug)]
+enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+#[derive(Debug)]
+struct Job {
+    source: Source,
+    order: OrderId,
+    name: OsString,
+    size_hint: u64,
+}
+
+/// The inputs, resolved to files and orders, plus everything left alone and why.
+#[derive(Debug, Default)]
+pub struct Plan {
+    jobs: Vec<Job>,
+    pub skipped: Vec<Skipped>,
+    pub unmatched: Vec<Unmatched>,
+    pub failed: Vec<Failed>,
+}
+
+impl Plan {
+    pub fn file_count(&self) -> usize {
+        self.jobs.len()
+    }
+    pub fn total_bytes(&self) -> u64 {
+        self.jobs.iter().map(|j| j.size_hint).sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    #[serde(serialize_with = "lossy_path")]
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unmatched {
+    #[serde(serialize_with = "lossy_path")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failed {
+    #[serde(serialize_with = "lossy_path")]
+    pub path: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderId>,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Added,
+    Duplicate,
+}
+
+/// One file's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Filed {
+    pub order: OrderId,
+    pub sha256: Digest,
+    pub size: u64,
+    pub kind: Kind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_bytes_hex: Option<String>,
+    pub media_type: String,
+    pub status: Status,
+    /// Ledger sequence number of the new entry (absent for duplicates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// Where it came from: a path, or `-` for standard input.
+    #[serde(serialize_with = "lossy_path")]
+    pub source: PathBuf,
+    /// The source file was removed (`--move`).
+    pub moved: bool,
+    #[serde(skip)]
+    pub raw_name: OsString,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct AddReport {
+    pub items: Vec<Filed>,
+    pub skipped: Vec<Skipped>,
+    pub unmatched: Vec<Unmatched>,
+    pub failed: Vec<Failed>,
+    /// Warnings that do not fail the run (e.g. a file that changed while it was read).
+    pub warnings: Vec<String>,
+}
+
+pub fn lossy_path<S: Serializer>(p: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}
+
+/// Resolve inputs to jobs. Errors here are usage errors (nothing has been written yet); unreadable
+/// paths become `failed` entries so that the rest still goes in.
+pub fn plan(vault: &Vault, inputs: &[Input], target: &Target) -> Result<Plan> {
+    let mut plan = Plan::default();
+    let vault_root = fs::canonicalize(vault.root()).unwrap_or_else(|_| vault.root().to_path_buf());
+    for input in inputs {
+        match input {
+            Input::Stdin { name } => {
+                let Target::Order(order) = target else {
+                    return Err(Error::Usage(
+                        "standard input needs --order (not --order-from)".into(),
+                    ));
+                };
+                plan.jobs.push(Job {
+                    source: Source::Stdin,
+                    order: order.clone(),
+                    name: name.clone(),
+                    size_hint: 0,
+                });
+            }
+            Input::Path(path) => plan_path(&mut plan, path, target, &vault_root),
+        }
+    }
+    Ok(plan)
+}
+
+fn plan_path(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
+    // A path named on the command line is followed even if it is a symlink: the user chose it.
+    let meta = match fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) => {
+            plan.failed.push(Failed {
+                path: root.to_path_buf(),
+                order: None,
+                error: describe_io(&e),
+            });
+            return;
+        }
+    };
+    if meta.is_file() {
+        let rel = root.file_name().map(PathBuf::from).unwrap_or_default();
+        plan_file(plan, root, &rel, meta.len(), target, Some(vault_root));
+        return;
+    }
+    if !meta.is_dir() {
+        plan.skipped.push(Skipped {
+            path: root.to_path_buf(),
+            reason: "not a regular file or directory".into(),
+        });
+        return;
+    }
+    if is_inside(root, vault_root) {
+        plan.skipped.push(Skipped {
+            path: root.to_path_buf(),
+            reason: "inside the vault".into(),
+        });
+        return;
+    }
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
+    let mut it = walker;
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
+                let error = e
+                    .io_error()
+                    .map(describe_io)
+                    .unwrap_or_else(|| e.to_string());
+                plan.failed.push(Failed {
+                    path,
+                    order: None,
+                    error,
+                });
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = entry.path();
+        let ft = entry.file_type();
+        let hidden = entry.file_name().as_encoded_bytes().first() == Some(&b'.');
+        if ft.is_symlink() {
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: "symbolic link (not followed)".into(),
+            });
+            continue;
+        }
+        if ft.is_dir() {
+            let reason = if hidden {
+                Some("hidden directory")
+            } else if is_inside(path, vault_root) {
+                Some("the vault itself")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                plan.skipped.push(Skipped {
+                    path: path.to_path_buf(),
+                    reason: reason.into(),
+                });
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if !ft.is_file() {
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
+        if hidden {
+            // Dot files in drop folders are system files (.DS_Store) or copies still in flight
+            // (rsync's .name.XXXXXX); they are left alone.
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: "hidden file".into(),
+            });
+            continue;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+        let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        // Directories inside the vault were pruned above, so files need no check of their own.
+        plan_file(plan, path, &rel, len, target, None);
+    }
+}
+
+fn plan_file(
+    plan: &mut Plan,
+    path: &Path,
+    rel: &Path,
+    len: u64,
+    target: &Target,
+    vault_root: Option<&Path>,
+) {
+    if vault_root.is_some_and(|v| is_inside(path, v)) {
+        plan.skipped.push(Skipped {
+            path: path.to_path_buf(),
+            reason: "inside the vault".into(),
+        });
+        return;
+    }
+    let order = match target {
+        Target::Order(o) => o.clone(),
+        Target::OrderFrom(re) => {
+            let rel_str = rel
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            let Some(m) = re.captures(&rel_str).and_then(|c| c.get(1)) else {
+                plan.unmatched.push(Unmatched {
+                    path: path.to_path_buf(),
+                });
+                return;
+            };
+            match m.as_str().parse::<OrderId>() {
+                Ok(o) => o,
+                Err(e) => {
+                    plan.failed.push(Failed {
+                        path: path.to_path_buf(),
+                        order: None,
+                        error: e.to_string(),
+                    });
+                    return;
+                }
+            }
+        }
+    };
+    plan.jobs.push(Job {
+        source: Source::File(path.to_path_buf()),
+        order,
+        name: path
+            .file_name()
+            .map(OsStr::to_os_string)
+            .unwrap_or_default(),
+        size_hint: len,
+    });
+}
+
+/// Whether `path` is `dir` or lies under it, comparing canonical paths.
+fn is_inside(path: &Path, dir: &Path) -> bool {
+    match fs::canonicalize(path) {
+        Ok(p) => p.starts_with(dir),
+        Err(_) => false,
+    }
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A job's file stored, not yet filed.
+struct StoredJob {
+    stored: Stored,
+    kind: Kind,
+    media_type: String,
+    /// The source's size or mtime changed while it was read.
+    changed: bool,
+}
+
+fn store_one(
+    vault: &Vault,
+    job: &Job,
+    bar: &ProgressBar,
+) -> std::result::Result<StoredJob, String> {
+    let (stored, changed) = match &job.source {
+        Source::Stdin => {
+            let stdin = io::stdin().lock();
+            let stored = vault.put(bar.wrap_read(stdin)).map_err(put_error)?;
+            (stored, false)
+        }
+        Source::File(path) => {
+            let f = File::open(path).map_err(|e| describe_io(&e))?;
+            let before = stamp(&f);
+            let stored = vault.put(bar.wrap_read(&f)).map_err(put_error)?;
+            let after = fs::metadata(path)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()));
+            let changed =
+                before.is_none() || after != before || before.map(|b| b.0) != Some(stored.size);
+            (stored, changed)
+        }
+    };
+    let detected = media::detect(&stored.head, &job.name);
+    Ok(StoredJob {
+        kind: detected.kind,
+        media_type: detected.media_type,
+        stored,
+        changed,
+    })
+}
+
+fn stamp(f: &File) -> Option<(u64, Option<SystemTime>)> {
+    f.metadata().ok().map(|m| (m.len(), m.modified().ok()))
+}
+
+fn put_error(e: PutError) -> String {
+    match e {
+        PutError::Source(e) => format!("read failed: {}", describe_io(&e)),
+        PutError::Store(e) => format!("could not store: {e}"),
+    }
+}
+
+fn job_path(job: &Job) -> PathBuf {
+    match &job.source {
+        Source::File(p) => p.clone(),
+        Source::Stdin => PathBuf::from("-"),
+    }
+}
+
+/// The original name as the ledger keeps it: UTF-8 (lossy) plus the exact bytes when not UTF-8.
+fn ledger_name(name: &OsStr) -> (String, Option<String>) {
+    match name.to_str() {
+        Some(s) => (s.to_string(), None),
+        None => {
+            let bytes = name.as_encoded_bytes();
+            let hex = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            (name.to_string_lossy().into_owned(), Some(hex))
+        }
+    }
+}
+
+/// Store and file everything in `plan`.
+pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &ProgressBar) -> AddReport {
+    let mut report = AddReport {
+        skipped: plan.skipped,
+        unmatched: plan.unmatched,
+        failed: plan.failed,
+        ..AddReport::default()
+    };
+    for chunk in plan.jobs.chunks(CHUNK) {
+        run_chunk(vault, chunk, opts, bar, &mut report);
+    }
+    bar.finish_and_clear();
+    report
+}
+
+fn run_chunk(
+    vault: &Vault,
+    jobs: &[Job],
+    opts: &Options,
+    bar: &ProgressBar,
+    report: &mut AddReport,
+) {
+    let results: Vec<_> = jobs.par_iter().map(|j| store_one(vault, j, bar)).collect();
+
+    // Directory entries of new objects become durable before any ledger line names them.
+    let mut synced = HashSet::new();
+    for r in results.iter().flatten() {
+        if r.stored.new
+            && synced.insert(r.stored.digest.0[0])
+            && let Err(e) = vault.sync_object_dir(&r.stored.digest)
+        {
+            report.warnings.push(e.to_string());
+        }
+    }
+
+    // Group by order, keeping the input order within each.
+    let mut groups: Vec<(&OrderId, Vec<usize>)> = Vec::new();
+    let mut index: HashMap<&OrderId, usize> = HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let g = *index.entry(&job.order).or_insert_with(|| {
+            groups.push((&job.order, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
+
+    let mut filed: Vec<Option<Filed>> = vec![None; jobs.len()];
+    for (order, idxs) in groups {
+        let fail_all = |report: &mut AddReport, idxs: &[usize], error: String| {
+            for &i in idxs {
+                if results[i].is_ok() {
+                    report.failed.push(Failed {
+                        path: job_path(&jobs[i]),
+                        order: Some(order.clone()),
+                        error: error.clone(),
+                    });
+                }
+            }
+        };
+        let mut app = match Appender::open(vault, order) {
+            Ok(a) => a,
+            Err(e) => {
+                fail_all(report, &idxs, format!("stored but not filed: {e}"));
+                continue;
+            }
+        };
+        let now = Utc::now();
+        for &i in &idxs {
+            let job = &jobs[i];
+            let sj = match &results[i] {
+                Ok(sj) => sj,
+                Err(error) => {
+                    report.failed.push(Failed {
+                        path: job_path(job),
+                        order: Some(order.clone()),
+                        error: error.clone(),
+                    });
+                    continue;
+                }
+            };
+            let (name, name_bytes_hex) = ledger_name(&job.name);
+            let kind = opts.kind.unwrap_or(sj.kind);
+            let digest = sj.stored.digest;
+            let (status, seq) = if app.contains(&digest) {
+                (Status::Duplicate, None)
+            } else {
+                let entry = app.push(NewEntry {
+                    at: now,
+                    by: opts.by.clone(),
+                    event: Event::Add {
+                        item: Item {
+                            sha256: digest,
+                            size: sj.stored.size,
+                            kind,
+                            name: name.clone(),
+                            name_bytes_hex: name_bytes_hex.clone(),
+                            media_type: sj.media_type.clone(),
+                        },
+                    },
+                    note: opts.note.clone(),
+                });
+                (Status::Added, Some(entry.seq))
+            };
+            if sj.changed {
+                report.warnings.push(format!(
+                    "{}: changed while it was read; what was read is filed, the file is kept",
+                    crate::output::escape_os(job_path(job).as_os_str())
+                ));
+            }
+            filed[i] = Some(Filed {
+                order: order.clone(),
+                sha256: digest,
+                size: sj.stored.size,
+                kind,
+                name,
+                name_bytes_hex,
+                media_type: sj.media_type.clone(),
+                status,
+                seq,
+                source: job_path(job),
+                moved: false,
+                raw_name: job.name.clone(),
+            });
+        }
+        if let Err(e) = app.commit() {
+            let error = format!("stored but not filed: {e}");
+            for &i in &idxs {
+                if filed[i].take().is_some() {
+                    report.failed.push(Failed {
+                        path: job_path(&jobs[i]),
+                        order: Some(order.clone()),
+                        error: error.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    // Sources are removed only once their entries are durable and the object re-reads correctly.
+    if opts.move_sources {
+        for (i, f) in filed.iter_mut().enumerate() {
+            let (Some(f), Ok(sj), Source::File(path)) = (f.as_mut(), &results[i], &jobs[i].source)
+            else {
+                continue;
+            };
+            if sj.changed {
+                continue;
+            }
+            match vault.rehash_object(&f.sha256) {
+                Ok((d, _)) if d == f.sha256 => match fs::remove_file(path) {
+                    Ok(()) => f.moved = true,
+                    Err(e) => report.failed.push(Failed {
+                        path: path.clone(),
+                        order: Some(f.order.clone()),
+                        error: format!(
+                            "filed, but the source could not be removed: {}",
+                            describe_io(&e)
+                        ),
+                    }),
+                },
+                Ok((d, _)) => report.failed.push(Failed {
+                    path: path.clone(),
+                    order: Some(f.order.clone()),
+                    error: format!(
+                        "stored object re-reads as {d}, not {}; source kept (run vault verify)",
+                        f.sha256
+                    ),
+                }),
+                Err(e) => report.failed.push(Failed {
+                    path: path.clone(),
+                    order: Some(f.order.clone()),
+                    error: format!("stored object could not be re-read: {e}; source kept"),
+                }),
+            }
+        }
+    }
+    report.items.extend(filed.into_iter().flatten());
+}

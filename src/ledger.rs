@@ -1,0 +1,461 @@
+//! The per-order ledger: an append-only, hash-chained JSON-lines file.
+//!
+//! Each line is one entry. Its `prev` field holds the SHA-256 of the exact bytes of the previous line
+//! (without the line feed); the first entry's `prev` is 64 zeros. Editing, removing or reordering any
+//! line breaks the chain at the next line. `seq` counts from 0, and `order` names the order, so an
+//! entry cannot be moved to another order's ledger unnoticed.
+//!
+//! Appends take an exclusive lock on the ledger file, so concurrent `vault add` runs serialise. Each
+//! batch of entries is written with one `write` call and fsynced before the command reports success.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::error::{Error, IoContext, Result};
+use crate::media::Kind;
+use crate::order::OrderId;
+use crate::store::{Vault, sync_dir};
+
+pub const LEDGER_FILE: &str = "ledger.jsonl";
+
+/// One ledger line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Entry {
+    pub seq: u64,
+    pub prev: Digest,
+    pub order: OrderId,
+    #[serde(with = "rfc3339")]
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub tool: String,
+    #[serde(flatten)]
+    pub event: Event,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What happened. Tagged by the `event` field.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// An object was filed under the order.
+    Add { item: Item },
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Add { .. } => "add",
+        }
+    }
+
+    /// The item an `add` entry files; `None` for other events.
+    pub fn item(&self) -> Option<&Item> {
+        match self {
+            Event::Add { item } => Some(item),
+        }
+    }
+}
+
+/// An object filed under an order, as recorded in an `add` entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Item {
+    pub sha256: Digest,
+    pub size: u64,
+    pub kind: Kind,
+    /// The original file name, as UTF-8 (lossy when the name was not UTF-8).
+    pub name: String,
+    /// The original name's exact bytes in hex, present only when the name was not valid UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_bytes_hex: Option<String>,
+    pub media_type: String,
+}
+
+/// The fields every ledger line has, whatever its event: enough to check the chain even for event
+/// types a newer version of vault wrote.
+#[derive(Debug, Deserialize)]
+struct Header {
+    seq: u64,
+    prev: Digest,
+    order: OrderId,
+}
+
+/// The RFC 3339 form used in ledgers: UTC, millisecond precision, `Z`.
+pub fn format_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+mod rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_time(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// One line of a ledger file as read from disk.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// 1-based line number.
+    pub number: usize,
+    /// SHA-256 of the line's bytes without its line feed.
+    pub hash: Digest,
+    /// The parsed entry, or why it could not be parsed.
+    pub entry: std::result::Result<Entry, String>,
+}
+
+/// A problem found while checking a ledger's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainProblem {
+    /// 1-based line number.
+    pub line: usize,
+    pub what: String,
+}
+
+/// A whole ledger read from disk.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub lines: Vec<Line>,
+    /// The file did not end with a line feed: the last line is incomplete.
+    pub torn_tail: bool,
+    /// The hash of the last line, which the next entry must name as `prev`.
+    pub head: Option<Digest>,
+    /// Chain problems, in line order.
+    pub problems: Vec<ChainProblem>,
+}
+
+impl Ledger {
+    /// Parse and check ledger bytes for `order`.
+    pub fn parse(order: &OrderId, bytes: &[u8]) -> Ledger {
+        let mut ledger = Ledger::default();
+        if bytes.is_empty() {
+            return ledger;
+        }
+        ledger.torn_tail = !bytes.ends_with(b"\n");
+        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let mut prev = Digest::ZERO;
+        for (i, raw) in body.split(|&b| b == b'\n').enumerate() {
+            let number = i + 1;
+            let hash = Digest::of(raw);
+            let problem = |what: String| ChainProblem { line: number, what };
+            let entry = match std::str::from_utf8(raw) {
+                Err(_) => Err("not valid UTF-8".to_string()),
+                Ok(text) => serde_json::from_str::<Entry>(text).map_err(|e| e.to_string()),
+            };
+            // The chain is checked from the header alone so that entry types this version does not
+            // know (written by a newer vault) still verify.
+            match serde_json::from_slice::<Header>(raw) {
+                Err(e) => ledger
+                    .problems
+                    .push(problem(format!("not a ledger entry: {e}"))),
+                Ok(h) => {
+                    if h.seq != i as u64 {
+                        ledger.problems.push(problem(format!(
+                            "sequence number {} where {} was expected (an entry was removed, added or moved)",
+                            h.seq, i
+                        )));
+                    }
+                    if h.prev != prev {
+                        ledger.problems.push(problem(if i == 0 {
+                            "the first entry does not start the chain (prev is not 64 zeros): earlier entries were removed".to_string()
+                        } else {
+                            format!(
+                                "prev hash does not match line {}: that line, or this one, was edited, removed or reordered",
+                                number - 1
+                            )
+                        }));
+                    }
+                    if &h.order != order {
+                        ledger.problems.push(problem(format!(
+                            "entry belongs to order {}, not {order}",
+                            h.order
+                        )));
+                    }
+                    if let Err(e) = &entry {
+                        ledger.problems.push(problem(format!(
+                            "entry not understood (written by a newer vault?): {e}"
+                        )));
+                    }
+                }
+            }
+            prev = hash;
+            ledger.lines.push(Line {
+                number,
+                hash,
+                entry,
+            });
+        }
+        if ledger.torn_tail {
+            ledger.problems.push(ChainProblem {
+                line: ledger.lines.len(),
+                what: "incomplete last line (no line feed): an interrupted write or an edit"
+                    .to_string(),
+            });
+        }
+        ledger.head = ledger.lines.last().map(|l| l.hash);
+        ledger
+    }
+
+    /// Read `order`'s ledger; an empty ledger when the order has none yet.
+    pub fn read(vault: &Vault, order: &OrderId) -> Result<Ledger> {
+        let path = vault.ledger_path(order);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Ledger::parse(order, &bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.lines.iter().filter_map(|l| l.entry.as_ref().ok())
+    }
+
+    /// The items filed under the order, each with the entry that added it, oldest first.
+    pub fn items(&self) -> impl Iterator<Item = (&Entry, &Item)> {
+        self.entries()
+            .filter_map(|e| e.event.item().map(|i| (e, i)))
+    }
+}
+
+/// An open, locked ledger for appending. Dropping it releases the lock.
+pub struct Appender {
+    file: File,
+    path: PathBuf,
+    order: OrderId,
+    next_seq: u64,
+    prev: Digest,
+    known: HashSet<Digest>,
+    pending: Vec<u8>,
+}
+
+/// The fields of a new entry that the caller chooses.
+pub struct NewEntry {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub event: Event,
+    pub note: Option<String>,
+}
+
+impl Appender {
+    /// Open (creating when needed) and lock `order`'s ledger. Blocks while another process holds it.
+    pub fn open(vault: &Vault, order: &OrderId) -> Result<Appender> {
+        let dir = vault.order_dir(order);
+        let created_dir = !dir.exists();
+        if created_dir {
+            fs::create_dir_all(&dir).at(&dir)?;
+        }
+        let path = dir.join(LEDGER_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .at(&path)?;
+        file.lock().at(&path)?;
+        if created_dir {
+            sync_dir(&dir)?;
+            sync_dir(dir.parent().expect("order dir has a shard parent"))?;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).at(&path)?;
+        let ledger = Ledger::parse(order, &bytes);
+        if ledger.torn_tail {
+            return Err(Error::TornLedger { path });
+        }
+        let known = ledger.items().map(|(_, item)| item.sha256).collect();
+        Ok(Appender {
+            file,
+            path,
+            order: order.clone(),
+            next_seq: ledger.lines.len() as u64,
+            prev: ledger.head.unwrap_or(Digest::ZERO),
+            known,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Whether an object is already filed under this order (including entries staged in this batch).
+    pub fn contains(&self, d: &Digest) -> bool {
+        self.known.contains(d)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stage an entry. Nothing is written until `commit`.
+    pub fn push(&mut self, new: NewEntry) -> Entry {
+        let entry = Entry {
+            seq: self.next_seq,
+            prev: self.prev,
+            order: self.order.clone(),
+            at: new.at,
+            by: new.by,
+            tool: crate::TOOL.to_string(),
+            event: new.event,
+            note: new.note,
+        };
+        let line = serde_json::to_vec(&entry).expect("serialising a ledger entry");
+        debug_assert!(!line.contains(&b'\n'));
+        self.prev = Digest::of(&line);
+        self.next_seq += 1;
+        if let Some(item) = entry.event.item() {
+            self.known.insert(item.sha256);
+        }
+        self.pending.extend_from_slice(&line);
+        self.pending.push(b'\n');
+        entry
+    }
+
+    /// Write the staged entries in one call and fsync. The lock is held until the appender drops.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.file.write_all(&self.pending).at(&self.path)?;
+        self.file.sync_data().at(&self.path)?;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(bytes: &[u8]) -> Item {
+        Item {
+            sha256: Digest::of(bytes),
+            size: bytes.len() as u64,
+            kind: Kind::Other,
+            name: "x".into(),
+            name_bytes_hex: None,
+            media_type: "application/octet-stream".into(),
+        }
+    }
+
+    fn ledger_with(n: usize) -> (tempfile::TempDir, Vault, OrderId) {
+        let dir = tempfile::tempdir().unwrap();
+        let (v, _) = Vault::init(&dir.path().join("v")).unwrap();
+        let order: OrderId = "8000000000000001".parse().unwrap();
+        let mut a = Appender::open(&v, &order).unwrap();
+        for i in 0..n {
+            a.push(NewEntry {
+                at: Utc::now(),
+                by: "tester".into(),
+                event: Event::Add {
+                    item: item(format!("item {i}").as_bytes()),
+                },
+                note: (i == 1).then(|| "a note".to_string()),
+            });
+        }
+        a.commit().unwrap();
+        (dir, v, order)
+    }
+
+    #[test]
+    fn fresh_chain_is_clean() {
+        let (_d, v, order) = ledger_with(3);
+        let l = Ledger::read(&v, &order).unwrap();
+        assert_eq!(l.lines.len(), 3);
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        assert_eq!(l.items().count(), 3);
+        assert_eq!(l.entries().next().unwrap().prev, Digest::ZERO);
+    }
+
+    #[test]
+    fn appends_continue_the_chain() {
+        let (_d, v, order) = ledger_with(2);
+        let mut a = Appender::open(&v, &order).unwrap();
+        assert!(a.contains(&Digest::of(b"item 0")));
+        let e = a.push(NewEntry {
+            at: Utc::now(),
+            by: "b".into(),
+            event: Event::Add { item: item(b"z") },
+            note: None,
+        });
+        a.commit().unwrap();
+        drop(a);
+        assert_eq!(e.seq, 2);
+        let l = Ledger::read(&v, &order).unwrap();
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+    }
+
+    fn problems_after(edit: impl Fn(&mut Vec<String>)) -> Vec<ChainProblem> {
+        let (_d, v, order) = ledger_with(4);
+        let text = fs::read_to_string(v.ledger_path(&order)).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        edit(&mut lines);
+        let bytes = lines.join("\n") + "\n";
+        Ledger::parse(&order, bytes.as_bytes()).problems
+    }
+
+    #[test]
+    fn edit_is_detected_at_the_next_line() {
+        let p = problems_after(|l| l[1] = l[1].replace("a note", "another note"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].line, 3);
+        assert!(p[0].what.contains("prev hash does not match line 2"));
+    }
+
+    #[test]
+    fn removal_and_reorder_are_detected() {
+        let p = problems_after(|l| {
+            l.remove(2);
+        });
+        assert!(p.iter().any(|p| p.line == 3 && p.what.contains("sequence")));
+        let p = problems_after(|l| l.swap(1, 2));
+        assert!(!p.is_empty());
+        let p = problems_after(|l| {
+            l.remove(0);
+        });
+        assert!(p.iter().any(|p| p.line == 1 && p.what.contains("64 zeros")));
+    }
+
+    #[test]
+    fn garbage_and_torn_tail_are_reported() {
+        let order: OrderId = "o".parse().unwrap();
+        let l = Ledger::parse(&order, b"not json\n");
+        assert_eq!(l.problems.len(), 1);
+        assert!(l.problems[0].what.contains("not a ledger entry"));
+        let l = Ledger::parse(&order, b"{\"seq\":0");
+        assert!(l.torn_tail);
+        assert!(l.problems.iter().any(|p| p.what.contains("incomplete")));
+    }
+
+    #[test]
+    fn entry_moved_from_another_order_is_detected() {
+        let (_d, v, order) = ledger_with(1);
+        let bytes = fs::read(v.ledger_path(&order)).unwrap();
+        let other: OrderId = "other".parse().unwrap();
+        let p = Ledger::parse(&other, &bytes).problems;
+        assert!(p.iter().any(|p| p.what.contains("belongs to order")));
+    }
+
+    #[test]
+    fn torn_ledger_refuses_append() {
+        let (_d, v, order) = ledger_with(1);
+        let path = v.ledger_path(&order);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"seq\":1,").unwrap();
+        drop(f);
+        assert!(matches!(
+            Appender::open(&v, &order),
+            Err(Error::TornLedger { .. })
+        ));
+    }
+}

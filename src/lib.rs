@@ -1,0 +1,28 @@
+//! `vault`: a content-addressed evidence vault for cross-border e-commerce sellers.
+//!
+//! The library holds everything; the `vault` binary is a thin shell over [`cli::main`].
+//!
+//! - [`store`]: the vault on disk and its content-addressed objects;
+//! - [`ledger`]: the per-order, append-only, hash-chained ledger;
+//! - [`media`]: what a file is (kind and media type);
+//! - [`ingest`]: files, folders and standard input into items;
+//! - [`verify`]: integrity checking;
+//! - [`output`]: all printing, `--json`, progress;
+//! - [`error`]: typed errors and the exit-code table.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod digest;
+pub mod error;
+pub mod ingest;
+pub mod ledger;
+pub mod media;
+pub mod order;
+pub mod output;
+pub mod store;
+pub mod user;
+pub mod verify;
+
+/// `evidence-vault <version>`: recorded in every ledger entry.
+pub const TOOL: &str = concat!("evidence-vault ", env!("CARGO_PKG_VERSION"));

@@ -1,0 +1,361 @@
+//! What a file is: its kind (photo, video, tracking, chat, document, other) and media type,
+//! detected from content first (magic bytes, then the shape of text), then from the extension.
+//!
+//! Later work adds parsers per kind (EXIF, chat transcripts, tracking events); here a kind is a label.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Photo,
+    Video,
+    Tracking,
+    Chat,
+    Document,
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Photo,
+        Kind::Video,
+        Kind::Tracking,
+        Kind::Chat,
+        Kind::Document,
+        Kind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Photo => "photo",
+            Kind::Video => "video",
+            Kind::Tracking => "tracking",
+            Kind::Chat => "chat",
+            Kind::Document => "document",
+            Kind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Kind, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown kind {s:?}; one of: photo, video, tracking, chat, document, other")
+            })
+    }
+}
+
+/// The result of sniffing a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detected {
+    pub kind: Kind,
+    pub media_type: String,
+}
+
+fn det(kind: Kind, media_type: &str) -> Detected {
+    Detected {
+        kind,
+        media_type: media_type.to_string(),
+    }
+}
+
+/// Detect kind and media type from the first bytes of a file and its name.
+pub fn detect(head: &[u8], name: &OsStr) -> Detected {
+    let ext = Path::new(name)
+        .extension()
+        .and_then(OsStr::to_str)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let lname = name.to_string_lossy().to_lowercase();
+    if let Some(d) = by_magic(head, &lname) {
+        return d;
+    }
+    if let Some(d) = by_text(head, &ext) {
+        return d;
+    }
+    by_extension(&ext)
+}
+
+fn by_magic(head: &[u8], lname: &str) -> Option<Detected> {
+    // ISO base media (MP4/MOV/3GP/HEIF) share the `ftyp` box; tell them apart by major brand.
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        let brand = &head[8..12];
+        return Some(match brand {
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" => {
+                det(Kind::Photo, "image/heic")
+            }
+            b"mif1" | b"msf1" => det(Kind::Photo, "image/heif"),
+            b"avif" | b"avis" => det(Kind::Photo, "image/avif"),
+            b"qt  " => det(Kind::Video, "video/quicktime"),
+            b if b.starts_with(b"3gp") || b.starts_with(b"3gs") => det(Kind::Video, "video/3gpp"),
+            b if b.starts_with(b"3g2") => det(Kind::Video, "video/3gpp2"),
+            b"M4A " | b"M4B " => det(Kind::Other, "audio/mp4"),
+            _ => det(Kind::Video, "video/mp4"),
+        });
+    }
+    // QuickTime files without `ftyp` start with another top-level atom.
+    if head.len() >= 8 && matches!(&head[4..8], b"moov" | b"mdat" | b"wide" | b"free" | b"pnot") {
+        return Some(det(Kind::Video, "video/quicktime"));
+    }
+    let t = infer::get(head)?;
+    let mime = t.mime_type();
+    let kind = match t.matcher_type() {
+        infer::MatcherType::Image => Kind::Photo,
+        infer::MatcherType::Video => Kind::Video,
+        infer::MatcherType::Archive if mime == "application/pdf" => Kind::Document,
+        infer::MatcherType::Archive if mime == "application/zip" => {
+            // A WhatsApp "Export chat" zip: named so by the phone, or its first entry is the chat.
+            if lname.contains("whatsapp")
+                || window(head, b"_chat.txt")
+                || window(head, b"WhatsApp Chat")
+            {
+                Kind::Chat
+            } else {
+                Kind::Other
+            }
+        }
+        infer::MatcherType::Doc | infer::MatcherType::Book | infer::MatcherType::Text => {
+            Kind::Document
+        }
+        _ => Kind::Other,
+    };
+    Some(det(kind, mime))
+}
+
+fn window(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn by_text(head: &[u8], ext: &str) -> Option<Detected> {
+    if head.is_empty() || head.contains(&0) {
+        return None;
+    }
+    // Tolerate a multi-byte character cut at the end of the sniffed window.
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) if e.valid_up_to() + 4 >= head.len() && e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).ok()?
+        }
+        Err(_) => return None,
+    };
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.starts_with('{') || body.starts_with('[') {
+        // Carrier payloads name their tracking fields; chat exports have messages.
+        const TRACKING_KEYS: [&str; 9] = [
+            "\"tracking_details\"",
+            "\"checkpoints\"",
+            "\"track_info\"",
+            "\"tracking_number\"",
+            "\"trackingNumber\"",
+            "\"tracking_code\"",
+            "\"detailList\"",
+            "\"z0\"",
+            "\"track\"",
+        ];
+        if TRACKING_KEYS.iter().any(|k| body.contains(k)) && !body.contains("\"messages\"") {
+            return Some(det(Kind::Tracking, "application/json"));
+        }
+        if body.contains("\"messages\"") {
+            return Some(det(Kind::Chat, "application/json"));
+        }
+        return Some(det(Kind::Document, "application/json"));
+    }
+    let lower_start: String = body
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if lower_start.starts_with("<!doctype html") || lower_start.starts_with("<html") {
+        return Some(det(Kind::Document, "text/html"));
+    }
+    if body.starts_with("From ") && ext != "txt" {
+        return Some(det(Kind::Chat, "application/mbox"));
+    }
+    if looks_like_email(body) {
+        return Some(det(Kind::Chat, "message/rfc822"));
+    }
+    if looks_like_whatsapp(body) {
+        return Some(det(Kind::Chat, "text/plain"));
+    }
+    let first_line = body.lines().next().unwrap_or("").to_ascii_lowercase();
+    if ext == "csv" || first_line.split(',').count() >= 3 {
+        let cols: Vec<&str> = first_line.split(',').map(str::trim).collect();
+        if cols.contains(&"sender") && cols.iter().any(|c| *c == "text" || *c == "message") {
+            return Some(det(Kind::Chat, "text/csv"));
+        }
+        if ext == "csv" {
+            return Some(det(Kind::Document, "text/csv"));
+        }
+    }
+    match ext {
+        "eml" => Some(det(Kind::Chat, "message/rfc822")),
+        "mbox" => Some(det(Kind::Chat, "application/mbox")),
+        "html" | "htm" => Some(det(Kind::Document, "text/html")),
+        _ => Some(det(Kind::Document, "text/plain")),
+    }
+}
+
+fn looks_like_email(body: &str) -> bool {
+    let mut headers = 0;
+    for line in body.lines().take(40) {
+        if line.is_empty() {
+            break;
+        }
+        let l = line.to_ascii_lowercase();
+        if [
+            "from:",
+            "to:",
+            "subject:",
+            "date:",
+            "message-id:",
+            "received:",
+            "mime-version:",
+        ]
+        .iter()
+        .any(|h| l.starts_with(h))
+        {
+            headers += 1;
+        }
+    }
+    headers >= 3
+}
+
+/// A WhatsApp export line starts with a date and a time: `12/31/20, 9:41 PM - `, `[31.12.20, 21:41:05]`,
+/// `2020-12-31, 21:41 - `, possibly after a left-to-right mark.
+fn looks_like_whatsapp(body: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^[\u{200e}\u{200f}]?\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?\s+\d{1,2}[:.]\d{2}",
+        )
+        .expect("static regex")
+    });
+    let lines: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    let hits = lines.iter().filter(|l| re.is_match(l)).count();
+    !lines.is_empty() && hits * 2 >= lines.len().min(10)
+}
+
+fn by_extension(ext: &str) -> Detected {
+    match ext {
+        "jpg" | "jpeg" => det(Kind::Photo, "image/jpeg"),
+        "png" => det(Kind::Photo, "image/png"),
+        "heic" => det(Kind::Photo, "image/heic"),
+        "heif" => det(Kind::Photo, "image/heif"),
+        "webp" => det(Kind::Photo, "image/webp"),
+        "tif" | "tiff" => det(Kind::Photo, "image/tiff"),
+        "mp4" | "m4v" => det(Kind::Video, "video/mp4"),
+        "mov" => det(Kind::Video, "video/quicktime"),
+        "3gp" => det(Kind::Video, "video/3gpp"),
+        "pdf" => det(Kind::Document, "application/pdf"),
+        "eml" => det(Kind::Chat, "message/rfc822"),
+        "mbox" => det(Kind::Chat, "application/mbox"),
+        "json" => det(Kind::Document, "application/json"),
+        "txt" => det(Kind::Document, "text/plain"),
+        _ => det(Kind::Other, "application/octet-stream"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(head: &[u8], name: &str) -> (Kind, String) {
+        let r = detect(head, OsStr::new(name));
+        (r.kind, r.media_type)
+    }
+
+    #[test]
+    fn magic_beats_extension() {
+        assert_eq!(d(b"\xFF\xD8\xFF\xE1\x00\x10Exif", "x.txt").0, Kind::Photo);
+        assert_eq!(
+            d(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "shot.bin"),
+            (Kind::Photo, "image/png".into())
+        );
+        assert_eq!(
+            d(b"%PDF-1.7\n", "a.jpg"),
+            (Kind::Document, "application/pdf".into())
+        );
+        assert_eq!(
+            d(b"\0\0\0\x18ftypheic\0\0\0\0", "a"),
+            (Kind::Photo, "image/heic".into())
+        );
+        assert_eq!(
+            d(b"\0\0\0\x14ftypqt  \0\0\0\0", "a"),
+            (Kind::Video, "video/quicktime".into())
+        );
+        assert_eq!(
+            d(b"\0\0\0\x18ftypisom\0\0\0\0", "a"),
+            (Kind::Video, "video/mp4".into())
+        );
+        assert_eq!(
+            d(b"\0\0\0\x18ftyp3gp4\0\0\0\0", "a"),
+            (Kind::Video, "video/3gpp".into())
+        );
+    }
+
+    #[test]
+    fn text_shapes() {
+        let wa = "12/31/20, 9:41 PM - Ann: hi\n12/31/20, 9:42 PM - Bob: ok\n";
+        assert_eq!(d(wa.as_bytes(), "chat.txt").0, Kind::Chat);
+        let ios = "\u{200e}[31.12.20, 21:41:05] Ann: hi\n[31.12.20, 21:42:00] Bob: ok\n";
+        assert_eq!(d(ios.as_bytes(), "_chat.txt").0, Kind::Chat);
+        let t = r#"{"data":{"tracking":{"checkpoints":[]}}}"#;
+        assert_eq!(
+            d(t.as_bytes(), "t.json"),
+            (Kind::Tracking, "application/json".into())
+        );
+        let tg = r#"{"name":"Buyer","messages":[{"id":1}]}"#;
+        assert_eq!(d(tg.as_bytes(), "result.json").0, Kind::Chat);
+        let mail =
+            "From: a@b\nTo: c@d\nSubject: parcel\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\nhi";
+        assert_eq!(
+            d(mail.as_bytes(), "m.eml"),
+            (Kind::Chat, "message/rfc822".into())
+        );
+        assert_eq!(
+            d(b"time,sender,text\n", "c.csv"),
+            (Kind::Chat, "text/csv".into())
+        );
+        assert_eq!(
+            d(b"just notes\n", "n.txt"),
+            (Kind::Document, "text/plain".into())
+        );
+        assert_eq!(d(b"<!DOCTYPE html><html>", "p.html").0, Kind::Document);
+    }
+
+    #[test]
+    fn extension_is_the_fallback() {
+        assert_eq!(d(b"", "IMG_1.JPG").0, Kind::Photo);
+        assert_eq!(d(b"\0\x01\x02", "x.mov").0, Kind::Video);
+        assert_eq!(d(b"\0\x01\x02", "x.bin").0, Kind::Other);
+    }
+
+    #[test]
+    fn kind_names_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(k.as_str().parse::<Kind>().unwrap(), k);
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));
+        }
+        assert!("picture".parse::<Kind>().is_err());
+    }
+}
