@@ -436,6 +436,19 @@ fn ledger_name(name: &OsStr) -> (String, Option<String>) {
     }
 }
 
+/// Crash-test hook: when `VAULT_FAILPOINT` names this point, the process aborts here, as a `kill -9`
+/// or power cut would stop it. Used by `tests/crash.rs`; unset in normal use.
+fn failpoint(name: &str) {
+    static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if POINT
+        .get_or_init(|| std::env::var("VAULT_FAILPOINT").ok())
+        .as_deref()
+        == Some(name)
+    {
+        std::process::abort();
+    }
+}
+
 /// Store and file everything in `plan`.
 pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &ProgressBar) -> AddReport {
     let mut report = AddReport {
@@ -470,6 +483,8 @@ fn run_chunk(
             report.warnings.push(e.to_string());
         }
     }
+
+    failpoint("after-objects");
 
     // Group by order, keeping the input order within each.
     let mut groups: Vec<(&OrderId, Vec<usize>)> = Vec::new();
@@ -573,6 +588,8 @@ fn run_chunk(
             }
         }
     }
+
+    failpoint("after-ledger");
 
     // Sources are removed only once their entries are durable and the object re-reads correctly.
     if opts.move_sources {

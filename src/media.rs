@@ -155,9 +155,10 @@ fn by_text(head: &[u8], ext: &str) -> Option<Detected> {
         Err(_) => return None,
     };
     let body = text.trim_start_matches('\u{feff}').trim_start();
-    if body.starts_with('{') || body.starts_with('[') {
+    if looks_like_json(body) {
         // Carrier payloads name their tracking fields; chat exports have messages.
-        const TRACKING_KEYS: [&str; 9] = [
+        const TRACKING_KEYS: [&str; 10] = [
+            "\"FTrackNo\"",
             "\"tracking_details\"",
             "\"checkpoints\"",
             "\"track_info\"",
@@ -168,7 +169,11 @@ fn by_text(head: &[u8], ext: &str) -> Option<Detected> {
             "\"z0\"",
             "\"track\"",
         ];
-        if TRACKING_KEYS.iter().any(|k| body.contains(k)) && !body.contains("\"messages\"") {
+        // 17TRACK v2 register/list answers: `data.accepted[].number`.
+        let track17_list = body.contains("\"accepted\"") && body.contains("\"number\"");
+        if (track17_list || TRACKING_KEYS.iter().any(|k| body.contains(k)))
+            && !body.contains("\"messages\"")
+        {
             return Some(det(Kind::Tracking, "application/json"));
         }
         if body.contains("\"messages\"") {
@@ -208,6 +213,19 @@ fn by_text(head: &[u8], ext: &str) -> Option<Detected> {
         "mbox" => Some(det(Kind::Chat, "application/mbox")),
         "html" | "htm" => Some(det(Kind::Document, "text/html")),
         _ => Some(det(Kind::Document, "text/plain")),
+    }
+}
+
+/// Valid JSON, or a valid prefix of it (the sniffed head may cut a large document short).
+fn looks_like_json(body: &str) -> bool {
+    if !(body.starts_with('{') || body.starts_with('[')) {
+        return false;
+    }
+    let mut it = serde_json::Deserializer::from_str(body).into_iter::<serde::de::IgnoredAny>();
+    match it.next() {
+        Some(Ok(_)) => true,
+        Some(Err(e)) => e.classify() == serde_json::error::Category::Eof,
+        None => false,
     }
 }
 
@@ -319,6 +337,17 @@ mod tests {
         assert_eq!(d(wa.as_bytes(), "chat.txt").0, Kind::Chat);
         let ios = "\u{200e}[31.12.20, 21:41:05] Ann: hi\n[31.12.20, 21:42:00] Bob: ok\n";
         assert_eq!(d(ios.as_bytes(), "_chat.txt").0, Kind::Chat);
+        // An iOS line starts with `[` but is not JSON.
+        let ios = "[31.12.20, 21:41:05] Ann: hi\n[31.12.20, 21:42:00] Bob: ok\n";
+        assert_eq!(
+            d(ios.as_bytes(), "_chat.txt"),
+            (Kind::Chat, "text/plain".into())
+        );
+        // A JSON document cut short by the sniffing window is still JSON.
+        assert_eq!(
+            d(br#"{"data":{"tracking":{"checkpoints":[{"a":"#, "t").0,
+            Kind::Tracking
+        );
         let t = r#"{"data":{"tracking":{"checkpoints":[]}}}"#;
         assert_eq!(
             d(t.as_bytes(), "t.json"),

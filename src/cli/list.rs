@@ -46,8 +46,8 @@ impl Report for ListReport {
         }
         writeln!(
             w,
-            "{:<24}  {:>5}  {:>10}  {:<20}  {:<20}",
-            "ORDER", "ITEMS", "SIZE", "FIRST", "LAST"
+            "{:<24}  {:>5}  {:>10}  {:<20}  LAST",
+            "ORDER", "ITEMS", "SIZE", "FIRST"
         )?;
         for o in &self.orders {
             let t = |s: &Option<String>| s.as_deref().map(short_time).unwrap_or("-".into());
@@ -58,7 +58,7 @@ impl Report for ListReport {
             };
             writeln!(
                 w,
-                "{:<24}  {:>5}  {:>10}  {:<20}  {:<20}{flag}",
+                "{:<24}  {:>5}  {:>10}  {:<20}  {}{flag}",
                 o.order.as_str(),
                 o.items,
                 human_bytes(o.bytes),

@@ -1,0 +1,136 @@
+//! Helpers shared by the integration tests: a fresh vault in a temp dir, and the real binary.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct Env {
+    pub dir: TempDir,
+}
+
+impl Env {
+    /// A temp dir with an initialised vault at `<dir>/vault`.
+    pub fn new() -> Env {
+        let env = Env::bare();
+        env.vault().arg("init").assert().success();
+        env
+    }
+
+    /// A temp dir with no vault.
+    pub fn bare() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn vault_dir(&self) -> PathBuf {
+        self.path("vault")
+    }
+
+    /// The real binary, pointed at this env's vault, with no terminal niceties and a fixed user.
+    pub fn vault(&self) -> Command {
+        let mut c = Command::cargo_bin("vault").unwrap();
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("VAULT_DIR", self.vault_dir())
+            .env("VAULT_NO_PROGRESS", "1")
+            .env("USER", "tester")
+            .current_dir(self.dir.path());
+        c
+    }
+
+    /// Run with `--json` and parse stdout.
+    pub fn json(&self, args: &[&str]) -> (Value, i32) {
+        let out = self.vault().arg("--json").args(args).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (v, out.status.code().unwrap())
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Every object file in the store.
+    pub fn objects(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(self.vault_dir().join("objects"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn ledger(&self, order: &str) -> PathBuf {
+        let shard = format!("{:02x}", sha256(order.as_bytes())[0]);
+        self.vault_dir()
+            .join("orders")
+            .join(shard)
+            .join(order)
+            .join("ledger.jsonl")
+    }
+
+    pub fn object_path(&self, hex: &str) -> PathBuf {
+        self.vault_dir()
+            .join("objects/sha256")
+            .join(&hex[..2])
+            .join(hex)
+    }
+}
+
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    sha256(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A minimal JPEG header: enough for content detection.
+pub fn jpeg_bytes(seed: u8) -> Vec<u8> {
+    let mut v = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
+    v.extend(std::iter::repeat_n(seed, 1000));
+    v.extend([0xFF, 0xD9]);
+    v
+}
+
+pub fn make_writable(p: &Path) {
+    let mut perm = fs::metadata(p).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    fs::set_permissions(p, perm).unwrap();
+}
+
+/// The shared real-world samples, or None (with a printed notice) when they are not beside the
+/// project. `.ci/run` refuses to run without them, so in CI these tests always run.
+pub fn samples() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("NOTICE: ../shared/samples not found; skipping corpus test");
+        None
+    }
+}
