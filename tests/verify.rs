@@ -108,7 +108,8 @@ fn a_missing_object_is_reported() {
 
 #[test]
 fn edited_removed_and_appended_ledger_lines_are_tampering() {
-    let edits: [(&str, fn(&mut Vec<String>)); 4] = [
+    type Edit = fn(&mut Vec<String>);
+    let edits: [(&str, Edit); 4] = [
         ("edit", |l| l[0] = l[0].replace("a.jpg", "x.jpg")),
         ("remove", |l| {
             l.remove(1);
