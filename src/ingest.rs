@@ -78,12 +78,28 @@ struct Job {
 }
 
 /// The inputs, resolved to files and orders, plus everything left alone and why.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Plan {
     jobs: Vec<Job>,
+    /// Files modified more recently than this before `now` are skipped.
+    min_age: Option<std::time::Duration>,
+    now: SystemTime,
     pub skipped: Vec<Skipped>,
     pub unmatched: Vec<Unmatched>,
     pub failed: Vec<Failed>,
+}
+
+impl Default for Plan {
+    fn default() -> Plan {
+        Plan {
+            jobs: Vec::new(),
+            min_age: None,
+            now: SystemTime::now(),
+            skipped: Vec::new(),
+            unmatched: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
 }
 
 impl Plan {
@@ -164,8 +180,17 @@ pub fn lossy_path<S: Serializer>(p: &Path, s: S) -> std::result::Result<S::Ok, S
 
 /// Resolve inputs to jobs. Errors here are usage errors (nothing has been written yet); unreadable
 /// paths become `failed` entries so that the rest still goes in.
-pub fn plan(vault: &Vault, inputs: &[Input], target: &Target) -> Result<Plan> {
-    let mut plan = Plan::default();
+pub fn plan(
+    vault: &Vault,
+    inputs: &[Input],
+    target: &Target,
+    min_age: Option<std::time::Duration>,
+) -> Result<Plan> {
+    let mut plan = Plan {
+        min_age,
+        now: SystemTime::now(),
+        ..Plan::default()
+    };
     let vault_root = fs::canonicalize(vault.root()).unwrap_or_else(|_| vault.root().to_path_buf());
     for input in inputs {
         match input {
@@ -203,7 +228,7 @@ fn plan_path(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
     };
     if meta.is_file() {
         let rel = root.file_name().map(PathBuf::from).unwrap_or_default();
-        plan_file(plan, root, &rel, meta.len(), target, Some(vault_root));
+        plan_file(plan, root, &rel, &meta, target, Some(vault_root));
         return;
     }
     if !meta.is_dir() {
@@ -292,9 +317,22 @@ fn plan_path(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
             continue;
         }
         let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-        let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                plan.failed.push(Failed {
+                    path: path.to_path_buf(),
+                    order: None,
+                    error: e
+                        .io_error()
+                        .map(describe_io)
+                        .unwrap_or_else(|| e.to_string()),
+                });
+                continue;
+            }
+        };
         // Directories inside the vault were pruned above, so files need no check of their own.
-        plan_file(plan, path, &rel, len, target, None);
+        plan_file(plan, path, &rel, &meta, target, None);
     }
 }
 
@@ -302,7 +340,7 @@ fn plan_file(
     plan: &mut Plan,
     path: &Path,
     rel: &Path,
-    len: u64,
+    meta: &fs::Metadata,
     target: &Target,
     vault_root: Option<&Path>,
 ) {
@@ -312,6 +350,17 @@ fn plan_file(
             reason: "inside the vault".into(),
         });
         return;
+    }
+    if let (Some(min_age), Ok(mtime)) = (plan.min_age, meta.modified()) {
+        // A file from the future (clock skew) counts as age zero: it is left for later too.
+        let age = plan.now.duration_since(mtime).unwrap_or_default();
+        if age < min_age {
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: format!("modified {}s ago, younger than --min-age", age.as_secs()),
+            });
+            return;
+        }
     }
     let order = match target {
         Target::Order(o) => o.clone(),
@@ -345,7 +394,7 @@ fn plan_file(
             .file_name()
             .map(OsStr::to_os_string)
             .unwrap_or_default(),
-        size_hint: len,
+        size_hint: meta.len(),
     });
 }
 
@@ -457,8 +506,19 @@ pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &ProgressBar) -> AddR
         failed: plan.failed,
         ..AddReport::default()
     };
+    // Ingest waits on the disk (each object is fsynced) as much as it hashes: with twice as many
+    // workers as cores, one thread hashes while another waits in fsync. See docs/performance.md.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads((2 * cores).clamp(4, 16))
+        .thread_name(|i| format!("ingest-{i}"))
+        .build();
     for chunk in plan.jobs.chunks(CHUNK) {
-        run_chunk(vault, chunk, opts, bar, &mut report);
+        match &pool {
+            Ok(pool) => pool.install(|| run_chunk(vault, chunk, opts, bar, &mut report)),
+            // No threads to be had: the global pool still works.
+            Err(_) => run_chunk(vault, chunk, opts, bar, &mut report),
+        }
     }
     bar.finish_and_clear();
     report

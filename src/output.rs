@@ -73,7 +73,7 @@ impl Output {
                 command: R::COMMAND,
                 body: r,
             };
-            serde_json::to_writer_pretty(&mut w, &env)
+            serde_json::to_writer(&mut w, &env)
                 .map_err(io::Error::other)
                 .and_then(|_| writeln!(w))
         } else {
@@ -112,7 +112,7 @@ impl Output {
             body: &body,
         };
         let mut out = io::stdout().lock();
-        let _ = serde_json::to_writer_pretty(&mut out, &env);
+        let _ = serde_json::to_writer(&mut out, &env);
         let _ = writeln!(out);
     }
 

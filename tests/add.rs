@@ -470,3 +470,41 @@ fn concurrent_adds_to_one_order_lose_nothing() {
     assert_eq!(show["chain"]["intact"], true);
     env.vault().arg("verify").assert().success();
 }
+
+#[test]
+fn min_age_leaves_files_still_being_written() {
+    let env = Env::new();
+    env.write("drop/8000000000000001/old.jpg", &jpeg_bytes(1));
+    let old = fs::File::options()
+        .write(true)
+        .open(env.path("drop/8000000000000001/old.jpg"))
+        .unwrap();
+    old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(600))
+        .unwrap();
+    drop(old);
+    env.write("drop/8000000000000001/fresh.jpg", &jpeg_bytes(2));
+    let (v, code) = env.json(&[
+        "add",
+        "--order-from",
+        r"^(\d{16})/",
+        "--move",
+        "--min-age",
+        "2m",
+        "drop",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(items(&v).len(), 1);
+    assert_eq!(items(&v)[0]["name"], "old.jpg");
+    assert!(
+        v["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("younger than --min-age")
+    );
+    assert!(env.path("drop/8000000000000001/fresh.jpg").exists());
+    assert!(!env.path("drop/8000000000000001/old.jpg").exists());
+    env.vault()
+        .args(["add", "--order", "A", "--min-age", "5 weeks", "drop"])
+        .assert()
+        .code(2);
+}

@@ -42,6 +42,10 @@ pub struct Args {
     /// Remove each source file once it is stored, re-read and recorded in the ledger
     #[arg(long = "move")]
     pub move_sources: bool,
+    /// Leave files modified more recently than this alone (still being copied into a drop folder):
+    /// e.g. 60s, 5m
+    #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
+    pub min_age: Option<std::time::Duration>,
     /// The file name to record for standard input (`-`)
     #[arg(long, value_name = "NAME")]
     pub name: Option<OsString>,
@@ -153,7 +157,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         .collect();
 
     let vault = ctx.open_vault()?;
-    let plan = ingest::plan(&vault, &inputs, &target)?;
+    let plan = ingest::plan(&vault, &inputs, &target, args.min_age)?;
     let opts = Options {
         kind: args.kind,
         note: args.note,

@@ -51,6 +51,11 @@ impl Env {
     /// Run with `--json` and parse stdout.
     pub fn json(&self, args: &[&str]) -> (Value, i32) {
         let out = self.vault().arg("--json").args(args).output().unwrap();
+        assert_eq!(
+            out.stdout.iter().filter(|&&b| b == b'\n').count(),
+            1,
+            "--json prints one document on one line"
+        );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}): {}\nstderr: {}",
