@@ -11,6 +11,7 @@ if [ -z "${VAULT_BIN:-}" ]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
   VAULT_BIN="$root/target/release/vault"
 fi
+VAULT_BIN="$(cd "$(dirname "$VAULT_BIN")" && pwd)/$(basename "$VAULT_BIN")"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vault-quickstart.XXXXXX")
 export VAULT_DIR="$work/vault"
 order=8123456789012345
@@ -34,9 +35,13 @@ run list
 run show "$order"
 run verify
 
+echo; echo "==> a dispute opens: build the evidence bundle and check it as the arbitrator would"
+(cd "$work" && run bundle "$order" && run verify-bundle "$order"-evidence-*.zip)
+
 echo
 echo "==> the JSON contract, for scripts: one document per line"
 run --json list
 echo
 echo "Done. The vault is at $VAULT_DIR (a temp dir; delete it when you are done)."
 echo "Look inside: ls $VAULT_DIR/objects/sha256/*/ and cat $VAULT_DIR/orders/*/$order/ledger.jsonl"
+echo "The bundle is $(ls "$work"/*.zip); unzip it and open data/report.html in a browser."

@@ -69,6 +69,12 @@ pub enum Error {
         reason: String,
     },
 
+    #[error("{}: {what}", path.display())]
+    Integrity { path: PathBuf, what: String },
+
+    #[error("{}: already exists", path.display())]
+    Exists { path: PathBuf },
+
     #[error("{0}")]
     Usage(String),
 }
@@ -96,8 +102,11 @@ impl Error {
                     .to_string(),
             ),
             Error::UnknownOrder { .. } => Some("`vault list` shows the orders".to_string()),
-            Error::TornLedger { .. } | Error::BadLedger { .. } => {
+            Error::TornLedger { .. } | Error::BadLedger { .. } | Error::Integrity { .. } => {
                 Some("run `vault verify` to see what is wrong".to_string())
+            }
+            Error::Exists { .. } => {
+                Some("choose another name with -o, or replace it with --force".to_string())
             }
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the file's permissions and owner".to_string())
@@ -109,7 +118,9 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage(_) | Error::InvalidOrder { .. } => Exit::Usage,
-            Error::TornLedger { .. } | Error::BadLedger { .. } => Exit::Integrity,
+            Error::TornLedger { .. } | Error::BadLedger { .. } | Error::Integrity { .. } => {
+                Exit::Integrity
+            }
             _ => Exit::Error,
         }
     }
@@ -125,6 +136,8 @@ impl Error {
             Error::UnknownOrder { .. } => "unknown_order",
             Error::TornLedger { .. } => "torn_ledger",
             Error::BadLedger { .. } => "bad_ledger",
+            Error::Integrity { .. } => "integrity",
+            Error::Exists { .. } => "exists",
             Error::Usage(_) => "usage",
         }
     }

@@ -46,12 +46,30 @@ pub struct Entry {
 pub enum Event {
     /// An object was filed under the order.
     Add { item: Item },
+    /// An evidence bundle was made of the order (see `bundle`).
+    Bundle { bundle: BundleRecord },
+}
+
+/// What a `bundle` entry records: enough to recognise the zip later and to know what it covered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BundleRecord {
+    /// SHA-256 of the zip file.
+    pub sha256: Digest,
+    pub size: u64,
+    /// The zip's file name (not its directory).
+    pub file: String,
+    /// The bag's top-level folder inside the zip.
+    pub bag: String,
+    /// How many ledger entries the bundle carries, and the hash of the last one.
+    pub ledger_entries: u64,
+    pub ledger_head: Digest,
 }
 
 impl Event {
     pub fn name(&self) -> &'static str {
         match self {
             Event::Add { .. } => "add",
+            Event::Bundle { .. } => "bundle",
         }
     }
 
@@ -59,6 +77,7 @@ impl Event {
     pub fn item(&self) -> Option<&Item> {
         match self {
             Event::Add { item } => Some(item),
+            Event::Bundle { .. } => None,
         }
     }
 }

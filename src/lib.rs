@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod cli;
 pub mod digest;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod media;
 pub mod order;
 pub mod output;
 pub mod store;
+pub mod thumbnail;
 pub mod user;
 pub mod verify;
 

@@ -11,10 +11,12 @@ use crate::output::Output;
 use crate::store::Vault;
 
 pub mod add;
+pub mod bundle;
 pub mod init;
 pub mod list;
 pub mod show;
 pub mod verify;
+pub mod verify_bundle;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +55,8 @@ pub enum Command {
     List(list::Args),
     Show(show::Args),
     Verify(verify::Args),
+    Bundle(bundle::Args),
+    VerifyBundle(verify_bundle::Args),
 }
 
 impl Command {
@@ -63,6 +67,8 @@ impl Command {
             Command::List(_) => "list",
             Command::Show(_) => "show",
             Command::Verify(_) => "verify",
+            Command::Bundle(_) => "bundle",
+            Command::VerifyBundle(_) => "verify-bundle",
         }
     }
 }
@@ -163,6 +169,8 @@ pub fn main() -> ExitCode {
         Command::List(a) => list::run(a, &ctx),
         Command::Show(a) => show::run(a, &ctx),
         Command::Verify(a) => verify::run(a, &ctx),
+        Command::Bundle(a) => bundle::run(a, &ctx),
+        Command::VerifyBundle(a) => verify_bundle::run(a, &ctx),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -109,6 +109,12 @@ impl Report for ShowReport {
                     escape_str(&item.name),
                     item.sha256.short()
                 ),
+                Event::Bundle { bundle } => format!(
+                    "bundle {} ({}, {} entries)",
+                    escape_str(&bundle.file),
+                    bundle.sha256.short(),
+                    bundle.ledger_entries
+                ),
             };
             writeln!(
                 w,

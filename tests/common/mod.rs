@@ -139,3 +139,65 @@ pub fn samples() -> Option<PathBuf> {
         None
     }
 }
+
+/// The example packing photos shipped in examples/ (made by this project).
+pub fn example_evidence() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/evidence/8123456789012345")
+}
+
+/// Whether an external tool runs; in CI (`VAULT_CI`) a missing tool is a failure, elsewhere the
+/// caller skips with a notice.
+pub fn have_tool(tool: &str, args: &[&str]) -> bool {
+    let ok = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("VAULT_CI").is_none(),
+            "{tool} is required in CI (.ci/run installs it)"
+        );
+        eprintln!("NOTICE: {tool} {args:?} did not run; skipping");
+    }
+    ok
+}
+
+/// Rewrite a zip entry by entry: `edit` gets each name and content and returns what to write
+/// (None drops the entry); `extra` entries are appended. Stored, like the originals in a bundle.
+pub fn rewrite_zip(
+    src: &Path,
+    dst: &Path,
+    mut edit: impl FnMut(&str, Vec<u8>) -> Option<(String, Vec<u8>)>,
+    extra: Vec<(String, Vec<u8>)>,
+) {
+    use std::io::{Read, Write};
+    let mut z = zip::ZipArchive::new(fs::File::open(src).unwrap()).unwrap();
+    let mut w = zip::ZipWriter::new(fs::File::create(dst).unwrap());
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).unwrap();
+        let name = e.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        e.read_to_end(&mut bytes).unwrap();
+        if let Some((n, b)) = edit(&name, bytes) {
+            w.start_file(n, opts).unwrap();
+            w.write_all(&b).unwrap();
+        }
+    }
+    for (n, b) in extra {
+        w.start_file(n, opts).unwrap();
+        w.write_all(&b).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// Read one entry of a zip.
+pub fn zip_entry(zip: &Path, name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(fs::File::open(zip).unwrap()).unwrap();
+    let mut e = z.by_name(name).unwrap();
+    let mut v = Vec::new();
+    e.read_to_end(&mut v).unwrap();
+    v
+}

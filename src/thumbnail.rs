@@ -1,0 +1,195 @@
+//! Thumbnails: small JPEG previews of photos for bundles and `report.html`.
+//!
+//! Derived files, never evidence: made from the original object, orientation applied, at most
+//! `SIZE` pixels on the long side, and cached under `cache/thumbs/` by the original's SHA-256 so a
+//! second bundle does not decode anything. JPEGs are decoded at reduced scale (DCT scaling: 1/2,
+//! 1/4 or 1/8), which skips most of the work of a full decode; other formats go through `image` with
+//! allocation limits. A file that cannot be decoded gets no thumbnail, with the reason.
+
+use std::fs::{self, File};
+use std::io::{BufReader, Cursor};
+use std::path::PathBuf;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, metadata::Orientation};
+
+use crate::digest::Digest;
+use crate::error::{IoContext, Result};
+use crate::store::Vault;
+
+/// Long side of a thumbnail, in pixels.
+pub const SIZE: u32 = 256;
+/// JPEG quality of thumbnails.
+const QUALITY: u8 = 80;
+/// Decoding limits: no more than this many bytes of pixels, whatever the file claims.
+const MAX_ALLOC: u64 = 512 << 20;
+const MAX_SIDE: u32 = 40_000;
+
+/// A thumbnail's JPEG bytes, or why the image could not be decoded.
+pub type Thumb = std::result::Result<Vec<u8>, String>;
+
+/// Path of the cached thumbnail of an object.
+pub fn cache_path(vault: &Vault, d: &Digest) -> PathBuf {
+    vault
+        .cache_dir()
+        .join("thumbs")
+        .join(format!("{}-{SIZE}.jpg", d.hex()))
+}
+
+/// The thumbnail of an object, from the cache or made now (and cached).
+/// `Ok(Err(reason))` when the object is not a decodable image.
+pub fn get(
+    vault: &Vault,
+    d: &Digest,
+    media_type: &str,
+) -> Result<std::result::Result<Vec<u8>, String>> {
+    let cached = cache_path(vault, d);
+    if let Ok(bytes) = fs::read(&cached) {
+        return Ok(Ok(bytes));
+    }
+    let path = vault.object_path(d);
+    let made = match make(&path, media_type) {
+        Ok(bytes) => bytes,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let dir = cached.parent().expect("cache path has a parent");
+    fs::create_dir_all(dir).at(dir)?;
+    // The cache is not evidence: a failure to write it costs only time later.
+    let _ = vault.write_file_atomic(&cached, &made);
+    Ok(Ok(made))
+}
+
+/// Make a thumbnail of the image file at `path`.
+pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
+    let img = if media_type == "image/jpeg" {
+        decode_jpeg_scaled(path)?
+    } else {
+        decode_any(path)?
+    };
+    // Never upscaled: a small image is its own thumbnail.
+    let thumb = if img.width() <= SIZE && img.height() <= SIZE {
+        img
+    } else {
+        img.thumbnail(SIZE, SIZE)
+    };
+    let rgb = DynamicImage::ImageRgb8(thumb.to_rgb8());
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, QUALITY)
+        .encode_image(&rgb)
+        .map_err(|e| format!("encoding the thumbnail failed: {e}"))?;
+    Ok(out)
+}
+
+fn decode_jpeg_scaled(path: &std::path::Path) -> std::result::Result<DynamicImage, String> {
+    let f = File::open(path).map_err(|e| e.to_string())?;
+    let mut dec = jpeg_decoder::Decoder::new(BufReader::new(f));
+    dec.set_max_decoding_buffer_size(MAX_ALLOC as usize);
+    dec.read_info()
+        .map_err(|e| format!("not a readable JPEG: {e}"))?;
+    let info = dec.info().ok_or("not a readable JPEG: no header")?;
+    if info.width == 0 || info.height == 0 {
+        return Err("not a readable JPEG: zero size".into());
+    }
+    // Ask for at least SIZE on the long side; the decoder picks the smallest DCT scale that gives it.
+    let (w, h) = dec
+        .scale(SIZE as u16, SIZE as u16)
+        .map_err(|e| format!("not a readable JPEG: {e}"))?;
+    let orientation = dec
+        .exif_data()
+        .and_then(Orientation::from_exif_chunk)
+        .unwrap_or(Orientation::NoTransforms);
+    let pixels = dec
+        .decode()
+        .map_err(|e| format!("not a readable JPEG: {e}"))?;
+    let info = dec.info().ok_or("not a readable JPEG")?;
+    let (w, h) = (u32::from(w.min(info.width)), u32::from(h.min(info.height)));
+    let bad = || "not a readable JPEG: pixel data is short".to_string();
+    let mut img = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => {
+            DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, pixels).ok_or_else(bad)?)
+        }
+        jpeg_decoder::PixelFormat::L8 => {
+            DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, pixels).ok_or_else(bad)?)
+        }
+        jpeg_decoder::PixelFormat::L16 => {
+            let px: Vec<u8> = pixels.chunks_exact(2).map(|c| c[0]).collect();
+            DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, px).ok_or_else(bad)?)
+        }
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            let px: Vec<u8> = pixels
+                .chunks_exact(4)
+                .flat_map(|c| {
+                    let k = u16::from(c[3]);
+                    [c[0], c[1], c[2]].map(|v| ((u16::from(v) * k) / 255) as u8)
+                })
+                .collect();
+            DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, px).ok_or_else(bad)?)
+        }
+    };
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+fn decode_any(path: &std::path::Path) -> std::result::Result<DynamicImage, String> {
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    let mut reader = ImageReader::new(Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("no decoder for this image: {e}"))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img =
+        DynamicImage::from_decoder(decoder).map_err(|e| format!("not a readable image: {e}"))?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 100, 200]));
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&DynamicImage::ImageRgb8(img))
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn jpeg_thumbnail_is_bounded_and_keeps_aspect() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jpg");
+        fs::write(&p, jpeg(2000, 1000)).unwrap();
+        let t = make(&p, "image/jpeg").unwrap();
+        let img = image::load_from_memory(&t).unwrap();
+        assert_eq!((img.width(), img.height()), (256, 128));
+    }
+
+    #[test]
+    fn small_images_are_not_upscaled() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jpg");
+        fs::write(&p, jpeg(100, 60)).unwrap();
+        let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
+        assert_eq!((img.width(), img.height()), (100, 60));
+    }
+
+    #[test]
+    fn broken_files_give_a_reason_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jpg");
+        let mut bytes = jpeg(300, 300);
+        bytes.truncate(200);
+        fs::write(&p, &bytes).unwrap();
+        assert!(make(&p, "image/jpeg").is_err());
+        fs::write(&p, b"not an image").unwrap();
+        assert!(make(&p, "image/png").is_err());
+    }
+}
