@@ -53,8 +53,13 @@ pub fn get(
     };
     let dir = cached.parent().expect("cache path has a parent");
     fs::create_dir_all(dir).at(dir)?;
-    // The cache is not evidence: a failure to write it costs only time later.
-    let _ = vault.write_file_atomic(&cached, &made);
+    // The cache is not evidence: written atomically (a reader never sees half a file) but not
+    // fsynced, and a failure to write it costs only time later.
+    if let Ok(mut tmp) = tempfile::Builder::new().prefix(".thumb-").tempfile_in(dir)
+        && std::io::Write::write_all(&mut tmp, &made).is_ok()
+    {
+        let _ = tmp.persist(&cached);
+    }
     Ok(Ok(made))
 }
 

@@ -488,8 +488,12 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
     bar.finish_and_clear();
 
     // Re-read what was written and run the full verifier before reporting success.
-    let checked = check::check(tmp.path())?;
-    if let Some(p) = checked.problems.first() {
+    // The zip's own hash is taken in parallel with the check: both only read.
+    let (checked, hashed) = rayon::join(
+        || check::check(tmp.path()),
+        || File::open(tmp.path()).and_then(hash_reader).at(tmp.path()),
+    );
+    if let Some(p) = checked?.problems.first() {
         return Err(Error::Integrity {
             path: opts.output.clone(),
             what: format!(
@@ -498,7 +502,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             ),
         });
     }
-    let (sha256, size) = hash_reader(File::open(tmp.path()).at(tmp.path())?).at(tmp.path())?;
+    let (sha256, size) = hashed?;
     let persisted = if opts.force {
         tmp.persist(&opts.output)
             .map_err(|e| Error::io(&opts.output, e.error))
