@@ -59,16 +59,6 @@ pub enum Error {
     #[error("no order {order} in this vault")]
     UnknownOrder { order: String },
 
-    #[error("{}: the last line is incomplete (an interrupted write or an edit); refusing to append", path.display())]
-    TornLedger { path: PathBuf },
-
-    #[error("{}: line {line}: {reason}", path.display())]
-    BadLedger {
-        path: PathBuf,
-        line: usize,
-        reason: String,
-    },
-
     #[error("{}: {what}", path.display())]
     Integrity { path: PathBuf, what: String },
 
@@ -102,9 +92,7 @@ impl Error {
                     .to_string(),
             ),
             Error::UnknownOrder { .. } => Some("`vault list` shows the orders".to_string()),
-            Error::TornLedger { .. } | Error::BadLedger { .. } | Error::Integrity { .. } => {
-                Some("run `vault verify` to see what is wrong".to_string())
-            }
+            Error::Integrity { .. } => Some("run `vault verify` to see what is wrong".to_string()),
             Error::Exists { .. } => {
                 Some("choose another name with -o, or replace it with --force".to_string())
             }
@@ -118,9 +106,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage(_) | Error::InvalidOrder { .. } => Exit::Usage,
-            Error::TornLedger { .. } | Error::BadLedger { .. } | Error::Integrity { .. } => {
-                Exit::Integrity
-            }
+            Error::Integrity { .. } => Exit::Integrity,
             _ => Exit::Error,
         }
     }
@@ -134,8 +120,6 @@ impl Error {
             Error::BadVault { .. } => "bad_vault",
             Error::InvalidOrder { .. } => "invalid_order",
             Error::UnknownOrder { .. } => "unknown_order",
-            Error::TornLedger { .. } => "torn_ledger",
-            Error::BadLedger { .. } => "bad_ledger",
             Error::Integrity { .. } => "integrity",
             Error::Exists { .. } => "exists",
             Error::Usage(_) => "usage",

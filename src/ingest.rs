@@ -28,6 +28,7 @@ use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::ledger::{Appender, Event, Item, NewEntry};
 use crate::media::{self, Kind};
+use crate::metadata::{self, MediaInfo};
 use crate::order::OrderId;
 use crate::store::{PutError, Stored, Vault};
 
@@ -160,6 +161,12 @@ pub struct Filed {
     pub source: PathBuf,
     /// The source file was removed (`--move`).
     pub moved: bool,
+    /// What a photo or video says about itself.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaInfo>,
+    /// Capture-time checks that failed (see `metadata::time_warnings`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub raw_name: OsString,
 }
@@ -419,6 +426,7 @@ struct StoredJob {
     stored: Stored,
     kind: Kind,
     media_type: String,
+    media: Option<MediaInfo>,
     /// The source's size or mtime changed while it was read.
     changed: bool,
 }
@@ -447,9 +455,14 @@ fn store_one(
         }
     };
     let detected = media::detect(&stored.head, &job.name);
+    // Read from the stored object (just written, so in the page cache), not the source, which may
+    // have changed since.
+    let media = metadata::applies_to(&detected.media_type)
+        .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
     Ok(StoredJob {
         kind: detected.kind,
         media_type: detected.media_type,
+        media,
         stored,
         changed,
     })
@@ -482,19 +495,6 @@ fn ledger_name(name: &OsStr) -> (String, Option<String>) {
             let hex = bytes.iter().map(|b| format!("{b:02x}")).collect();
             (name.to_string_lossy().into_owned(), Some(hex))
         }
-    }
-}
-
-/// Crash-test hook: when `VAULT_FAILPOINT` names this point, the process aborts here, as a `kill -9`
-/// or power cut would stop it. Used by `tests/crash.rs`; unset in normal use.
-fn failpoint(name: &str) {
-    static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if POINT
-        .get_or_init(|| std::env::var("VAULT_FAILPOINT").ok())
-        .as_deref()
-        == Some(name)
-    {
-        std::process::abort();
     }
 }
 
@@ -544,7 +544,7 @@ fn run_chunk(
         }
     }
 
-    failpoint("after-objects");
+    crate::failpoint("after-objects");
 
     // Group by order, keeping the input order within each.
     let mut groups: Vec<(&OrderId, Vec<usize>)> = Vec::new();
@@ -608,6 +608,7 @@ fn run_chunk(
                             name: name.clone(),
                             name_bytes_hex: name_bytes_hex.clone(),
                             media_type: sj.media_type.clone(),
+                            media: sj.media.clone(),
                         },
                     },
                     note: opts.note.clone(),
@@ -617,6 +618,18 @@ fn run_chunk(
             if sj.changed {
                 report.warnings.push(format!(
                     "{}: changed while it was read; what was read is filed, the file is kept",
+                    crate::output::escape_os(job_path(job).as_os_str())
+                ));
+            }
+            let warnings = match &sj.media {
+                Some(m) if kind == Kind::Photo || kind == Kind::Video => {
+                    metadata::time_warnings(m, &now)
+                }
+                _ => Vec::new(),
+            };
+            for w in &warnings {
+                report.warnings.push(format!(
+                    "{}: {w}",
                     crate::output::escape_os(job_path(job).as_os_str())
                 ));
             }
@@ -632,6 +645,8 @@ fn run_chunk(
                 seq,
                 source: job_path(job),
                 moved: false,
+                media: sj.media.clone(),
+                warnings,
                 raw_name: job.name.clone(),
             });
         }
@@ -649,7 +664,7 @@ fn run_chunk(
         }
     }
 
-    failpoint("after-ledger");
+    crate::failpoint("after-ledger");
 
     // Sources are removed only once their entries are durable and the object re-reads correctly.
     if opts.move_sources {

@@ -94,6 +94,9 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_bytes_hex: Option<String>,
     pub media_type: String,
+    /// What a photo or video says about itself (capture time, camera, size, GPS, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::metadata::MediaInfo>,
 }
 
 /// The fields every ledger line has, whatever its event: enough to check the chain even for event
@@ -149,8 +152,10 @@ pub struct ChainProblem {
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     pub lines: Vec<Line>,
-    /// The file did not end with a line feed: the last line is incomplete.
-    pub torn_tail: bool,
+    /// Bytes after the last line feed: an append that was cut short (the process was killed in the
+    /// middle of its `write`, which Linux may cut at a page boundary). Nobody was told those entries
+    /// were recorded; they are not part of the ledger, and the next append removes them.
+    pub torn_tail: usize,
     /// The hash of the last line, which the next entry must name as `prev`.
     pub head: Option<Digest>,
     /// Chain problems, in line order.
@@ -164,8 +169,11 @@ impl Ledger {
         if bytes.is_empty() {
             return ledger;
         }
-        ledger.torn_tail = !bytes.ends_with(b"\n");
-        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        ledger.torn_tail = bytes.len() - complete;
+        let Some(body) = bytes[..complete].strip_suffix(b"\n") else {
+            return ledger;
+        };
         let mut prev = Digest::ZERO;
         for (i, raw) in body.split(|&b| b == b'\n').enumerate() {
             let number = i + 1;
@@ -216,13 +224,6 @@ impl Ledger {
                 number,
                 hash,
                 entry,
-            });
-        }
-        if ledger.torn_tail {
-            ledger.problems.push(ChainProblem {
-                line: ledger.lines.len(),
-                what: "incomplete last line (no line feed): an interrupted write or an edit"
-                    .to_string(),
             });
         }
         ledger.head = ledger.lines.last().map(|l| l.hash);
@@ -292,8 +293,12 @@ impl Appender {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).at(&path)?;
         let ledger = Ledger::parse(order, &bytes);
-        if ledger.torn_tail {
-            return Err(Error::TornLedger { path });
+        if ledger.torn_tail > 0 {
+            // An earlier append was killed mid-write. We hold the lock, so no writer is still at
+            // work: cut the unacknowledged partial line so that this append starts on a line.
+            let keep = (bytes.len() - ledger.torn_tail) as u64;
+            file.set_len(keep).at(&path)?;
+            file.sync_data().at(&path)?;
         }
         let known = ledger.items().map(|(_, item)| item.sha256).collect();
         Ok(Appender {
@@ -345,6 +350,14 @@ impl Appender {
         if self.pending.is_empty() {
             return Ok(());
         }
+        if crate::failpoint_is("mid-ledger") {
+            // What a `kill -9` during a long write can leave: part of the batch, cut mid-line.
+            let half = self.pending.len() / 2 + 7;
+            self.file
+                .write_all(&self.pending[..half.min(self.pending.len() - 1)])
+                .at(&self.path)?;
+            std::process::abort();
+        }
         self.file.write_all(&self.pending).at(&self.path)?;
         self.file.sync_data().at(&self.path)?;
         self.pending.clear();
@@ -364,6 +377,7 @@ mod tests {
             name: "x".into(),
             name_bytes_hex: None,
             media_type: "application/octet-stream".into(),
+            media: None,
         }
     }
 
@@ -446,14 +460,14 @@ mod tests {
     }
 
     #[test]
-    fn garbage_and_torn_tail_are_reported() {
+    fn garbage_is_reported_and_a_torn_tail_is_not_part_of_the_ledger() {
         let order: OrderId = "o".parse().unwrap();
         let l = Ledger::parse(&order, b"not json\n");
         assert_eq!(l.problems.len(), 1);
         assert!(l.problems[0].what.contains("not a ledger entry"));
         let l = Ledger::parse(&order, b"{\"seq\":0");
-        assert!(l.torn_tail);
-        assert!(l.problems.iter().any(|p| p.what.contains("incomplete")));
+        assert_eq!((l.torn_tail, l.lines.len()), (8, 0));
+        assert!(l.problems.is_empty());
     }
 
     #[test]
@@ -466,15 +480,34 @@ mod tests {
     }
 
     #[test]
-    fn torn_ledger_refuses_append() {
-        let (_d, v, order) = ledger_with(1);
+    fn an_append_after_a_torn_one_cuts_the_partial_line_and_keeps_the_chain() {
+        let (_d, v, order) = ledger_with(2);
         let path = v.ledger_path(&order);
+        let before = fs::read(&path).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"{\"seq\":1,").unwrap();
+        f.write_all(b"{\"seq\":2,\"prev\":\"ab").unwrap();
         drop(f);
-        assert!(matches!(
-            Appender::open(&v, &order),
-            Err(Error::TornLedger { .. })
-        ));
+        assert_eq!(Ledger::read(&v, &order).unwrap().torn_tail, 19);
+        let mut a = Appender::open(&v, &order).unwrap();
+        let e = a.push(NewEntry {
+            at: Utc::now(),
+            by: "b".into(),
+            event: Event::Add {
+                item: item(b"next"),
+            },
+            note: None,
+        });
+        a.commit().unwrap();
+        drop(a);
+        assert_eq!(e.seq, 2);
+        let after = fs::read(&path).unwrap();
+        assert!(after.starts_with(&before), "complete entries untouched");
+        let l = Ledger::read(&v, &order).unwrap();
+        assert!(
+            l.problems.is_empty() && l.torn_tail == 0,
+            "{:?}",
+            l.problems
+        );
+        assert_eq!(l.lines.len(), 3);
     }
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod ingest;
 pub mod ledger;
 pub mod media;
+pub mod metadata;
 pub mod order;
 pub mod output;
 pub mod store;
@@ -28,3 +29,19 @@ pub mod verify;
 
 /// `evidence-vault <version>`: recorded in every ledger entry.
 pub const TOOL: &str = concat!("evidence-vault ", env!("CARGO_PKG_VERSION"));
+
+/// Crash-test hook: when `VAULT_FAILPOINT` names this point, the process aborts here, as a `kill -9`
+/// or power cut would stop it. Used by `tests/crash.rs`; unset in normal use.
+pub(crate) fn failpoint(name: &str) {
+    if failpoint_is(name) {
+        std::process::abort();
+    }
+}
+
+pub(crate) fn failpoint_is(name: &str) -> bool {
+    static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    POINT
+        .get_or_init(|| std::env::var("VAULT_FAILPOINT").ok())
+        .as_deref()
+        == Some(name)
+}

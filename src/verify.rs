@@ -66,6 +66,18 @@ pub struct VerifyReport {
     pub unreferenced: Vec<Unreferenced>,
     /// Leftover staging files in `tmp/` from interrupted writes. Not an error.
     pub stale_temp_files: usize,
+    /// Ledgers ending in a partial line: an append killed mid-write (or one in progress right
+    /// now). Not part of the ledger and not an error; the next append to the order removes it.
+    pub interrupted_appends: Vec<Interrupted>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Interrupted {
+    pub order: OrderId,
+    #[serde(serialize_with = "lossy_path")]
+    pub path: PathBuf,
+    /// Bytes after the last complete line.
+    pub bytes: usize,
 }
 
 impl VerifyReport {
@@ -120,6 +132,7 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Resul
         .collect();
     let mut refs: BTreeMap<Digest, Vec<Ref>> = BTreeMap::new();
     let mut entries_checked = 0;
+    let mut interrupted_appends = Vec::new();
     for (order, ledger) in ledgers {
         let path = vault.ledger_path(&order);
         let ledger = match ledger {
@@ -136,6 +149,13 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Resul
             }
         };
         entries_checked += ledger.lines.len();
+        if ledger.torn_tail > 0 {
+            interrupted_appends.push(Interrupted {
+                order: order.clone(),
+                path: path.clone(),
+                bytes: ledger.torn_tail,
+            });
+        }
         for p in &ledger.problems {
             problems.push(Problem {
                 kind: ProblemKind::Tampered,
@@ -269,6 +289,7 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Resul
         problems,
         unreferenced,
         stale_temp_files,
+        interrupted_appends,
     })
 }
 

@@ -69,11 +69,12 @@ fn kill_9_during_add_then_verify_and_rerun() {
 }
 
 /// Deterministic crash points: the process dies (abort, like `kill -9`) right after objects are
-/// stored but before the ledger names them, and right after the ledger is written but before `--move`
-/// removes the sources. Both leave a clean vault, and a re-run finishes the job without losing a file.
+/// stored but before the ledger names them, in the middle of the ledger write (Linux may cut a
+/// killed process's write at a page boundary), and right after the ledger is written but before
+/// `--move` removes the sources. Both leave a clean vault, and a re-run finishes the job without losing a file.
 #[test]
 fn crash_between_objects_ledger_and_move_is_recoverable() {
-    for point in ["after-objects", "after-ledger"] {
+    for point in ["after-objects", "mid-ledger", "after-ledger"] {
         let env = Env::new();
         for i in 0..10 {
             env.write(&format!("drop/{ORDER}/f{i}.bin"), &payload(i));
@@ -95,27 +96,27 @@ fn crash_between_objects_ledger_and_move_is_recoverable() {
         let (v, code) = env.json(&["verify"]);
         assert_eq!(code, 0, "{point}: {v}");
         let unreferenced = v["unreferenced"].as_array().unwrap().len();
-        assert_eq!(
-            unreferenced,
-            if point == "after-objects" { 10 } else { 0 },
-            "{point}"
-        );
+        let interrupted = v["interrupted_appends"].as_array().unwrap().len();
+        match point {
+            "after-objects" => assert_eq!((unreferenced, interrupted), (10, 0)),
+            // Part of the batch's lines made it; the rest, and a line cut in two, did not.
+            "mid-ledger" => assert!(
+                unreferenced > 0 && unreferenced < 10 && interrupted == 1,
+                "{v}"
+            ),
+            _ => assert_eq!((unreferenced, interrupted), (0, 0)),
+        }
 
         let (v, code) = env.json(&["add", "--move", "--order-from", r"^(\d{16})/", "drop"]);
         assert_eq!(code, 0, "{point}: {v}");
-        let want = if point == "after-objects" {
-            "added"
-        } else {
-            "duplicate"
-        };
-        assert!(
-            v["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|i| i["status"] == want && i["moved"] == true),
-            "{point}: {v}"
-        );
+        let items = v["items"].as_array().unwrap();
+        assert!(items.iter().all(|i| i["moved"] == true), "{point}: {v}");
+        let added = items.iter().filter(|i| i["status"] == "added").count();
+        match point {
+            "after-objects" => assert_eq!(added, 10),
+            "mid-ledger" => assert!(added > 0 && added < 10, "{v}"),
+            _ => assert_eq!(added, 0),
+        }
         for i in 0..10 {
             assert!(!env.path(&format!("drop/{ORDER}/f{i}.bin")).exists());
         }

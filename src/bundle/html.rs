@@ -70,6 +70,8 @@ figcaption{font-size:13px;margin-top:6px}
 .kind{display:inline-block;padding:1px 6px;border-radius:4px;background:#e6eefb;font-size:12px}
 .summary td:first-child{width:220px;color:#56606b}
 .note{color:#7a4b00}
+.warn{color:#a40000}
+.placeholder{display:flex;align-items:center;justify-content:center;text-align:center;width:256px;height:192px;margin:0 auto;background:#e9ecef;border:2px dashed #98a2ad;color:#3d4650;font-size:13px;padding:8px;box-sizing:border-box}
 "#;
 
 pub fn render(i: &Input<'_>) -> String {
@@ -173,17 +175,38 @@ pub fn render(i: &Input<'_>) -> String {
                     base64::engine::general_purpose::STANDARD.encode(t),
                     esc(name)
                 ),
-                None => format!(
-                    "<p><a href=\"{}\">{}</a> (no preview)</p>",
-                    href(&r.path),
-                    esc(name)
-                ),
+                None => {
+                    let why = if r
+                        .media_type
+                        .as_deref()
+                        .is_some_and(|m| m.contains("heic") || m.contains("heif"))
+                    {
+                        "HEIC photo: no preview (no HEIC decoder here); open the original"
+                    } else {
+                        "no preview: the image could not be decoded; open the original"
+                    };
+                    format!(
+                        "<a href=\"{}\" class=\"placeholder\">{why}</a>",
+                        href(&r.path)
+                    )
+                }
             };
+            let captured = match (&r.captured_at, &r.captured_from) {
+                (Some(c), Some(f)) => {
+                    format!("{} <small>({})</small>", esc(&c.replace('T', " ")), esc(f))
+                }
+                (Some(c), None) => esc(&c.replace('T', " ")),
+                _ => "unknown".to_string(),
+            };
+            let warnings: String = r
+                .warnings
+                .iter()
+                .map(|w| format!("<br><span class=\"warn\">&#9888; {}</span>", esc(w)))
+                .collect();
             let _ = writeln!(
                 h,
-                "<figure>{img}<figcaption><b>{}</b><br>Captured: {}<br>Added: {} by {}<br>SHA-256 <code>{}</code></figcaption></figure>",
+                "<figure>{img}<figcaption><b>{}</b><br>Captured: {captured}<br>Added: {} by {}<br>SHA-256 <code>{}</code>{warnings}</figcaption></figure>",
                 esc(name),
-                esc(r.captured_at.as_deref().unwrap_or("not read")),
                 esc(&r.added_at.as_deref().unwrap_or("-").replace('T', " ")),
                 esc(r.added_by.as_deref().unwrap_or("-")),
                 r.sha256.short(),

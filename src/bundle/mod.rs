@@ -86,6 +86,12 @@ pub struct FileRecord {
     /// Capture time the file states, where known (photos and videos; read by later versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captured_at: Option<String>,
+    /// The tag the capture time came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_from: Option<String>,
+    /// Capture-time checks that failed (a camera clock in 1998, a photo taken after it was added).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// For derived files: the SHA-256 of the original they were made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<Digest>,
@@ -107,6 +113,8 @@ impl FileRecord {
             ledger_seq: None,
             note: None,
             captured_at: None,
+            captured_from: None,
+            warnings: Vec::new(),
             derived_from: None,
         }
     }
@@ -272,7 +280,9 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             added_by: Some(e.by.clone()),
             ledger_seq: Some(e.seq),
             note: e.note.clone(),
-            captured_at: None,
+            captured_at: item.media.as_ref().and_then(|m| m.captured_at.clone()),
+            captured_from: item.media.as_ref().and_then(|m| m.captured_from.clone()),
+            warnings: crate::cli::show::item_warnings(e, item),
             derived_from: None,
         });
         zip_entries.push(Entry_ {

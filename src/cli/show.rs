@@ -35,6 +35,13 @@ pub struct ShownItem {
     pub note: Option<String>,
     /// The ledger sequence number of the entry that added it.
     pub seq: u64,
+    /// What a photo or video says about itself: `captured_at`, `captured_from`, `camera`, `width`,
+    /// `height`, `orientation`, `gps`, `duration_s`, `error`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::metadata::MediaInfo>,
+    /// Capture-time checks that failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +102,35 @@ impl Report for ShowReport {
                     escape_str(&i.by),
                     escape_str(&i.name),
                 )?;
+                if let Some(m) = &i.media {
+                    let mut facts = Vec::new();
+                    if let Some(c) = &m.captured_at {
+                        let zone = if m.captured_at_naive {
+                            " (camera's local time, zone unknown)"
+                        } else {
+                            ""
+                        };
+                        facts.push(format!("captured {c}{zone}"));
+                    }
+                    if let Some(c) = &m.camera {
+                        facts.push(escape_str(c));
+                    }
+                    if let (Some(wd), Some(ht)) = (m.width, m.height) {
+                        facts.push(format!("{wd}x{ht}"));
+                    }
+                    if let Some(d) = m.duration_s {
+                        facts.push(format!("{d:.1} s"));
+                    }
+                    if let Some(g) = m.gps {
+                        facts.push(format!("GPS {:.5},{:.5}", g.lat, g.lon));
+                    }
+                    if !facts.is_empty() {
+                        writeln!(w, "       {}", facts.join(", "))?;
+                    }
+                }
+                for warning in &i.warnings {
+                    writeln!(w, "       warning: {}", escape_str(warning))?;
+                }
                 if let Some(n) = &i.note {
                     writeln!(w, "       note: {}", escape_str(n))?;
                 }
@@ -129,6 +165,16 @@ impl Report for ShowReport {
     }
 }
 
+/// Capture-time warnings for a photo or video item, relative to when it was added.
+pub fn item_warnings(e: &Entry, i: &crate::ledger::Item) -> Vec<String> {
+    match &i.media {
+        Some(m) if matches!(i.kind, Kind::Photo | Kind::Video) => {
+            crate::metadata::time_warnings(m, &e.at)
+        }
+        _ => Vec::new(),
+    }
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
     if !vault.ledger_path(&args.order).exists() {
@@ -152,6 +198,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             by: e.by.clone(),
             note: e.note.clone(),
             seq: e.seq,
+            warnings: item_warnings(e, i),
+            media: i.media.clone(),
         })
         .collect();
     let entries = ledger

@@ -46,6 +46,13 @@ impl Report for VerifyReport {
                     .join(", ")
             )?;
         }
+        for i in &self.interrupted_appends {
+            writeln!(
+                w,
+                "note: order {}: the ledger ends in {} bytes of an interrupted append (not recorded; the next add removes them)",
+                i.order, i.bytes
+            )?;
+        }
         let verdict = if self.is_clean() {
             "OK".to_string()
         } else {
