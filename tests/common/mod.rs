@@ -201,3 +201,59 @@ pub fn zip_entry(zip: &Path, name: &str) -> Vec<u8> {
     e.read_to_end(&mut v).unwrap();
     v
 }
+
+/// A small real JPEG (8x8, decodable) carrying EXIF DateTimeOriginal (`YYYY:MM:DD HH:MM:SS`) and,
+/// when given, OffsetTimeOriginal (`+08:00`), plus Make `TestCam`.
+pub fn jpeg_with_exif(datetime: &str, offset: Option<&str>) -> Vec<u8> {
+    // TIFF, little endian: IFD0 { Make, ExifIFD pointer } -> Exif IFD { DateTimeOriginal, OffsetTimeOriginal? }
+    let mut tiff: Vec<u8> = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    let ifd0_entries = 2u16;
+    let ifd0_len = 2 + 12 * ifd0_entries as u32 + 4;
+    let make_off = 8 + ifd0_len;
+    let make = b"TestCam\0";
+    let exif_off = make_off + make.len() as u32;
+    let n_exif: u16 = if offset.is_some() { 2 } else { 1 };
+    let exif_len = 2 + 12 * n_exif as u32 + 4;
+    let dt_off = exif_off + exif_len;
+    let mut dt = datetime.as_bytes().to_vec();
+    dt.push(0);
+    let tz_off = dt_off + dt.len() as u32;
+    let entry = |tag: u16, typ: u16, count: u32, value: u32| {
+        let mut e = tag.to_le_bytes().to_vec();
+        e.extend(typ.to_le_bytes());
+        e.extend(count.to_le_bytes());
+        e.extend(value.to_le_bytes());
+        e
+    };
+    tiff.extend(ifd0_entries.to_le_bytes());
+    tiff.extend(entry(0x010f, 2, make.len() as u32, make_off));
+    tiff.extend(entry(0x8769, 4, 1, exif_off));
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(make);
+    tiff.extend(n_exif.to_le_bytes());
+    tiff.extend(entry(0x9003, 2, dt.len() as u32, dt_off));
+    if let Some(o) = offset {
+        tiff.extend(entry(0x9011, 2, o.len() as u32 + 1, tz_off));
+    }
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(&dt);
+    if let Some(o) = offset {
+        tiff.extend(o.as_bytes());
+        tiff.push(0);
+    }
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(&tiff);
+    // A decodable 8x8 JPEG from the image crate, with the APP1 segment spliced in after SOI.
+    let img = image::RgbImage::from_pixel(8, 8, image::Rgb([70, 110, 200]));
+    let mut jpg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpg)
+        .encode_image(&img)
+        .unwrap();
+    let mut out = jpg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpg[2..]);
+    out
+}
