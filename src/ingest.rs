@@ -164,6 +164,9 @@ pub struct Filed {
     /// What a photo or video says about itself.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaInfo>,
+    /// For tracking snapshots vault can read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<crate::tracking::Summary>,
     /// Capture-time checks that failed (see `metadata::time_warnings`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -593,6 +596,21 @@ fn run_chunk(
             };
             let (name, name_bytes_hex) = ledger_name(&job.name);
             let kind = opts.kind.unwrap_or(sj.kind);
+            // Tracking snapshots in JSON are parsed; unknown JSON is stored with a warning.
+            let tracking = if kind == Kind::Tracking && sj.media_type == "application/json" {
+                match crate::tracking::read(vault, &sj.stored.digest) {
+                    Ok(snap) => Some(crate::tracking::Summary::from(&snap)),
+                    Err(why) => {
+                        report.warnings.push(format!(
+                            "{}: stored as a tracking item without events: {why}",
+                            crate::output::escape_os(job_path(job).as_os_str())
+                        ));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
             let digest = sj.stored.digest;
             let (status, seq) = if app.contains(&digest) {
                 (Status::Duplicate, None)
@@ -601,7 +619,7 @@ fn run_chunk(
                     at: now,
                     by: opts.by.clone(),
                     event: Event::Add {
-                        item: Item {
+                        item: Box::new(Item {
                             sha256: digest,
                             size: sj.stored.size,
                             kind,
@@ -609,7 +627,8 @@ fn run_chunk(
                             name_bytes_hex: name_bytes_hex.clone(),
                             media_type: sj.media_type.clone(),
                             media: sj.media.clone(),
-                        },
+                            tracking: tracking.clone(),
+                        }),
                     },
                     note: opts.note.clone(),
                 });
@@ -646,6 +665,7 @@ fn run_chunk(
                 source: job_path(job),
                 moved: false,
                 media: sj.media.clone(),
+                tracking,
                 warnings,
                 raw_name: job.name.clone(),
             });

@@ -45,7 +45,7 @@ pub struct Entry {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// An object was filed under the order.
-    Add { item: Item },
+    Add { item: Box<Item> },
     /// An evidence bundle was made of the order (see `bundle`).
     Bundle { bundle: BundleRecord },
 }
@@ -76,7 +76,7 @@ impl Event {
     /// The item an `add` entry files; `None` for other events.
     pub fn item(&self) -> Option<&Item> {
         match self {
-            Event::Add { item } => Some(item),
+            Event::Add { item } => Some(item.as_ref()),
             Event::Bundle { .. } => None,
         }
     }
@@ -97,6 +97,9 @@ pub struct Item {
     /// What a photo or video says about itself (capture time, camera, size, GPS, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<crate::metadata::MediaInfo>,
+    /// For tracking snapshots vault can read: format, tracking number, event count, delivery time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<crate::tracking::Summary>,
 }
 
 /// The fields every ledger line has, whatever its event: enough to check the chain even for event
@@ -378,6 +381,7 @@ mod tests {
             name_bytes_hex: None,
             media_type: "application/octet-stream".into(),
             media: None,
+            tracking: None,
         }
     }
 
@@ -391,7 +395,7 @@ mod tests {
                 at: Utc::now(),
                 by: "tester".into(),
                 event: Event::Add {
-                    item: item(format!("item {i}").as_bytes()),
+                    item: Box::new(item(format!("item {i}").as_bytes())),
                 },
                 note: (i == 1).then(|| "a note".to_string()),
             });
@@ -418,7 +422,9 @@ mod tests {
         let e = a.push(NewEntry {
             at: Utc::now(),
             by: "b".into(),
-            event: Event::Add { item: item(b"z") },
+            event: Event::Add {
+                item: Box::new(item(b"z")),
+            },
             note: None,
         });
         a.commit().unwrap();
@@ -493,7 +499,7 @@ mod tests {
             at: Utc::now(),
             by: "b".into(),
             event: Event::Add {
-                item: item(b"next"),
+                item: Box::new(item(b"next")),
             },
             note: None,
         });

@@ -24,6 +24,7 @@ pub mod order;
 pub mod output;
 pub mod store;
 pub mod thumbnail;
+pub mod tracking;
 pub mod user;
 pub mod verify;
 

@@ -22,6 +22,8 @@ pub struct Input<'a> {
     pub ledger_head: Option<Digest>,
     pub thumbs: &'a BTreeMap<Digest, Vec<u8>>,
     pub notes: &'a [String],
+    /// Carrier events of the order's tracking snapshots, merged.
+    pub tracking: &'a [crate::tracking::TimelineEvent],
 }
 
 /// Escape text for HTML element content and attribute values.
@@ -71,6 +73,7 @@ figcaption{font-size:13px;margin-top:6px}
 .summary td:first-child{width:220px;color:#56606b}
 .note{color:#7a4b00}
 .warn{color:#a40000}
+tr.delivered td{background:#e3f6e5;font-weight:600}
 .placeholder{display:flex;align-items:center;justify-content:center;text-align:center;width:256px;height:192px;margin:0 auto;background:#e9ecef;border:2px dashed #98a2ad;color:#3d4650;font-size:13px;padding:8px;box-sizing:border-box}
 "#;
 
@@ -129,7 +132,9 @@ pub fn render(i: &Input<'_>) -> String {
 
     // Timeline: everything known, oldest first.
     let by_sha: BTreeMap<Digest, &FileRecord> = originals.iter().map(|r| (r.sha256, *r)).collect();
-    h.push_str("<h2>Timeline</h2><table><tr><th>Time (UTC)</th><th>What</th><th>By</th><th>Note</th></tr>\n");
+    // Ledger entries and carrier events in one table, by instant (a carrier time without offset
+    // is placed as if it were UTC, and marked "local").
+    let mut rows: Vec<(chrono::NaiveDateTime, String)> = Vec::new();
     for e in i.entries {
         let what = match &e.event {
             Event::Add { item } => {
@@ -149,13 +154,42 @@ pub fn render(i: &Input<'_>) -> String {
                 bundle.sha256.short()
             ),
         };
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{what}</td><td>{}</td><td>{}</td></tr>",
-            esc(&format_time(&e.at).replace('T', " ")),
-            esc(&e.by),
-            esc(e.note.as_deref().unwrap_or("")),
-        );
+        rows.push((
+            e.at.naive_utc(),
+            format!(
+                "<tr><td>{}</td><td>{what}</td><td>{}</td><td>{}</td></tr>",
+                esc(&format_time(&e.at).replace('T', " ")),
+                esc(&e.by),
+                esc(e.note.as_deref().unwrap_or("")),
+            ),
+        ));
+    }
+    for t in i.tracking {
+        let e = &t.event;
+        let delivered = e.stage == crate::tracking::Stage::Delivered;
+        let time = match e.utc() {
+            Some(u) => format_time(&u).replace('T', " "),
+            None => format!("{} (local)", e.time.replace('T', " ")),
+        };
+        rows.push((
+            e.sort_key(),
+            format!(
+                "<tr{}><td>{}</td><td>Carrier: <span class=\"kind\">{}</span> {}{}</td><td>{}</td><td>{}</td></tr>",
+                if delivered { " class=\"delivered\"" } else { "" },
+                esc(&time),
+                e.stage.as_str(),
+                esc(&e.description),
+                e.location.as_deref().map(|l| format!(" &mdash; {}", esc(l))).unwrap_or_default(),
+                esc(t.tracking_number.as_deref().unwrap_or("")),
+                esc(&format!("from {}", t.first_seen_name)),
+            ),
+        ));
+    }
+    rows.sort_by_key(|r| r.0);
+    h.push_str("<h2>Timeline</h2><table><tr><th>Time (UTC)</th><th>What</th><th>By / parcel</th><th>Note</th></tr>\n");
+    for (_, row) in rows {
+        h.push_str(&row);
+        h.push('\n');
     }
     h.push_str("</table>\n");
 

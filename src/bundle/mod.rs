@@ -363,6 +363,18 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         content: Content::Bytes(ledger_bytes),
         compress: true,
     });
+    // Carrier events, re-derived from the snapshots the bundle carries.
+    let snapshots: Vec<(Digest, String, crate::tracking::Snapshot)> = entries
+        .iter()
+        .filter_map(|e| e.event.item())
+        .filter(|i| i.tracking.is_some())
+        .filter_map(|i| {
+            crate::tracking::read(vault, &i.sha256)
+                .ok()
+                .map(|s| (i.sha256, i.name.clone(), s))
+        })
+        .collect();
+    let tracking = crate::tracking::merge(snapshots.iter().map(|(d, n, s)| (*d, n.as_str(), s)));
     let report = html::render(&html::Input {
         order,
         bag: &bag,
@@ -372,6 +384,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         ledger_head,
         thumbs: &thumb_of,
         notes: &notes,
+        tracking: &tracking,
     });
     records.push(FileRecord::made(
         "data/report.html",

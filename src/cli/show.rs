@@ -39,6 +39,9 @@ pub struct ShownItem {
     /// `height`, `orientation`, `gps`, `duration_s`, `error`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub media: Option<crate::metadata::MediaInfo>,
+    /// For tracking snapshots vault can read: `format`, `number`, `carrier`, `events`, `delivered_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<crate::tracking::Summary>,
     /// Capture-time checks that failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -64,6 +67,8 @@ pub struct ChainStatus {
 pub struct ShowReport {
     pub order: OrderId,
     pub items: Vec<ShownItem>,
+    /// Every tracking event of the order's snapshots, merged and de-duplicated, oldest first.
+    pub timeline: Vec<crate::tracking::TimelineEvent>,
     pub ledger: Vec<ShownEntry>,
     pub chain: ChainStatus,
 }
@@ -131,9 +136,40 @@ impl Report for ShowReport {
                 for warning in &i.warnings {
                     writeln!(w, "       warning: {}", escape_str(warning))?;
                 }
+                if let Some(t) = &i.tracking {
+                    writeln!(
+                        w,
+                        "       {} {}: {} events{}",
+                        t.format,
+                        t.number.as_deref().map(escape_str).unwrap_or_default(),
+                        t.events,
+                        t.delivered_at
+                            .as_deref()
+                            .map(|d| format!(", delivered {d}"))
+                            .unwrap_or_default()
+                    )?;
+                }
                 if let Some(n) = &i.note {
                     writeln!(w, "       note: {}", escape_str(n))?;
                 }
+            }
+        }
+        if !self.timeline.is_empty() {
+            writeln!(w, "\ntracking")?;
+            for t in &self.timeline {
+                let e = &t.event;
+                let zone = if e.time_naive { " (local)" } else { "" };
+                writeln!(
+                    w,
+                    "  {}{zone}  {:<16}  {}{}",
+                    e.time,
+                    e.stage.as_str(),
+                    escape_str(&e.description),
+                    e.location
+                        .as_deref()
+                        .map(|l| format!(" ({})", escape_str(l)))
+                        .unwrap_or_default()
+                )?;
             }
         }
         writeln!(w, "\nledger")?;
@@ -200,8 +236,20 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             seq: e.seq,
             warnings: item_warnings(e, i),
             media: i.media.clone(),
+            tracking: i.tracking.clone(),
         })
         .collect();
+    // Tracking events are derived: re-read from the snapshots, in the order they were added.
+    let snapshots: Vec<(Digest, String, crate::tracking::Snapshot)> = ledger
+        .items()
+        .filter(|(_, i)| i.tracking.is_some())
+        .filter_map(|(_, i)| {
+            crate::tracking::read(&vault, &i.sha256)
+                .ok()
+                .map(|s| (i.sha256, i.name.clone(), s))
+        })
+        .collect();
+    let timeline = crate::tracking::merge(snapshots.iter().map(|(d, n, s)| (*d, n.as_str(), s)));
     let entries = ledger
         .lines
         .iter()
@@ -223,6 +271,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let report = ShowReport {
         order: args.order,
         items,
+        timeline,
         ledger: entries,
         chain: ChainStatus {
             intact: problems.is_empty(),
