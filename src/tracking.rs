@@ -370,15 +370,16 @@ fn stage_from_text(d: &str) -> Stage {
     }
 }
 
+/// The non-empty text fields `keys` of `v`, joined with ", ": a location from its parts.
+fn joined(v: &Value, keys: &[&str]) -> Option<String> {
+    let parts: Vec<String> = keys.iter().filter_map(|k| text(&v[*k])).collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 fn aftership_event(c: &Value) -> Option<Event> {
     let time = time_of(c["checkpoint_time"].as_str()?)?;
-    let location = text(&c["location"]).or_else(|| {
-        let parts: Vec<String> = ["city", "state", "country_name", "country_iso3"]
-            .iter()
-            .filter_map(|k| text(&c[*k]))
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(", "))
-    });
+    let location = text(&c["location"])
+        .or_else(|| joined(c, &["city", "state", "country_name", "country_iso3"]));
     let description = text(&c["message"]).unwrap_or_default();
     let stage = match c["tag"].as_str().unwrap_or("") {
         "InfoReceived" | "Pending" => Stage::InfoReceived,
@@ -410,11 +411,10 @@ fn aftership_event(c: &Value) -> Option<Event> {
 
 fn easypost_event(d: &Value) -> Option<Event> {
     let time = time_of(d["datetime"].as_str()?)?;
-    let l = &d["tracking_location"];
-    let parts: Vec<String> = ["city", "state", "country", "zip"]
-        .iter()
-        .filter_map(|k| text(&l[*k]))
-        .collect();
+    let location = joined(
+        &d["tracking_location"],
+        &["city", "state", "country", "zip"],
+    );
     let description = text(&d["message"])
         .or_else(|| text(&d["description"]))
         .unwrap_or_default();
@@ -435,13 +435,7 @@ fn easypost_event(d: &Value) -> Option<Event> {
         "failure" | "error" | "cancelled" => Stage::Exception,
         _ => stage_from_text(&description),
     };
-    Some(event(
-        time,
-        (!parts.is_empty()).then(|| parts.join(", ")),
-        description,
-        stage,
-        d,
-    ))
+    Some(event(time, location, description, stage, d))
 }
 
 fn track17_v2_event(e: &Value) -> Option<Event> {
@@ -451,14 +445,8 @@ fn track17_v2_event(e: &Value) -> Option<Event> {
         .and_then(time_of)
         .or_else(|| e["time_utc"].as_str().and_then(time_of))?;
     let description = text(&e["description"]).unwrap_or_default();
-    let location = text(&e["location"]).or_else(|| {
-        let a = &e["address"];
-        let parts: Vec<String> = ["city", "state", "country"]
-            .iter()
-            .filter_map(|k| text(&a[*k]))
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(", "))
-    });
+    let location =
+        text(&e["location"]).or_else(|| joined(&e["address"], &["city", "state", "country"]));
     let sub = e["sub_status"].as_str().unwrap_or("");
     let stage = match e["stage"].as_str().unwrap_or("") {
         "InfoReceived" => Stage::InfoReceived,
@@ -482,16 +470,9 @@ fn track17_v2_event(e: &Value) -> Option<Event> {
 
 fn track17_v1_event(e: &Value) -> Option<Event> {
     let time = time_of(e["a"].as_str()?)?;
-    let parts: Vec<String> = ["c", "d"].iter().filter_map(|k| text(&e[*k])).collect();
     let description = text(&e["z"]).unwrap_or_default();
     let stage = stage_from_text(&description);
-    Some(event(
-        time,
-        (!parts.is_empty()).then(|| parts.join(", ")),
-        description,
-        stage,
-        e,
-    ))
+    Some(event(time, joined(e, &["c", "d"]), description, stage, e))
 }
 
 fn cainiao_event(d: &Value) -> Option<Event> {
