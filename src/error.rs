@@ -19,6 +19,8 @@ pub enum Exit {
     Usage = 2,
     /// Integrity failure: something in the vault or bundle is corrupt, missing or tampered with.
     Integrity = 3,
+    /// Done, and something needs a human: a shipment delivered, stuck or returned (`shipments`).
+    Attention = 4,
 }
 
 impl Exit {

@@ -48,6 +48,18 @@ pub enum Event {
     Add { item: Box<Item> },
     /// An evidence bundle was made of the order (see `bundle`).
     Bundle { bundle: BundleRecord },
+    /// A shipment (parcel) of the order was registered with its carrier and tracking number.
+    Track { shipment: Shipment },
+}
+
+/// A parcel registered with `vault track`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Shipment {
+    pub carrier: String,
+    pub number: String,
+    /// When it was handed to the carrier, as the user gave it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<String>,
 }
 
 /// What a `bundle` entry records: enough to recognise the zip later and to know what it covered.
@@ -70,6 +82,7 @@ impl Event {
         match self {
             Event::Add { .. } => "add",
             Event::Bundle { .. } => "bundle",
+            Event::Track { .. } => "track",
         }
     }
 
@@ -77,7 +90,7 @@ impl Event {
     pub fn item(&self) -> Option<&Item> {
         match self {
             Event::Add { item } => Some(item.as_ref()),
-            Event::Bundle { .. } => None,
+            Event::Bundle { .. } | Event::Track { .. } => None,
         }
     }
 }
@@ -263,6 +276,8 @@ pub struct Appender {
     prev: Digest,
     known: HashSet<Digest>,
     pending: Vec<u8>,
+    /// The ledger as read under the lock, before this appender's entries.
+    ledger: Ledger,
 }
 
 /// The fields of a new entry that the caller chooses.
@@ -304,14 +319,17 @@ impl Appender {
             file.sync_data().at(&path)?;
         }
         let known = ledger.items().map(|(_, item)| item.sha256).collect();
+        let next_seq = ledger.lines.len() as u64;
+        let prev = ledger.head.unwrap_or(Digest::ZERO);
         Ok(Appender {
             file,
             path,
             order: order.clone(),
-            next_seq: ledger.lines.len() as u64,
-            prev: ledger.head.unwrap_or(Digest::ZERO),
+            next_seq,
+            prev,
             known,
             pending: Vec::new(),
+            ledger,
         })
     }
 
@@ -322,6 +340,11 @@ impl Appender {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The ledger as it was when the lock was taken.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// Stage an entry. Nothing is written until `commit`.

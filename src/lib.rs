@@ -22,6 +22,7 @@ pub mod media;
 pub mod metadata;
 pub mod order;
 pub mod output;
+pub mod shipments;
 pub mod store;
 pub mod thumbnail;
 pub mod tracking;

@@ -466,6 +466,28 @@ pub fn time_warnings(info: &MediaInfo, added_at: &DateTime<Utc>) -> Vec<String> 
     w
 }
 
+/// The flag for a packing photo taken after the parcel was already with the carrier. `scan` is the
+/// parcel's first carrier scan and whether its time had no offset.
+pub fn after_first_scan(info: &MediaInfo, scan: (DateTime<Utc>, bool)) -> Option<String> {
+    let local = info.captured_local()?;
+    let (captured, naive) = match info.captured_utc() {
+        Some(t) => (t, false),
+        None => (local.and_utc(), true),
+    };
+    let slack = if naive || scan.1 {
+        chrono::Duration::hours(14)
+    } else {
+        chrono::Duration::minutes(2)
+    };
+    (captured > scan.0 + slack).then(|| {
+        format!(
+            "captured {} after the parcel's first carrier scan ({}): not a packing photo?",
+            human_span(captured - scan.0),
+            scan.0.format("%Y-%m-%d %H:%MZ")
+        )
+    })
+}
+
 fn human_span(d: chrono::Duration) -> String {
     let d = d.abs();
     if d.num_days() >= 2 {

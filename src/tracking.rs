@@ -521,6 +521,37 @@ pub struct TimelineEvent {
     pub tracking_number: Option<String>,
 }
 
+/// The merged timeline of the tracking snapshots among `items` (in the order they were added);
+/// events are re-derived from the stored objects.
+pub fn timeline_of<'a>(
+    vault: &crate::store::Vault,
+    items: impl IntoIterator<Item = &'a crate::ledger::Item>,
+) -> Vec<TimelineEvent> {
+    let snapshots: Vec<(crate::digest::Digest, &str, Snapshot)> = items
+        .into_iter()
+        .filter(|i| i.tracking.is_some())
+        .filter_map(|i| {
+            read(vault, &i.sha256)
+                .ok()
+                .map(|s| (i.sha256, i.name.as_str(), s))
+        })
+        .collect();
+    merge(snapshots.iter().map(|(d, n, s)| (*d, *n, s)))
+}
+
+/// The parcel's first carrier scan: the earliest event past `info_received` (a label is created
+/// before the box is packed). The instant, and whether the carrier gave no offset.
+pub fn first_scan(timeline: &[TimelineEvent]) -> Option<(DateTime<Utc>, bool)> {
+    timeline
+        .iter()
+        .filter(|t| t.event.stage != Stage::InfoReceived)
+        .map(|t| match t.event.utc() {
+            Some(u) => (u, false),
+            None => (t.event.sort_key().and_utc(), true),
+        })
+        .min_by_key(|(t, _)| *t)
+}
+
 /// Merge snapshots (in the order they were added) into one timeline, each event once.
 pub fn merge<'a>(
     snapshots: impl IntoIterator<Item = (crate::digest::Digest, &'a str, &'a Snapshot)>,

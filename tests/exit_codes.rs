@@ -30,6 +30,7 @@ fn the_documented_table_matches_the_code() {
             (Exit::Error.code(), "error".to_string()),
             (Exit::Usage.code(), "usage".to_string()),
             (Exit::Integrity.code(), "integrity".to_string()),
+            (Exit::Attention.code(), "attention".to_string()),
         ]
     );
 }
@@ -67,6 +68,21 @@ fn each_code_is_produced_by_its_situation() {
     make_writable(&obj);
     fs::write(&obj, b"swapped").unwrap();
     env.vault().arg("verify").assert().code(3);
+    // 4: attention (a parcel without news since 2020)
+    env.vault()
+        .args([
+            "track",
+            "A-1",
+            "--carrier",
+            "ups",
+            "--number",
+            "1Z1",
+            "--shipped-at",
+            "2020-01-01",
+        ])
+        .assert()
+        .code(0);
+    env.vault().args(["shipments", "A-1"]).assert().code(4);
 }
 
 #[test]

@@ -153,6 +153,16 @@ pub fn render(i: &Input<'_>) -> String {
                 esc(&bundle.file),
                 bundle.sha256.short()
             ),
+            Event::Track { shipment } => format!(
+                "Shipment registered: {} {}{}",
+                esc(&shipment.carrier),
+                esc(&shipment.number),
+                shipment
+                    .shipped_at
+                    .as_deref()
+                    .map(|t| format!(", handed to the carrier {}", esc(t)))
+                    .unwrap_or_default()
+            ),
         };
         rows.push((
             e.at.naive_utc(),

@@ -261,6 +261,11 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
     let generated = format_time(&opts.generated_at);
     let mut notes = Vec::new();
 
+    // Carrier events, re-derived from the snapshots the bundle carries.
+    let tracking =
+        crate::tracking::timeline_of(vault, entries.iter().filter_map(|e| e.event.item()));
+    let first_scan = crate::tracking::first_scan(&tracking);
+
     // Originals, named by kind and original name, made unique and safe.
     let mut names = UniqueNames::default();
     let mut records: Vec<FileRecord> = Vec::new();
@@ -282,7 +287,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             note: e.note.clone(),
             captured_at: item.media.as_ref().and_then(|m| m.captured_at.clone()),
             captured_from: item.media.as_ref().and_then(|m| m.captured_from.clone()),
-            warnings: crate::cli::show::item_warnings(e, item),
+            warnings: crate::cli::show::item_warnings(e, item, first_scan),
             derived_from: None,
         });
         zip_entries.push(Entry_ {
@@ -363,18 +368,6 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         content: Content::Bytes(ledger_bytes),
         compress: true,
     });
-    // Carrier events, re-derived from the snapshots the bundle carries.
-    let snapshots: Vec<(Digest, String, crate::tracking::Snapshot)> = entries
-        .iter()
-        .filter_map(|e| e.event.item())
-        .filter(|i| i.tracking.is_some())
-        .filter_map(|i| {
-            crate::tracking::read(vault, &i.sha256)
-                .ok()
-                .map(|s| (i.sha256, i.name.clone(), s))
-        })
-        .collect();
-    let tracking = crate::tracking::merge(snapshots.iter().map(|(d, n, s)| (*d, n.as_str(), s)));
     let report = html::render(&html::Input {
         order,
         bag: &bag,

@@ -14,7 +14,9 @@ pub mod add;
 pub mod bundle;
 pub mod init;
 pub mod list;
+pub mod shipments;
 pub mod show;
+pub mod track;
 pub mod verify;
 pub mod verify_bundle;
 
@@ -23,7 +25,7 @@ pub mod verify_bundle;
     name = "vault",
     version,
     about = "Evidence vault for e-commerce disputes: packing photos, tracking and chats, hashed and hash-chained per order.",
-    after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure.\nDocs: docs/ in the source tree."
+    after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 attention (shipments).\nDocs: docs/ in the source tree."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -57,6 +59,8 @@ pub enum Command {
     Verify(verify::Args),
     Bundle(bundle::Args),
     VerifyBundle(verify_bundle::Args),
+    Track(track::Args),
+    Shipments(shipments::Args),
 }
 
 impl Command {
@@ -69,6 +73,8 @@ impl Command {
             Command::Verify(_) => "verify",
             Command::Bundle(_) => "bundle",
             Command::VerifyBundle(_) => "verify-bundle",
+            Command::Track(_) => "track",
+            Command::Shipments(_) => "shipments",
         }
     }
 }
@@ -171,6 +177,8 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => verify::run(a, &ctx),
         Command::Bundle(a) => bundle::run(a, &ctx),
         Command::VerifyBundle(a) => verify_bundle::run(a, &ctx),
+        Command::Track(a) => track::run(a, &ctx),
+        Command::Shipments(a) => shipments::run(a, &ctx),
     };
     match result {
         Ok(exit) => exit.into(),

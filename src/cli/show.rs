@@ -187,6 +187,16 @@ impl Report for ShowReport {
                     bundle.sha256.short(),
                     bundle.ledger_entries
                 ),
+                Event::Track { shipment } => format!(
+                    "track {} {}{}",
+                    escape_str(&shipment.carrier),
+                    escape_str(&shipment.number),
+                    shipment
+                        .shipped_at
+                        .as_deref()
+                        .map(|t| format!(" shipped {t}"))
+                        .unwrap_or_default()
+                ),
             };
             writeln!(
                 w,
@@ -201,14 +211,25 @@ impl Report for ShowReport {
     }
 }
 
-/// Capture-time warnings for a photo or video item, relative to when it was added.
-pub fn item_warnings(e: &Entry, i: &crate::ledger::Item) -> Vec<String> {
-    match &i.media {
-        Some(m) if matches!(i.kind, Kind::Photo | Kind::Video) => {
-            crate::metadata::time_warnings(m, &e.at)
-        }
-        _ => Vec::new(),
+/// Capture-time warnings for a photo or video item: relative to when it was added, and for photos
+/// to the parcel's first carrier scan when the order has tracking.
+pub fn item_warnings(
+    e: &Entry,
+    i: &crate::ledger::Item,
+    first_scan: Option<(chrono::DateTime<chrono::Utc>, bool)>,
+) -> Vec<String> {
+    let Some(m) = &i.media else { return Vec::new() };
+    if !matches!(i.kind, Kind::Photo | Kind::Video) {
+        return Vec::new();
     }
+    let mut w = crate::metadata::time_warnings(m, &e.at);
+    if i.kind == Kind::Photo
+        && let Some(scan) = first_scan
+        && let Some(after) = crate::metadata::after_first_scan(m, scan)
+    {
+        w.push(after);
+    }
+    w
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
@@ -219,6 +240,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         });
     }
     let ledger = Ledger::read(&vault, &args.order)?;
+    // Tracking events are derived: re-read from the snapshots, in the order they were added.
+    let timeline = crate::tracking::timeline_of(&vault, ledger.items().map(|(_, i)| i));
+    let first_scan = crate::tracking::first_scan(&timeline);
     let items = ledger
         .items()
         .map(|(e, i)| ShownItem {
@@ -234,22 +258,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             by: e.by.clone(),
             note: e.note.clone(),
             seq: e.seq,
-            warnings: item_warnings(e, i),
+            warnings: item_warnings(e, i, first_scan),
             media: i.media.clone(),
             tracking: i.tracking.clone(),
         })
         .collect();
-    // Tracking events are derived: re-read from the snapshots, in the order they were added.
-    let snapshots: Vec<(Digest, String, crate::tracking::Snapshot)> = ledger
-        .items()
-        .filter(|(_, i)| i.tracking.is_some())
-        .filter_map(|(_, i)| {
-            crate::tracking::read(&vault, &i.sha256)
-                .ok()
-                .map(|s| (i.sha256, i.name.clone(), s))
-        })
-        .collect();
-    let timeline = crate::tracking::merge(snapshots.iter().map(|(d, n, s)| (*d, n.as_str(), s)));
     let entries = ledger
         .lines
         .iter()

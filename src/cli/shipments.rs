@@ -1,0 +1,98 @@
+//! `vault shipments [ORDER]`: each parcel's latest stage and what cron should alert on.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::{Exit, Result};
+use crate::order::OrderId;
+use crate::output::{Report, escape_str};
+use crate::shipments::{self, Status};
+
+/// Shipments: latest stage, last event, days since; flags delivered, exception, failed attempt,
+/// returned and stale. Exits 4 when anything is flagged (for cron alerts)
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this order [default: every order]
+    #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+    pub order: Option<OrderId>,
+    /// Flag a parcel with no carrier news for this long (e.g. 7d, 36h)
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = super::parse_duration)]
+    pub stale_after: Duration,
+}
+
+#[derive(Serialize)]
+pub struct ShipmentsReport {
+    pub shipments: Vec<Status>,
+    /// How many shipments carry a flag.
+    pub attention: usize,
+}
+
+impl Report for ShipmentsReport {
+    const COMMAND: &'static str = "shipments";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        for s in &self.shipments {
+            if quiet && s.flags.is_empty() {
+                continue;
+            }
+            let flags: Vec<String> = s
+                .flags
+                .iter()
+                .map(|f| format!("{f:?}").to_uppercase())
+                .collect();
+            writeln!(
+                w,
+                "{}  {} {}  {}  last {}{}  {}",
+                s.order,
+                escape_str(s.carrier.as_deref().unwrap_or("?")),
+                escape_str(&s.number),
+                s.latest_stage.map(|st| st.as_str()).unwrap_or("no events"),
+                s.last_event_at.as_deref().unwrap_or("-"),
+                s.days_since_last_event
+                    .map(|d| format!(" ({d} days ago)"))
+                    .unwrap_or_default(),
+                flags.join(" ")
+            )?;
+        }
+        if !quiet && self.shipments.is_empty() {
+            writeln!(
+                w,
+                "no shipments (register one with `vault track ORDER --carrier NAME --number TRACKING`)"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
+    let vault = ctx.open_vault()?;
+    let orders = match args.order {
+        Some(o) => {
+            if !vault.ledger_path(&o).exists() {
+                return Err(crate::error::Error::UnknownOrder {
+                    order: o.to_string(),
+                });
+            }
+            vec![o]
+        }
+        None => vault.orders()?.0,
+    };
+    let now = Utc::now();
+    let mut all = Vec::new();
+    for o in &orders {
+        all.extend(shipments::of_order(&vault, o, now, args.stale_after)?);
+    }
+    let attention = all.iter().filter(|s| !s.flags.is_empty()).count();
+    ctx.out.report(&ShipmentsReport {
+        shipments: all,
+        attention,
+    });
+    Ok(if attention > 0 {
+        Exit::Attention
+    } else {
+        Exit::Success
+    })
+}
