@@ -167,6 +167,9 @@ pub struct Filed {
     /// For tracking snapshots vault can read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking: Option<crate::tracking::Summary>,
+    /// For chat exports vault can read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<crate::chat::Summary>,
     /// Capture-time checks that failed (see `metadata::time_warnings`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -301,6 +304,7 @@ fn plan_path(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
             } else {
                 None
             };
+
             if let Some(reason) = reason {
                 plan.skipped.push(Skipped {
                     path: path.to_path_buf(),
@@ -611,6 +615,23 @@ fn run_chunk(
             } else {
                 None
             };
+            // Chat exports in text or JSON are parsed into a transcript summary.
+            let chat = if kind == Kind::Chat
+                && (sj.media_type.starts_with("text/") || sj.media_type == "application/json")
+            {
+                match crate::chat::read(vault, &sj.stored.digest) {
+                    Ok(t) => Some(crate::chat::Summary::from(&t)),
+                    Err(why) => {
+                        report.warnings.push(format!(
+                            "{}: stored as a chat item without a transcript: {why}",
+                            crate::output::escape_os(job_path(job).as_os_str())
+                        ));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
             let digest = sj.stored.digest;
             let (status, seq) = if app.contains(&digest) {
                 (Status::Duplicate, None)
@@ -628,6 +649,7 @@ fn run_chunk(
                             media_type: sj.media_type.clone(),
                             media: sj.media.clone(),
                             tracking: tracking.clone(),
+                            chat: chat.clone(),
                         }),
                     },
                     note: opts.note.clone(),
@@ -666,6 +688,7 @@ fn run_chunk(
                 moved: false,
                 media: sj.media.clone(),
                 tracking,
+                chat,
                 warnings,
                 raw_name: job.name.clone(),
             });

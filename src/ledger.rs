@@ -113,6 +113,9 @@ pub struct Item {
     /// For tracking snapshots vault can read: format, tracking number, event count, delivery time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<crate::tracking::Summary>,
+    /// For chat exports vault can read: format, message count, participants, first and last time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<crate::chat::Summary>,
 }
 
 /// The fields every ledger line has, whatever its event: enough to check the chain even for event
@@ -405,6 +408,7 @@ mod tests {
             media_type: "application/octet-stream".into(),
             media: None,
             tracking: None,
+            chat: None,
         }
     }
 

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod chat;
 pub mod cli;
 pub mod digest;
 pub mod error;

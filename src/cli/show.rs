@@ -42,6 +42,9 @@ pub struct ShownItem {
     /// For tracking snapshots vault can read: `format`, `number`, `carrier`, `events`, `delivered_at`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking: Option<crate::tracking::Summary>,
+    /// For chat exports vault can read: `format`, `messages`, `participants`, `first`, `last`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<crate::chat::Summary>,
     /// Capture-time checks that failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -147,6 +150,21 @@ impl Report for ShowReport {
                             .as_deref()
                             .map(|d| format!(", delivered {d}"))
                             .unwrap_or_default()
+                    )?;
+                }
+                if let Some(c) = &i.chat {
+                    writeln!(
+                        w,
+                        "       {}: {} messages from {}, {} to {}",
+                        c.format,
+                        c.messages,
+                        c.participants
+                            .iter()
+                            .map(|p| escape_str(p))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        c.first.as_deref().unwrap_or("-"),
+                        c.last.as_deref().unwrap_or("-")
                     )?;
                 }
                 if let Some(n) = &i.note {
@@ -261,6 +279,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             warnings: item_warnings(e, i, first_scan),
             media: i.media.clone(),
             tracking: i.tracking.clone(),
+            chat: i.chat.clone(),
         })
         .collect();
     let entries = ledger

@@ -1,0 +1,152 @@
+//! Chat exports parsed on add: format, message count, participants, first and last time, checked
+//! on real exports (values established by reading the files), and unparseable exports kept with a
+//! warning that says where the parse broke.
+
+mod common;
+
+use common::Env;
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+fn chat_of(env: &Env, path: &std::path::Path) -> Value {
+    let (v, code) = env.json(&[
+        "add",
+        "--order",
+        "C-1",
+        "--kind",
+        "chat",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    v["items"][0]["chat"].clone()
+}
+
+#[test]
+fn whatsapp_exports_in_every_date_layout() {
+    let Some(samples) = common::samples() else {
+        return;
+    };
+    let env = Env::new();
+    // chat-miner: the same conversation in five layouts (iOS [mm/dd/yy], Android dd/mm/yy,
+    // mm/dd/yy, mm/dd/yyyy with "a. m." 12-hour times, yyyy/mm/dd): 7 messages from 5 people
+    // (2 system lines not counted), 2019-01-01 11:25 to 2021-12-30 22:01.
+    for (file, format) in [
+        ("test_[mmddyy]_24hrs.txt", "whatsapp-ios"),
+        ("test_ddmmyy_24hrs.txt", "whatsapp-android"),
+        ("test_mmddyy_24hrs.txt", "whatsapp-android"),
+        ("test_mmddyyyy_12hrs.txt", "whatsapp-android"),
+        ("test_yyyymmdd_24hrs.txt", "whatsapp-android"),
+    ] {
+        let c = chat_of(&env, &samples.join("chat-miner/test/whatsapp").join(file));
+        assert_eq!(c["format"], format, "{file}");
+        assert_eq!(c["messages"], 7, "{file}");
+        assert_eq!(
+            c["participants"],
+            json!(["Jahn Doe", "John Doe", "John Doe 🤓", "John-John Doe", "🤓"]),
+            "{file}"
+        );
+        assert_eq!(
+            (c["first"].as_str(), c["last"].as_str()),
+            (Some("2019-01-01T11:25:00"), Some("2021-12-30T22:01:00")),
+            "{file}"
+        );
+    }
+    // rwhatsapp: a real Android export (dd/mm/yyyy) with emoji and <Media omitted>.
+    let c = chat_of(&env, &samples.join("rwhatsapp/inst/extdata/sample.txt"));
+    assert_eq!(
+        (c["messages"].as_u64(), c["participants"].clone()),
+        (Some(7), json!(["Johannes Gruber", "Test"]))
+    );
+    assert_eq!(
+        (c["first"].as_str(), c["last"].as_str()),
+        (Some("2017-07-12T22:35:00"), Some("2018-09-28T13:30:00"))
+    );
+    // whatstk: dd.mm.yyyy Android with system lines, and an iOS-style [dd-mm-yy HH:MM:SS] export.
+    let c = chat_of(&env, &samples.join("whatstk/chats/whatsapp/pokemon.txt"));
+    assert_eq!(c["messages"], 19);
+    assert_eq!(c["participants"].as_array().unwrap().len(), 9);
+    assert_eq!(c["first"], "2016-04-15T15:04:00");
+    let c = chat_of(&env, &samples.join("whatstk/chats/whatsapp/lorem.txt"));
+    assert_eq!(
+        (c["format"].as_str(), c["messages"].as_u64()),
+        (Some("whatsapp-ios"), Some(500))
+    );
+    assert_eq!(
+        (c["first"].as_str(), c["last"].as_str()),
+        (Some("2020-01-15T02:22:56"), Some("2020-05-11T22:32:48"))
+    );
+}
+
+#[test]
+fn telegram_exports_single_and_full() {
+    let Some(samples) = common::samples() else {
+        return;
+    };
+    let env = Env::new();
+    for file in ["test_single_export.json", "test_batch_export.json"] {
+        let c = chat_of(&env, &samples.join("chat-miner/test/telegram").join(file));
+        assert_eq!(c["format"], "telegram", "{file}");
+        assert_eq!(c["messages"], 2, "{file}");
+        assert_eq!(c["participants"], json!(["Author 1", "Author 2"]));
+        // date_unixtime is the truth: UTC instants.
+        assert_eq!(
+            (c["first"].as_str(), c["last"].as_str()),
+            (Some("2018-12-05T10:39:10Z"), Some("2018-12-05T10:49:24Z"))
+        );
+    }
+}
+
+#[test]
+fn csv_transcripts_and_the_example_chat() {
+    let env = Env::new();
+    let f = env.write("platform-messages.csv", b"time,sender,text\n2026-11-18 09:41,Lena,\"Is size M, blue, available?\"\n2026-11-18T09:44:00+08:00,Shop,Yes\n");
+    let c = chat_of(&env, &f);
+    assert_eq!(
+        (c["format"].as_str(), c["messages"].as_u64()),
+        (Some("csv"), Some(2))
+    );
+    let c = chat_of(
+        &env,
+        &common::example_evidence().join("WhatsApp-Chat-with-Lena.txt"),
+    );
+    assert_eq!(c["participants"], json!(["Lena (buyer)", "Shop"]));
+    assert_eq!(c["messages"], 5);
+    env.vault()
+        .args(["show", "C-1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("whatsapp-android: 5 messages from Lena (buyer), Shop, 2026-11-18T09:41:00 to 2026-11-24T14:10:00"));
+}
+
+#[test]
+fn an_unparseable_export_is_kept_with_a_warning_that_says_where() {
+    let env = Env::new();
+    let f = env.write("notes.txt", b"call buyer tomorrow\nabout the refund\n");
+    env.vault()
+        .args(["add", "--order", "C-1", "--kind", "chat", f.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("notes.txt: stored as a chat item without a transcript: not a chat export vault reads: line 1"));
+    let f = env.write("broken.csv", b"time,sender,text\nsometime,Ann,hello\n");
+    env.vault()
+        .args([
+            "add",
+            "--order",
+            "C-1",
+            "--kind",
+            "chat",
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("line 2: time \"sometime\""));
+    let (show, _) = env.json(&["show", "C-1"]);
+    assert_eq!(show["items"].as_array().unwrap().len(), 2);
+    assert!(
+        show["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["kind"] == "chat" && i.get("chat").is_none())
+    );
+}
