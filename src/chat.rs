@@ -69,16 +69,7 @@ pub const MAX_EXPORT: u64 = 256 << 20;
 
 /// Parse a stored export object.
 pub fn read(vault: &crate::store::Vault, d: &crate::digest::Digest) -> Result<Transcript, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(vault.object_path(d)).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    f.take(MAX_EXPORT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_EXPORT {
-        return Err(format!("larger than {MAX_EXPORT} bytes; not parsed"));
-    }
-    parse(&bytes)
+    parse(&vault.read_object_bounded(d, MAX_EXPORT)?)
 }
 
 /// Parse an export; `Err` says which line or field broke the parse, or that no format matched.

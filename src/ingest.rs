@@ -505,6 +505,28 @@ fn ledger_name(name: &OsStr) -> (String, Option<String>) {
     }
 }
 
+/// A parser's summary, or `None` and a warning saying the item is stored without it and why.
+fn summarised<T>(
+    parsed: std::result::Result<T, String>,
+    what: &str,
+    job: &Job,
+    warnings: &mut Vec<String>,
+) -> Option<T> {
+    parsed
+        .map_err(|why| {
+            let without = if what == "chat" {
+                "a transcript"
+            } else {
+                "events"
+            };
+            warnings.push(format!(
+                "{}: stored as a {what} item without {without}: {why}",
+                crate::output::escape_os(job_path(job).as_os_str())
+            ));
+        })
+        .ok()
+}
+
 /// Store and file everything in `plan`.
 pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &ProgressBar) -> AddReport {
     let mut report = AddReport {
@@ -600,38 +622,24 @@ fn run_chunk(
             };
             let (name, name_bytes_hex) = ledger_name(&job.name);
             let kind = opts.kind.unwrap_or(sj.kind);
-            // Tracking snapshots in JSON are parsed; unknown JSON is stored with a warning.
-            let tracking = if kind == Kind::Tracking && sj.media_type == "application/json" {
-                match crate::tracking::read(vault, &sj.stored.digest) {
-                    Ok(snap) => Some(crate::tracking::Summary::from(&snap)),
-                    Err(why) => {
-                        report.warnings.push(format!(
-                            "{}: stored as a tracking item without events: {why}",
-                            crate::output::escape_os(job_path(job).as_os_str())
-                        ));
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            // Chat exports in text or JSON are parsed into a transcript summary.
-            let chat = if kind == Kind::Chat
-                && (sj.media_type.starts_with("text/") || sj.media_type == "application/json")
-            {
-                match crate::chat::read(vault, &sj.stored.digest) {
-                    Ok(t) => Some(crate::chat::Summary::from(&t)),
-                    Err(why) => {
-                        report.warnings.push(format!(
-                            "{}: stored as a chat item without a transcript: {why}",
-                            crate::output::escape_os(job_path(job).as_os_str())
-                        ));
-                        None
-                    }
-                }
-            } else {
-                None
-            };
+            // Tracking snapshots and chat exports are parsed into summaries; what cannot be parsed
+            // is stored all the same, with a warning that says why.
+            let digest = &sj.stored.digest;
+            let tracking = (kind == Kind::Tracking && sj.media_type == "application/json")
+                .then(|| {
+                    let parsed = crate::tracking::read(vault, digest);
+                    let parsed = parsed.map(|s| crate::tracking::Summary::from(&s));
+                    summarised(parsed, "tracking", job, &mut report.warnings)
+                })
+                .flatten();
+            let textual = sj.media_type.starts_with("text/") || sj.media_type == "application/json";
+            let chat = (kind == Kind::Chat && textual)
+                .then(|| {
+                    let parsed = crate::chat::read(vault, digest);
+                    let parsed = parsed.map(|t| crate::chat::Summary::from(&t));
+                    summarised(parsed, "chat", job, &mut report.warnings)
+                })
+                .flatten();
             let digest = sj.stored.digest;
             let (status, seq) = if app.contains(&digest) {
                 (Status::Duplicate, None)

@@ -276,6 +276,23 @@ impl Vault {
         hash_reader(f).at(&path)
     }
 
+    /// Read an object whole, refusing one larger than `max` bytes (for parsers of derived data).
+    pub fn read_object_bounded(
+        &self,
+        d: &Digest,
+        max: u64,
+    ) -> std::result::Result<Vec<u8>, String> {
+        let f = File::open(self.object_path(d)).map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        f.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > max {
+            return Err(format!("larger than {max} bytes; not parsed"));
+        }
+        Ok(bytes)
+    }
+
     /// Write a small file atomically (temp, fsync, rename, fsync dir). For vault metadata, not objects.
     pub fn write_file_atomic(&self, dest: &Path, bytes: &[u8]) -> Result<()> {
         let dir = dest.parent().expect("atomic write target has a parent");

@@ -148,16 +148,7 @@ pub const MAX_SNAPSHOT: u64 = 32 << 20;
 
 /// Parse a stored snapshot object.
 pub fn read(vault: &crate::store::Vault, d: &crate::digest::Digest) -> Result<Snapshot, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(vault.object_path(d)).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    f.take(MAX_SNAPSHOT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_SNAPSHOT {
-        return Err(format!("larger than {MAX_SNAPSHOT} bytes; not parsed"));
-    }
-    parse(&bytes)
+    parse(&vault.read_object_bounded(d, MAX_SNAPSHOT)?)
 }
 
 /// Parse a snapshot; `Err` says what format it could not match.
