@@ -520,7 +520,8 @@ pub fn timeline_of<'a>(
 ) -> Vec<TimelineEvent> {
     let snapshots: Vec<(crate::digest::Digest, &str, Snapshot)> = items
         .into_iter()
-        .filter(|i| i.tracking.is_some())
+        // Any tracking JSON, whatever version of vault filed it (older ones kept no summary).
+        .filter(|i| i.kind == crate::media::Kind::Tracking && i.media_type == "application/json")
         .filter_map(|i| {
             read(vault, &i.sha256)
                 .ok()

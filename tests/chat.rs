@@ -150,3 +150,31 @@ fn an_unparseable_export_is_kept_with_a_warning_that_says_where() {
             .all(|i| i["kind"] == "chat" && i.get("chat").is_none())
     );
 }
+
+#[test]
+fn bundles_show_the_conversation_as_a_transcript() {
+    let env = Env::new();
+    env.vault()
+        .args(["add", "--order", "C-1"])
+        .arg(common::example_evidence())
+        .assert()
+        .success();
+    env.vault()
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .args(["bundle", "C-1", "-o", "b.zip"])
+        .assert()
+        .success();
+    let html = String::from_utf8(common::zip_entry(
+        &env.path("b.zip"),
+        "C-1-evidence-2026-11-18/data/report.html",
+    ))
+    .unwrap();
+    assert!(html.contains("<h2>Conversations</h2>"));
+    assert!(html.contains("<tr><td>2026-11-18 09:45:00</td><td>Lena (buyer)</td><td>Perfect, size M is right for me.</td></tr>"), "{html}");
+    assert!(html.contains("<tr class=\"system\"><td>2026-11-18 09:41:00</td><td>(system)</td>"));
+    assert!(html.contains("Conversation: <a href=\"#chat-0\">WhatsApp-Chat-with-Lena.txt</a>, 6 messages until 2026-11-24 14:10:00"));
+    env.vault()
+        .args(["verify-bundle", "b.zip"])
+        .assert()
+        .success();
+}

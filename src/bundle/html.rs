@@ -24,6 +24,8 @@ pub struct Input<'a> {
     pub notes: &'a [String],
     /// Carrier events of the order's tracking snapshots, merged.
     pub tracking: &'a [crate::tracking::TimelineEvent],
+    /// Transcripts of the order's chat exports: the export's record and its messages.
+    pub chats: &'a [(&'a FileRecord, crate::chat::Transcript)],
 }
 
 /// Escape text for HTML element content and attribute values.
@@ -74,8 +76,37 @@ figcaption{font-size:13px;margin-top:6px}
 .note{color:#7a4b00}
 .warn{color:#a40000}
 tr.delivered td{background:#e3f6e5;font-weight:600}
+table.chat td:first-child{white-space:nowrap;width:150px}
+table.chat td:nth-child(2){white-space:nowrap;font-weight:600}
+tr.system td{color:#6b7580;font-style:italic}
 .placeholder{display:flex;align-items:center;justify-content:center;text-align:center;width:256px;height:192px;margin:0 auto;background:#e9ecef;border:2px dashed #98a2ad;color:#3d4650;font-size:13px;padding:8px;box-sizing:border-box}
 "#;
+
+fn participants(t: &crate::chat::Transcript) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> = t
+        .messages
+        .iter()
+        .filter_map(|m| m.sender.as_deref())
+        .collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+/// A message time for people: `2026-11-18 09:41` (local, as written) or with its offset.
+fn chat_time(m: &crate::chat::Message) -> String {
+    if m.time_naive {
+        m.time.replace('T', " ")
+    } else {
+        m.time.replace('T', " ").replace("+00:00", "Z")
+    }
+}
+
+/// Where a conversation sorts in the timeline: its instant, or its local time read as UTC.
+fn chat_key(m: &crate::chat::Message) -> chrono::NaiveDateTime {
+    chrono::DateTime::parse_from_rfc3339(&m.time)
+        .map(|t| t.naive_utc())
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&m.time, "%Y-%m-%dT%H:%M:%S"))
+        .unwrap_or_default()
+}
 
 pub fn render(i: &Input<'_>) -> String {
     let originals: Vec<&FileRecord> = i
@@ -195,6 +226,23 @@ pub fn render(i: &Input<'_>) -> String {
             ),
         ));
     }
+    for (n, (r, t)) in i.chats.iter().enumerate() {
+        let (Some(first), Some(last)) = (t.messages.first(), t.messages.last()) else {
+            continue;
+        };
+        let key = chat_key(first);
+        rows.push((
+            key,
+            format!(
+                "<tr><td>{}</td><td>Conversation: <a href=\"#chat-{n}\">{}</a>, {} messages until {}</td><td>{}</td><td></td></tr>",
+                esc(&chat_time(first)),
+                esc(r.original_name.as_deref().unwrap_or(&r.path)),
+                t.messages.len(),
+                esc(&chat_time(last)),
+                esc(&participants(t).join(", ")),
+            ),
+        ));
+    }
     rows.sort_by_key(|r| r.0);
     h.push_str("<h2>Timeline</h2><table><tr><th>Time (UTC)</th><th>What</th><th>By / parcel</th><th>Note</th></tr>\n");
     for (_, row) in rows {
@@ -257,6 +305,63 @@ pub fn render(i: &Input<'_>) -> String {
             );
         }
         h.push_str("</div>\n");
+    }
+
+    // Conversations, as readable transcripts.
+    if !i.chats.is_empty() {
+        h.push_str("<h2>Conversations</h2>\n");
+        let by_name: BTreeMap<&str, &FileRecord> = i
+            .records
+            .iter()
+            .filter(|r| r.role == Role::Original)
+            .filter_map(|r| r.original_name.as_deref().map(|n| (n, r)))
+            .collect();
+        for (n, (r, t)) in i.chats.iter().enumerate() {
+            let zone = if t.messages.iter().any(|m| m.time_naive) {
+                " Times are as the export wrote them (the phone's local time, zone not recorded)."
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                h,
+                "<h3 id=\"chat-{n}\">{} <small>({}, {} messages; original <a href=\"{}\">{}</a>, SHA-256 <code>{}</code>)</small></h3><p class=\"note\">{}</p>",
+                esc(&participants(t).join(", ")),
+                esc(t.format),
+                t.messages.len(),
+                href(&r.path),
+                esc(r.original_name.as_deref().unwrap_or(&r.path)),
+                r.sha256.short(),
+                zone.trim()
+            );
+            h.push_str(
+                "<table class=\"chat\"><tr><th>Time</th><th>From</th><th>Message</th></tr>\n",
+            );
+            for m in &t.messages {
+                let links: String = m
+                    .attachments
+                    .iter()
+                    .map(|a| match by_name.get(a.as_str()) {
+                        Some(f) => {
+                            format!("<br>&#128206; <a href=\"{}\">{}</a>", href(&f.path), esc(a))
+                        }
+                        None => format!("<br>&#128206; {} (not in this bundle)", esc(a)),
+                    })
+                    .collect();
+                let text = esc(&m.text).replace('\n', "<br>");
+                let _ = writeln!(
+                    h,
+                    "<tr{}><td>{}</td><td>{}</td><td>{text}{links}</td></tr>",
+                    if m.sender.is_none() {
+                        " class=\"system\""
+                    } else {
+                        ""
+                    },
+                    esc(&chat_time(m)),
+                    esc(m.sender.as_deref().unwrap_or("(system)")),
+                );
+            }
+            h.push_str("</table>\n");
+        }
     }
 
     // Every file with its full hash.

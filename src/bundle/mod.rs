@@ -368,6 +368,12 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         content: Content::Bytes(ledger_bytes),
         compress: true,
     });
+    // Conversations, re-derived from the chat exports the bundle carries.
+    let chats: Vec<(&FileRecord, crate::chat::Transcript)> = records
+        .iter()
+        .filter(|r| r.role == Role::Original && r.kind == Some(Kind::Chat))
+        .filter_map(|r| crate::chat::read(vault, &r.sha256).ok().map(|t| (r, t)))
+        .collect();
     let report = html::render(&html::Input {
         order,
         bag: &bag,
@@ -378,6 +384,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         thumbs: &thumb_of,
         notes: &notes,
         tracking: &tracking,
+        chats: &chats,
     });
     records.push(FileRecord::made(
         "data/report.html",
