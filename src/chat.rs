@@ -43,6 +43,7 @@ pub struct Summary {
     pub format: String,
     /// Messages from participants (system messages not counted).
     pub messages: usize,
+    // `first` and `last` are the times of the first and last of those messages.
     pub participants: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
@@ -58,8 +59,8 @@ impl From<&Transcript> for Summary {
             format: t.format.to_string(),
             messages: user.len(),
             participants: participants.into_iter().collect(),
-            first: t.messages.first().map(|m| m.time.clone()),
-            last: t.messages.last().map(|m| m.time.clone()),
+            first: user.first().map(|m| m.time.clone()),
+            last: user.last().map(|m| m.time.clone()),
         }
     }
 }
@@ -67,9 +68,139 @@ impl From<&Transcript> for Summary {
 /// Largest export parsed in memory.
 pub const MAX_EXPORT: u64 = 256 << 20;
 
-/// Parse a stored export object.
+/// Parse a stored export object: a text or JSON export, or a WhatsApp zip (its chat text inside).
 pub fn read(vault: &crate::store::Vault, d: &crate::digest::Digest) -> Result<Transcript, String> {
+    let path = vault.object_path(d);
+    let mut magic = [0u8; 4];
+    let is_zip = std::fs::File::open(&path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && magic == *b"PK\x03\x04";
+    if is_zip {
+        let z = ZipExport::open(&path)?;
+        return parse(&z.chat_text);
+    }
     parse(&vault.read_object_bounded(d, MAX_EXPORT)?)
+}
+
+/// Most entries a chat zip may have, and most bytes it may inflate to in all.
+pub const ZIP_MAX_ENTRIES: usize = 10_000;
+pub const ZIP_MAX_TOTAL: u64 = 4 << 30;
+/// A deflated entry over 1 MiB claiming more than this ratio is not inflated (a zip bomb).
+pub const ZIP_MAX_RATIO: u64 = 200;
+
+/// A WhatsApp "Export chat" zip: its chat text, and the media entries it carries.
+pub struct ZipExport {
+    pub chat_name: String,
+    pub chat_text: Vec<u8>,
+    /// (index in the zip, file name) of every media entry that is safe to read.
+    pub media: Vec<(usize, String, u64)>,
+    /// Entries left alone, and why.
+    pub skipped: Vec<String>,
+    path: std::path::PathBuf,
+}
+
+impl ZipExport {
+    pub fn open(path: &std::path::Path) -> Result<ZipExport, String> {
+        let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let mut z = zip::ZipArchive::new(std::io::BufReader::new(f))
+            .map_err(|e| format!("not a readable zip: {e}"))?;
+        if z.len() > ZIP_MAX_ENTRIES {
+            return Err(format!("{} entries, more than {ZIP_MAX_ENTRIES}", z.len()));
+        }
+        let mut chat: Option<(usize, String)> = None;
+        let mut media = Vec::new();
+        let mut skipped = Vec::new();
+        let mut total = 0u64;
+        for i in 0..z.len() {
+            let e = z.by_index_raw(i).map_err(|e| format!("entry {i}: {e}"))?;
+            let raw = String::from_utf8_lossy(e.name_raw()).into_owned();
+            if e.is_dir() {
+                continue;
+            }
+            let Some(safe) = e.enclosed_name() else {
+                skipped.push(format!("{raw}: unsafe name"));
+                continue;
+            };
+            if raw.starts_with("__MACOSX/")
+                || safe
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            let (size, packed) = (e.size(), e.compressed_size().max(1));
+            if size > (1 << 20) && size / packed > ZIP_MAX_RATIO {
+                skipped.push(format!(
+                    "{raw}: compression ratio {}:1, not inflated",
+                    size / packed
+                ));
+                continue;
+            }
+            total = total.saturating_add(size);
+            if total > ZIP_MAX_TOTAL {
+                return Err(format!("inflates to more than {ZIP_MAX_TOTAL} bytes"));
+            }
+            let name = safe
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(raw.clone());
+            let lower = name.to_lowercase();
+            if chat.is_none()
+                && lower.ends_with(".txt")
+                && (lower == "_chat.txt" || lower.starts_with("whatsapp chat"))
+            {
+                chat = Some((i, name));
+            } else {
+                media.push((i, name, size));
+            }
+        }
+        // No conventionally named chat text: the first .txt entry.
+        if chat.is_none()
+            && let Some(pos) = media
+                .iter()
+                .position(|(_, n, _)| n.to_lowercase().ends_with(".txt"))
+        {
+            let (i, n, _) = media.remove(pos);
+            chat = Some((i, n));
+        }
+        let (ci, chat_name) = chat.ok_or("no chat text (_chat.txt) in the zip")?;
+        let mut chat_text = Vec::new();
+        let e = z.by_index(ci).map_err(|e| format!("{chat_name}: {e}"))?;
+        let declared = e.size();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(e, MAX_EXPORT.min(declared) + 1),
+            &mut chat_text,
+        )
+        .map_err(|e| format!("{chat_name}: {e}"))?;
+        if chat_text.len() as u64 > declared.min(MAX_EXPORT) {
+            return Err(format!(
+                "{chat_name}: larger than declared or than {MAX_EXPORT} bytes"
+            ));
+        }
+        Ok(ZipExport {
+            chat_name,
+            chat_text,
+            media,
+            skipped,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Stream one media entry, bounded by its declared size, into `f`.
+    pub fn with_entry<T>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&mut dyn std::io::Read) -> T,
+    ) -> Result<T, String> {
+        let file = std::fs::File::open(&self.path).map_err(|e| e.to_string())?;
+        let mut z =
+            zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| e.to_string())?;
+        let e = z.by_index(index).map_err(|e| e.to_string())?;
+        let declared = e.size();
+        let mut bounded = std::io::Read::take(e, declared);
+        Ok(f(&mut bounded))
+    }
 }
 
 /// Parse an export; `Err` says which line or field broke the parse, or that no format matched.

@@ -505,6 +505,99 @@ fn ledger_name(name: &OsStr) -> (String, Option<String>) {
     }
 }
 
+/// File each media entry of a chat export zip under the same order, as its own item linked to the
+/// zip (`extracted_from`). Bounded by `chat::ZipExport`; nested archives are filed, not opened.
+fn extract_chat_media(
+    vault: &Vault,
+    app: &mut Appender,
+    zip: Digest,
+    job: &Job,
+    opts: &Options,
+    now: chrono::DateTime<Utc>,
+    report: &mut AddReport,
+) {
+    let shown = crate::output::escape_os(job_path(job).as_os_str());
+    let export = match crate::chat::ZipExport::open(&vault.object_path(&zip)) {
+        Ok(z) => z,
+        Err(why) => {
+            report
+                .warnings
+                .push(format!("{shown}: media not taken out of the export: {why}"));
+            return;
+        }
+    };
+    for s in &export.skipped {
+        report.warnings.push(format!("{shown}: {s}"));
+    }
+    for (index, name, _) in &export.media {
+        let stored = match export.with_entry(*index, |r| vault.put(r)) {
+            Ok(Ok(stored)) => stored,
+            Ok(Err(PutError::Source(e))) => {
+                report
+                    .warnings
+                    .push(format!("{shown}: {name}: unreadable in the zip: {e}"));
+                continue;
+            }
+            Ok(Err(PutError::Store(e))) => {
+                report
+                    .warnings
+                    .push(format!("{shown}: {name}: could not store: {e}"));
+                continue;
+            }
+            Err(e) => {
+                report.warnings.push(format!("{shown}: {name}: {e}"));
+                continue;
+            }
+        };
+        if stored.new {
+            let _ = vault.sync_object_dir(&stored.digest);
+        }
+        if app.contains(&stored.digest) {
+            continue;
+        }
+        let detected = media::detect(&stored.head, OsStr::new(name));
+        let media_info = metadata::applies_to(&detected.media_type)
+            .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
+        let entry = app.push(NewEntry {
+            at: now,
+            by: opts.by.clone(),
+            event: Event::Add {
+                item: Box::new(Item {
+                    sha256: stored.digest,
+                    size: stored.size,
+                    kind: detected.kind,
+                    name: name.clone(),
+                    name_bytes_hex: None,
+                    media_type: detected.media_type.clone(),
+                    media: media_info.clone(),
+                    tracking: None,
+                    chat: None,
+                    extracted_from: Some(zip),
+                }),
+            },
+            note: Some(format!("from the chat export {}", ledger_name(&job.name).0)),
+        });
+        report.items.push(Filed {
+            order: app.order().clone(),
+            sha256: stored.digest,
+            size: stored.size,
+            kind: detected.kind,
+            name: name.clone(),
+            name_bytes_hex: None,
+            media_type: detected.media_type,
+            status: Status::Added,
+            seq: Some(entry.seq),
+            source: job_path(job).join(name),
+            moved: false,
+            media: media_info,
+            tracking: None,
+            chat: None,
+            warnings: Vec::new(),
+            raw_name: OsString::from(name),
+        });
+    }
+}
+
 /// A parser's summary, or `None` and a warning saying the item is stored without it and why.
 fn summarised<T>(
     parsed: std::result::Result<T, String>,
@@ -632,7 +725,11 @@ fn run_chunk(
                     summarised(parsed, "tracking", job, &mut report.warnings)
                 })
                 .flatten();
-            let textual = sj.media_type.starts_with("text/") || sj.media_type == "application/json";
+            let textual = sj.media_type.starts_with("text/")
+                || matches!(
+                    sj.media_type.as_str(),
+                    "application/json" | "application/zip"
+                );
             let chat = (kind == Kind::Chat && textual)
                 .then(|| {
                     let parsed = crate::chat::read(vault, digest);
@@ -658,10 +755,14 @@ fn run_chunk(
                             media: sj.media.clone(),
                             tracking: tracking.clone(),
                             chat: chat.clone(),
+                            extracted_from: None,
                         }),
                     },
                     note: opts.note.clone(),
                 });
+                if kind == Kind::Chat && sj.media_type == "application/zip" {
+                    extract_chat_media(vault, &mut app, digest, job, opts, now, report);
+                }
                 (Status::Added, Some(entry.seq))
             };
             if sj.changed {

@@ -116,6 +116,9 @@ pub struct Item {
     /// For chat exports vault can read: format, message count, participants, first and last time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<crate::chat::Summary>,
+    /// For a media file taken out of a chat export zip: the zip's SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extracted_from: Option<Digest>,
 }
 
 /// The fields every ledger line has, whatever its event: enough to check the chain even for event
@@ -345,6 +348,10 @@ impl Appender {
         &self.path
     }
 
+    pub fn order(&self) -> &OrderId {
+        &self.order
+    }
+
     /// The ledger as it was when the lock was taken.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
@@ -409,6 +416,7 @@ mod tests {
             media: None,
             tracking: None,
             chat: None,
+            extracted_from: None,
         }
     }
 

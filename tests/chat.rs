@@ -178,3 +178,66 @@ fn bundles_show_the_conversation_as_a_transcript() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_whatsapp_zip_export_is_kept_whole_and_its_media_filed_and_linked() {
+    let Some(samples) = common::samples() else {
+        return;
+    };
+    let env = Env::new();
+    let zip =
+        samples.join("whatsapp-chat-parser-website/src/assets/whatsapp-chat-parser-example.zip");
+    let (v, code) = env.json(&["add", "--order", "W-1", zip.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let (show, _) = env.json(&["show", "W-1"]);
+    let items = show["items"].as_array().unwrap();
+    // The zip itself, then its photo, video, audio and the nested zip (filed, never opened);
+    // __MACOSX and _chat.txt are not filed separately.
+    let names: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "whatsapp-chat-parser-example.zip",
+            "00000001-PHOTO-2019-06-20-16-00-15.jpg",
+            "00000002-VIDEO-2019-06-20-16-01-42.mp4",
+            "00000003-AUDIO-2019-06-20-16-03-55.mp3",
+            "00000004-whatsapp-chat-parser-example.zip",
+        ]
+    );
+    let c = &items[0]["chat"];
+    assert_eq!(
+        (c["format"].as_str(), c["messages"].as_u64()),
+        (Some("whatsapp-ios"), Some(48))
+    );
+    assert_eq!(c["participants"], json!(["Emily", "John", "Loris"]));
+    assert_eq!(
+        (c["first"].as_str(), c["last"].as_str()),
+        (Some("2019-06-20T15:58:53"), Some("2019-06-20T16:45:28"))
+    );
+    assert!(
+        items[4].get("chat").is_none(),
+        "the nested zip is not opened"
+    );
+    // The photo is byte-identical to the zip's entry.
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut photo = Vec::new();
+    std::io::Read::read_to_end(
+        &mut z.by_name("00000001-PHOTO-2019-06-20-16-00-15.jpg").unwrap(),
+        &mut photo,
+    )
+    .unwrap();
+    assert_eq!(items[1]["sha256"], common::sha256_hex(&photo));
+    // In the bundle, the message carrying the photo links to it.
+    env.vault()
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .args(["bundle", "W-1", "-o", "w.zip"])
+        .assert()
+        .success();
+    let html = String::from_utf8(common::zip_entry(
+        &env.path("w.zip"),
+        "W-1-evidence-2026-11-18/data/report.html",
+    ))
+    .unwrap();
+    assert!(html.contains("&#128206; <a href=\"originals/photo/00000001-PHOTO-2019-06-20-16-00-15.jpg\">00000001-PHOTO-2019-06-20-16-00-15.jpg</a>"), "{html}");
+    env.vault().arg("verify").assert().success();
+}

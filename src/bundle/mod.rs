@@ -372,6 +372,13 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
     let chats: Vec<(&FileRecord, crate::chat::Transcript)> = records
         .iter()
         .filter(|r| r.role == Role::Original && r.kind == Some(Kind::Chat))
+        // An archive taken out of a chat export is evidence, but is never opened.
+        .filter(|r| {
+            !entries
+                .iter()
+                .filter_map(|e| e.event.item())
+                .any(|i| i.sha256 == r.sha256 && i.extracted_from.is_some())
+        })
         .filter_map(|r| crate::chat::read(vault, &r.sha256).ok().map(|t| (r, t)))
         .collect();
     let report = html::render(&html::Input {
