@@ -49,6 +49,21 @@ pub struct Summary {
     pub first: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
+    /// Options the export was read with (`--format`, `--date-order`); every later reading uses them.
+    #[serde(default, skip_serializing_if = "ParseOptions::is_default")]
+    pub read_with: ParseOptions,
+}
+
+/// Read a filed item's transcript the way it was read when it was added.
+pub fn read_item(
+    vault: &crate::store::Vault,
+    item: &crate::ledger::Item,
+) -> Result<Transcript, String> {
+    read_with(
+        vault,
+        &item.sha256,
+        item.chat.as_ref().map(|c| c.read_with).unwrap_or_default(),
+    )
 }
 
 impl From<&Transcript> for Summary {
@@ -61,6 +76,7 @@ impl From<&Transcript> for Summary {
             participants: participants.into_iter().collect(),
             first: user.first().map(|m| m.time.clone()),
             last: user.last().map(|m| m.time.clone()),
+            read_with: ParseOptions::default(),
         }
     }
 }
@@ -70,6 +86,14 @@ pub const MAX_EXPORT: u64 = 256 << 20;
 
 /// Parse a stored export object: a text or JSON export, or a WhatsApp zip (its chat text inside).
 pub fn read(vault: &crate::store::Vault, d: &crate::digest::Digest) -> Result<Transcript, String> {
+    read_with(vault, d, ParseOptions::default())
+}
+
+pub fn read_with(
+    vault: &crate::store::Vault,
+    d: &crate::digest::Digest,
+    opts: ParseOptions,
+) -> Result<Transcript, String> {
     let path = vault.object_path(d);
     let mut magic = [0u8; 4];
     let is_zip = std::fs::File::open(&path)
@@ -78,9 +102,9 @@ pub fn read(vault: &crate::store::Vault, d: &crate::digest::Digest) -> Result<Tr
         && magic == *b"PK\x03\x04";
     if is_zip {
         let z = ZipExport::open(&path)?;
-        return parse(&z.chat_text);
+        return parse_with(&z.chat_text, opts);
     }
-    parse(&vault.read_object_bounded(d, MAX_EXPORT)?)
+    parse_with(&vault.read_object_bounded(d, MAX_EXPORT)?, opts)
 }
 
 /// Most entries a chat zip may have, and most bytes it may inflate to in all.
@@ -203,12 +227,58 @@ impl ZipExport {
     }
 }
 
+/// How to read an export when its content does not settle it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParseOptions {
+    /// Force a format instead of detecting it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+    /// Day/month order of WhatsApp dates, instead of deciding it from the whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_order: Option<DateOrder>,
+}
+
+impl ParseOptions {
+    pub fn is_default(&self) -> bool {
+        *self == ParseOptions::default()
+    }
+}
+
+/// Formats `--format` can force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Whatsapp,
+    Telegram,
+    Messenger,
+    Csv,
+}
+
 /// Parse an export; `Err` says which line or field broke the parse, or that no format matched.
 pub fn parse(bytes: &[u8]) -> Result<Transcript, String> {
+    parse_with(bytes, ParseOptions::default())
+}
+
+pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Result<Transcript, String> {
     let text = String::from_utf8_lossy(bytes);
     let body = text.trim_start_matches('\u{feff}');
+    match opts.format {
+        Some(Format::Whatsapp) => return whatsapp(body, opts.date_order),
+        Some(Format::Telegram) => return telegram(bytes),
+        Some(Format::Messenger) => return messenger(bytes),
+        Some(Format::Csv) => return csv(body),
+        None => {}
+    }
+    detect_and_parse(bytes, body, opts)
+}
+
+fn detect_and_parse(bytes: &[u8], body: &str, opts: ParseOptions) -> Result<Transcript, String> {
     let trimmed = body.trim_start();
     if trimmed.starts_with('{') {
+        // Messenger/Instagram: messages[] with timestamp_ms and sender_name.
+        if trimmed.contains("\"timestamp_ms\"") && trimmed.contains("\"sender_name\"") {
+            return messenger(bytes);
+        }
         return telegram(bytes);
     }
     if let Some(first) = trimmed.lines().next() {
@@ -217,7 +287,7 @@ pub fn parse(bytes: &[u8]) -> Result<Transcript, String> {
             return csv(body);
         }
     }
-    whatsapp(body)
+    whatsapp(body, opts.date_order)
 }
 
 // ---- WhatsApp ---------------------------------------------------------------------------------
@@ -285,7 +355,8 @@ fn header(line: &str) -> Option<Header<'_>> {
 
 /// Day/month order, decided from the whole file: a number over 12 settles it; else the order that
 /// keeps the messages in time order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DateOrder {
     Dmy,
     Mdy,
@@ -339,7 +410,7 @@ fn attachment(text: &str) -> Option<String> {
     None
 }
 
-fn whatsapp(body: &str) -> Result<Transcript, String> {
+fn whatsapp(body: &str, forced: Option<DateOrder>) -> Result<Transcript, String> {
     let lines: Vec<String> = body.lines().map(clean).collect();
     let headers: Vec<Option<Header<'_>>> = lines.iter().map(|l| header(l)).collect();
     let found = headers.iter().flatten().count();
@@ -353,7 +424,7 @@ fn whatsapp(body: &str) -> Result<Transcript, String> {
         ));
     }
     let dates: Vec<_> = headers.iter().flatten().map(|h| h.date).collect();
-    let order = decide_order(&dates);
+    let order = forced.unwrap_or_else(|| decide_order(&dates));
     let ios = headers.iter().flatten().filter(|h| h.ios).count() * 2 > found;
     let mut messages: Vec<Message> = Vec::new();
     for (i, (line, h)) in lines.iter().zip(&headers).enumerate() {
@@ -518,6 +589,56 @@ fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
     })
 }
 
+// ---- Messenger / Instagram --------------------------------------------------------------------
+
+/// Facebook's exports write UTF-8 bytes as if each were a Latin-1 character ("mojibake"): turn
+/// them back. Text that is not like that is returned unchanged.
+pub fn fix_mojibake(s: &str) -> String {
+    if s.chars().all(|c| (c as u32) < 0x100) && s.chars().any(|c| (c as u32) >= 0x80) {
+        let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
+        if let Ok(fixed) = String::from_utf8(bytes) {
+            return fixed;
+        }
+    }
+    s.to_string()
+}
+
+fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    let list = v["messages"]
+        .as_array()
+        .ok_or("JSON without `messages`: not a Messenger export")?;
+    let mut messages = Vec::new();
+    for (i, m) in list.iter().enumerate() {
+        let source = format!("messages[{i}]");
+        let ms = m["timestamp_ms"]
+            .as_i64()
+            .ok_or_else(|| format!("{source}: no timestamp_ms"))?;
+        let t = DateTime::from_timestamp_millis(ms)
+            .ok_or_else(|| format!("{source}: timestamp_ms out of range"))?;
+        let attachments = ["photos", "videos", "files", "audio_files"]
+            .iter()
+            .flat_map(|k| m[*k].as_array().into_iter().flatten())
+            .filter_map(|a| a["uri"].as_str())
+            .map(|u| u.rsplit('/').next().unwrap_or(u).to_string())
+            .collect();
+        messages.push(Message {
+            time: t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            time_naive: false,
+            sender: m["sender_name"].as_str().map(fix_mojibake),
+            text: m["content"].as_str().map(fix_mojibake).unwrap_or_default(),
+            attachments,
+            source,
+        });
+    }
+    // Facebook lists newest first.
+    messages.sort_by(|a, b| a.time.cmp(&b.time));
+    Ok(Transcript {
+        format: "messenger",
+        messages,
+    })
+}
+
 // ---- CSV ----------------------------------------------------------------------------------------
 
 /// Split one CSV record (RFC 4180 quoting) starting at `lines[i]`; returns fields and lines used.
@@ -645,6 +766,53 @@ mod tests {
         assert_eq!(t.messages[0].time, "2024-01-01T10:00:00Z");
         assert_eq!(t.messages[1].text, "café");
         assert!(t.messages[1].time_naive);
+    }
+
+    #[test]
+    fn messenger_mojibake_is_fixed() {
+        assert_eq!(fix_mojibake("Ã¼ber cafÃ©"), "über café");
+        assert_eq!(fix_mojibake("plain"), "plain");
+        assert_eq!(fix_mojibake("заказ"), "заказ");
+        let s = r#"{"participants":[{"name":"Ann"}],"messages":[{"sender_name":"Ann","timestamp_ms":1704103260000,"content":"danke schÃ¶n"},{"sender_name":"Bob","timestamp_ms":1704103200000,"content":"Hallo","photos":[{"uri":"messages/inbox/x/photos/123.jpg"}]}]}"#;
+        let t = parse(s.as_bytes()).unwrap();
+        assert_eq!(t.format, "messenger");
+        assert_eq!(t.messages[0].sender.as_deref(), Some("Bob"));
+        assert_eq!(t.messages[0].attachments, ["123.jpg"]);
+        assert_eq!(t.messages[1].text, "danke schön");
+        assert_eq!(t.messages[1].time, "2024-01-01T10:01:00.000Z");
+    }
+
+    #[test]
+    fn forced_date_order_and_format() {
+        let s = "01/02/21, 10:00 - A: x\n";
+        let dmy = parse_with(
+            s.as_bytes(),
+            ParseOptions {
+                date_order: Some(DateOrder::Dmy),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mdy = parse_with(
+            s.as_bytes(),
+            ParseOptions {
+                date_order: Some(DateOrder::Mdy),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(dmy.messages[0].time, "2021-02-01T10:00:00");
+        assert_eq!(mdy.messages[0].time, "2021-01-02T10:00:00");
+        assert!(
+            parse_with(
+                s.as_bytes(),
+                ParseOptions {
+                    format: Some(Format::Csv),
+                    ..Default::default()
+                }
+            )
+            .is_ok_and(|t| t.messages.is_empty())
+        );
     }
 
     #[test]

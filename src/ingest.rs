@@ -59,6 +59,8 @@ pub enum Input {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub kind: Option<Kind>,
+    /// How chat exports are read (`--format`, `--date-order`).
+    pub chat: crate::chat::ParseOptions,
     pub note: Option<String>,
     pub by: String,
     pub move_sources: bool,
@@ -732,8 +734,11 @@ fn run_chunk(
                 );
             let chat = (kind == Kind::Chat && textual)
                 .then(|| {
-                    let parsed = crate::chat::read(vault, digest);
-                    let parsed = parsed.map(|t| crate::chat::Summary::from(&t));
+                    let parsed = crate::chat::read_with(vault, digest, opts.chat);
+                    let parsed = parsed.map(|t| crate::chat::Summary {
+                        read_with: opts.chat,
+                        ..crate::chat::Summary::from(&t)
+                    });
                     summarised(parsed, "chat", job, &mut report.warnings)
                 })
                 .flatten();

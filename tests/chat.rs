@@ -241,3 +241,116 @@ fn a_whatsapp_zip_export_is_kept_whole_and_its_media_filed_and_linked() {
     assert!(html.contains("&#128206; <a href=\"originals/photo/00000001-PHOTO-2019-06-20-16-00-15.jpg\">00000001-PHOTO-2019-06-20-16-00-15.jpg</a>"), "{html}");
     env.vault().arg("verify").assert().success();
 }
+
+#[test]
+fn strict_makes_warnings_fail_but_keeps_the_item() {
+    let env = Env::new();
+    let f = env.write("notes.txt", b"call buyer tomorrow\n");
+    env.vault()
+        .args([
+            "add",
+            "--order",
+            "C-1",
+            "--kind",
+            "chat",
+            "--strict",
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1);
+    let (show, _) = env.json(&["show", "C-1"]);
+    assert_eq!(show["items"][0]["name"], "notes.txt", "stored all the same");
+    let ok = env.write("ok.csv", b"time,sender,text\n2026-11-18 09:41,Lena,hi\n");
+    env.vault()
+        .args(["add", "--order", "C-1", "--strict", ok.to_str().unwrap()])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_forced_date_order_is_recorded_and_used_by_bundles() {
+    let env = Env::new();
+    // Every date is ambiguous: 03/04 is 3 April (dmy) or 4 March (mdy).
+    let f = env.write(
+        "chat.txt",
+        b"03/04/24, 10:00 - Ann: hi\n03/04/24, 10:05 - Bob: hello\n",
+    );
+    let (v, _) = env.json(&[
+        "add",
+        "--order",
+        "C-1",
+        "--kind",
+        "chat",
+        "--date-order",
+        "mdy",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(v["items"][0]["chat"]["first"], "2024-03-04T10:00:00");
+    let (show, _) = env.json(&["show", "C-1"]);
+    assert_eq!(
+        show["ledger"][0]["item"]["chat"]["read_with"]["date_order"],
+        "mdy"
+    );
+    env.vault()
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .args(["bundle", "C-1", "-o", "b.zip"])
+        .assert()
+        .success();
+    let html = String::from_utf8(common::zip_entry(
+        &env.path("b.zip"),
+        "C-1-evidence-2026-11-18/data/report.html",
+    ))
+    .unwrap();
+    assert!(
+        html.contains("<td>2024-03-04 10:00:00</td><td>Ann</td>"),
+        "the bundle reads it the same way"
+    );
+    env.vault()
+        .args([
+            "add",
+            "--order",
+            "C-1",
+            "--date-order",
+            "ydm",
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn messenger_exports_are_detected_and_mojibake_fixed() {
+    let Some(samples) = common::samples() else {
+        return;
+    };
+    let env = Env::new();
+    let c = chat_of(
+        &env,
+        &samples.join("chat-miner/test/instagram/test_export.json"),
+    );
+    assert_eq!(c["format"], "messenger");
+    let target: Value = serde_json::from_slice(
+        &std::fs::read(samples.join("chat-miner/test/instagram/target.json")).unwrap(),
+    )
+    .unwrap();
+    let authors: std::collections::BTreeSet<&str> = target
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["author"].as_str().unwrap())
+        .collect();
+    let ours: std::collections::BTreeSet<&str> = c["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ours, authors,
+        "participants agree with chat-miner's expected output"
+    );
+    assert_eq!(
+        c["messages"].as_u64().unwrap() as usize,
+        target.as_array().unwrap().len()
+    );
+}

@@ -44,7 +44,11 @@ fn every_sample_is_stored_exactly_and_verifies() {
         .iter()
         .partition(|i| std::path::Path::new(i["source"].as_str().unwrap()).is_file());
     assert_eq!(direct.len() + unmatched, files.len());
-    assert_eq!(extracted.len(), 4, "the WhatsApp sample zip's photo, video, audio and nested zip");
+    assert_eq!(
+        extracted.len(),
+        4,
+        "the WhatsApp sample zip's photo, video, audio and nested zip"
+    );
     for f in files.iter().filter(|f| f.depth() > 1) {
         let bytes = fs::read(f.path()).unwrap();
         let obj = env.object_path(&sha256_hex(&bytes));

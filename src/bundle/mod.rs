@@ -379,7 +379,13 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
                 .filter_map(|e| e.event.item())
                 .any(|i| i.sha256 == r.sha256 && i.extracted_from.is_some())
         })
-        .filter_map(|r| crate::chat::read(vault, &r.sha256).ok().map(|t| (r, t)))
+        .filter_map(|r| {
+            let item = entries
+                .iter()
+                .filter_map(|e| e.event.item())
+                .find(|i| i.sha256 == r.sha256)?;
+            crate::chat::read_item(vault, item).ok().map(|t| (r, t))
+        })
         .collect();
     let report = html::render(&html::Input {
         order,

@@ -46,6 +46,16 @@ pub struct Args {
     /// e.g. 60s, 5m
     #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
     pub min_age: Option<std::time::Duration>,
+    /// Read chat exports as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::chat::Format>,
+    /// Day/month order of WhatsApp dates, instead of deciding it from the whole file
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub date_order: Option<crate::chat::DateOrder>,
+    /// Treat warnings (an export that cannot be parsed, a suspicious capture time) as errors:
+    /// exit 1; the items are stored all the same
+    #[arg(long)]
+    pub strict: bool,
     /// The file name to record for standard input (`-`)
     #[arg(long, value_name = "NAME")]
     pub name: Option<OsString>,
@@ -160,6 +170,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let plan = ingest::plan(&vault, &inputs, &target, args.min_age)?;
     let opts = Options {
         kind: args.kind,
+        chat: crate::chat::ParseOptions {
+            format: args.format,
+            date_order: args.date_order,
+        },
         note: args.note,
         by,
         move_sources: args.move_sources,
@@ -206,9 +220,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         report.failed.len(),
         vault.root().display()
     ));
-    Ok(if report.failed.is_empty() {
-        Exit::Success
-    } else {
-        Exit::Error
-    })
+    Ok(
+        if report.failed.is_empty() && !(args.strict && !report.warnings.is_empty()) {
+            Exit::Success
+        } else {
+            Exit::Error
+        },
+    )
 }
