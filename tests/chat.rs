@@ -159,16 +159,7 @@ fn bundles_show_the_conversation_as_a_transcript() {
         .arg(common::example_evidence())
         .assert()
         .success();
-    env.vault()
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .args(["bundle", "C-1", "-o", "b.zip"])
-        .assert()
-        .success();
-    let html = String::from_utf8(common::zip_entry(
-        &env.path("b.zip"),
-        "C-1-evidence-2026-11-18/data/report.html",
-    ))
-    .unwrap();
+    let html = common::bundle_report(&env, "C-1", "b.zip");
     assert!(html.contains("<h2>Conversations</h2>"));
     assert!(html.contains("<tr><td>2026-11-18 09:45:00</td><td>Lena (buyer)</td><td>Perfect, size M is right for me.</td></tr>"), "{html}");
     assert!(html.contains("<tr class=\"system\"><td>2026-11-18 09:41:00</td><td>(system)</td>"));
@@ -228,16 +219,7 @@ fn a_whatsapp_zip_export_is_kept_whole_and_its_media_filed_and_linked() {
     .unwrap();
     assert_eq!(items[1]["sha256"], common::sha256_hex(&photo));
     // In the bundle, the message carrying the photo links to it.
-    env.vault()
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .args(["bundle", "W-1", "-o", "w.zip"])
-        .assert()
-        .success();
-    let html = String::from_utf8(common::zip_entry(
-        &env.path("w.zip"),
-        "W-1-evidence-2026-11-18/data/report.html",
-    ))
-    .unwrap();
+    let html = common::bundle_report(&env, "W-1", "w.zip");
     assert!(html.contains("&#128206; <a href=\"originals/photo/00000001-PHOTO-2019-06-20-16-00-15.jpg\">00000001-PHOTO-2019-06-20-16-00-15.jpg</a>"), "{html}");
     env.vault().arg("verify").assert().success();
 }
@@ -291,16 +273,7 @@ fn a_forced_date_order_is_recorded_and_used_by_bundles() {
         show["ledger"][0]["item"]["chat"]["read_with"]["date_order"],
         "mdy"
     );
-    env.vault()
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .args(["bundle", "C-1", "-o", "b.zip"])
-        .assert()
-        .success();
-    let html = String::from_utf8(common::zip_entry(
-        &env.path("b.zip"),
-        "C-1-evidence-2026-11-18/data/report.html",
-    ))
-    .unwrap();
+    let html = common::bundle_report(&env, "C-1", "b.zip");
     assert!(
         html.contains("<td>2024-03-04 10:00:00</td><td>Ann</td>"),
         "the bundle reads it the same way"

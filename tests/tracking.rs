@@ -210,16 +210,7 @@ fn the_example_snapshot_shows_in_human_output() {
 fn bundles_show_carrier_events_with_the_delivery_highlighted() {
     let env = Env::new();
     add_tracking(&env, &[&fixture("17track-v2.2-gettrackinfo.json")]);
-    env.vault()
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .args(["bundle", ORDER, "-o", "b.zip"])
-        .assert()
-        .success();
-    let html = String::from_utf8(common::zip_entry(
-        &env.path("b.zip"),
-        "8123456789012345-evidence-2026-11-18/data/report.html",
-    ))
-    .unwrap();
+    let html = common::bundle_report(&env, ORDER, "b.zip");
     assert!(html.contains("<tr class=\"delivered\"><td>2026-11-24 12:47:00.000Z</td><td>Carrier: <span class=\"kind\">delivered</span> Delivered, in mailbox &mdash; Berlin, DE"), "{html}");
     // Oldest first: the shipping information comes before the delivery.
     let info = html.find("Shipping information received").unwrap();

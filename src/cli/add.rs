@@ -220,11 +220,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         report.failed.len(),
         vault.root().display()
     ));
-    Ok(
-        if report.failed.is_empty() && !(args.strict && !report.warnings.is_empty()) {
-            Exit::Success
-        } else {
-            Exit::Error
-        },
-    )
+    let strict_failure = args.strict && !report.warnings.is_empty();
+    Ok(if report.failed.is_empty() && !strict_failure {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
 }

@@ -257,3 +257,14 @@ pub fn jpeg_with_exif(datetime: &str, offset: Option<&str>) -> Vec<u8> {
     out.extend(&jpg[2..]);
     out
 }
+
+/// Bundle `order` with a fixed SOURCE_DATE_EPOCH (2026-11-18) into `out` and return its report.html.
+pub fn bundle_report(env: &Env, order: &str, out: &str) -> String {
+    env.vault()
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .args(["bundle", order, "--force", "-o", out])
+        .assert()
+        .success();
+    let name = format!("{order}-evidence-2026-11-18/data/report.html");
+    String::from_utf8(zip_entry(&env.path(out), &name)).unwrap()
+}
