@@ -251,6 +251,7 @@ pub enum Format {
     Whatsapp,
     Telegram,
     Messenger,
+    Email,
     Csv,
 }
 
@@ -266,6 +267,7 @@ pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Result<Transcript, String
         Some(Format::Whatsapp) => return whatsapp(body, opts.date_order),
         Some(Format::Telegram) => return telegram(bytes),
         Some(Format::Messenger) => return messenger(bytes),
+        Some(Format::Email) => return email(bytes),
         Some(Format::Csv) => return csv(body),
         None => {}
     }
@@ -280,6 +282,9 @@ fn detect_and_parse(bytes: &[u8], body: &str, opts: ParseOptions) -> Result<Tran
             return messenger(bytes);
         }
         return telegram(bytes);
+    }
+    if trimmed.starts_with("From ") || crate::media::looks_like_email(trimmed) {
+        return email(bytes);
     }
     if let Some(first) = trimmed.lines().next() {
         let cols: Vec<String> = first.split(',').map(|c| c.trim().to_lowercase()).collect();
@@ -639,6 +644,79 @@ fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
     })
 }
 
+// ---- E-mail -------------------------------------------------------------------------------------
+
+fn email(bytes: &[u8]) -> Result<Transcript, String> {
+    let parser = mail_parser::MessageParser::default();
+    let mut messages = Vec::new();
+    if bytes.starts_with(b"From ") {
+        let mbox = mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(bytes));
+        for (i, m) in mbox.enumerate() {
+            let source = format!("message {}", i + 1);
+            let m = m.map_err(|e| format!("{source}: {e}"))?;
+            let parsed = parser
+                .parse(m.contents())
+                .ok_or_else(|| format!("{source}: not a readable e-mail"))?;
+            messages.push(email_message(&parsed, source)?);
+        }
+    } else {
+        let parsed = parser.parse(bytes).ok_or("not a readable e-mail")?;
+        messages.push(email_message(&parsed, "message 1".into())?);
+    }
+    messages.sort_by(|a, b| a.time.cmp(&b.time));
+    Ok(Transcript {
+        format: "email",
+        messages,
+    })
+}
+
+fn email_message(m: &mail_parser::Message<'_>, source: String) -> Result<Message, String> {
+    use mail_parser::MimeHeaders;
+    let date = m
+        .date()
+        .ok_or_else(|| format!("{source}: no readable Date header"))?;
+    // The Date header carries its offset: an instant.
+    let time = DateTime::from_timestamp(date.to_timestamp(), 0)
+        .map(|t| {
+            t.with_timezone(
+                &chrono::FixedOffset::east_opt(offset_secs(date))
+                    .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero")),
+            )
+        })
+        .ok_or_else(|| format!("{source}: Date out of range"))?;
+    let sender = m
+        .from()
+        .and_then(|a| a.first())
+        .map(|a| match (a.name(), a.address()) {
+            (Some(n), Some(addr)) => format!("{n} <{addr}>"),
+            (Some(n), None) => n.to_string(),
+            (None, Some(addr)) => addr.to_string(),
+            (None, None) => String::new(),
+        });
+    let mut text = String::new();
+    if let Some(subject) = m.subject() {
+        text.push_str(&format!("Subject: {subject}\n\n"));
+    }
+    text.push_str(m.body_text(0).as_deref().unwrap_or("").trim_end());
+    let attachments = m
+        .attachments()
+        .filter_map(|a| a.attachment_name().map(str::to_string))
+        .collect();
+    Ok(Message {
+        time: time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        time_naive: false,
+        sender: sender.filter(|s| !s.is_empty()),
+        text,
+        attachments,
+        source,
+    })
+}
+
+fn offset_secs(d: &mail_parser::DateTime) -> i32 {
+    let secs = i32::from(d.tz_hour) * 3600 + i32::from(d.tz_minute) * 60;
+    if d.tz_before_gmt { -secs } else { secs }
+}
+
 // ---- CSV ----------------------------------------------------------------------------------------
 
 /// Split one CSV record (RFC 4180 quoting) starting at `lines[i]`; returns fields and lines used.
@@ -813,6 +891,25 @@ mod tests {
             )
             .is_ok_and(|t| t.messages.is_empty())
         );
+    }
+
+    #[test]
+    fn email_with_offset_and_attachment() {
+        let s = "From: Lena Schmidt <lena@example.de>\r\nTo: shop@example.com\r\nSubject: Parcel arrived\r\nDate: Mon, 24 Nov 2025 14:10:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nGot it, thanks!\r\n--b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename=parcel.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n/9j/4AAQ\r\n--b--\r\n";
+        let t = parse(s.as_bytes()).unwrap();
+        assert_eq!(t.format, "email");
+        let m = &t.messages[0];
+        assert_eq!(m.time, "2025-11-24T14:10:00+01:00");
+        assert_eq!(m.sender.as_deref(), Some("Lena Schmidt <lena@example.de>"));
+        assert_eq!(m.text, "Subject: Parcel arrived\n\nGot it, thanks!");
+        assert_eq!(m.attachments, ["parcel.jpg"]);
+        let mbox = format!(
+            "From lena@example.de Mon Nov 24 14:10:00 2025\n{}\nFrom shop@example.com Mon Nov 24 15:00:00 2025\nFrom: shop@example.com\nDate: Mon, 24 Nov 2025 15:00:00 +0100\nSubject: Re: Parcel arrived\n\nGreat!\n",
+            s.replace("\r\n", "\n")
+        );
+        let t = parse(mbox.as_bytes()).unwrap();
+        assert_eq!(t.messages.len(), 2);
+        assert_eq!(t.messages[1].sender.as_deref(), Some("shop@example.com"));
     }
 
     #[test]

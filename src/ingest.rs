@@ -730,13 +730,26 @@ fn run_chunk(
             let textual = sj.media_type.starts_with("text/")
                 || matches!(
                     sj.media_type.as_str(),
-                    "application/json" | "application/zip"
+                    "application/json" | "application/zip" | "message/rfc822" | "application/mbox"
                 );
             let chat = (kind == Kind::Chat && textual)
                 .then(|| {
-                    let parsed = crate::chat::read_with(vault, digest, opts.chat);
+                    // A file already known to be e-mail is read as e-mail (its header block
+                    // can be too long for content detection); the choice is recorded.
+                    let is_mail = matches!(
+                        sj.media_type.as_str(),
+                        "message/rfc822" | "application/mbox"
+                    );
+                    let chat_opts = crate::chat::ParseOptions {
+                        format: opts
+                            .chat
+                            .format
+                            .or(is_mail.then_some(crate::chat::Format::Email)),
+                        ..opts.chat
+                    };
+                    let parsed = crate::chat::read_with(vault, digest, chat_opts);
                     let parsed = parsed.map(|t| crate::chat::Summary {
-                        read_with: opts.chat,
+                        read_with: chat_opts,
                         ..crate::chat::Summary::from(&t)
                     });
                     summarised(parsed, "chat", job, &mut report.warnings)

@@ -229,7 +229,7 @@ fn looks_like_json(body: &str) -> bool {
     }
 }
 
-fn looks_like_email(body: &str) -> bool {
+pub(crate) fn looks_like_email(body: &str) -> bool {
     let mut headers = 0;
     for line in body.lines().take(40) {
         if line.is_empty() {

@@ -327,3 +327,44 @@ fn messenger_exports_are_detected_and_mojibake_fixed() {
         target.as_array().unwrap().len()
     );
 }
+
+#[test]
+fn email_messages_and_mailboxes() {
+    let Some(samples) = common::samples() else {
+        return;
+    };
+    let env = Env::new();
+    // From: Doug Sauder <doug@example.com>; Date: Wed, 17 May 2000 19:35:05 -0400
+    let c = chat_of(
+        &env,
+        &samples.join("mail-parser/resources/eml/legacy/000.eml"),
+    );
+    assert_eq!(c["format"], "email");
+    assert_eq!(c["participants"], json!(["Doug Sauder <doug@example.com>"]));
+    assert_eq!(c["first"], "2000-05-17T19:35:05-04:00");
+    assert_eq!(
+        c["read_with"]["format"], "email",
+        "known to be e-mail by its type, and recorded so"
+    );
+    // An e-mail without a Date header is kept, and the warning names the field.
+    let no_date = env.write(
+        "no-date.eml",
+        b"From: a@example.com\nTo: b@example.com\nSubject: hi\n\nbody\n",
+    );
+    env.vault()
+        .args(["add", "--order", "C-1", no_date.to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no-date.eml: stored as a chat item without a transcript: message 1: no readable Date header"));
+    // An mbox with two messages.
+    let mbox = env.write(
+        "box.mbox",
+        b"From a@example.com Mon Nov 24 14:10:00 2025\nFrom: Lena <a@example.com>\nDate: Mon, 24 Nov 2025 14:10:00 +0100\nSubject: Parcel\n\nArrived.\n\nFrom b@example.com Mon Nov 24 15:00:00 2025\nFrom: Shop <b@example.com>\nDate: Mon, 24 Nov 2025 15:00:00 +0100\nSubject: Re: Parcel\n\nThanks!\n",
+    );
+    let c = chat_of(&env, &mbox);
+    assert_eq!(
+        (c["format"].as_str(), c["messages"].as_u64()),
+        (Some("email"), Some(2))
+    );
+    assert_eq!(c["last"], "2025-11-24T15:00:00+01:00");
+}
