@@ -670,6 +670,39 @@ fn email(bytes: &[u8]) -> Result<Transcript, String> {
     })
 }
 
+/// The attachments of a stored e-mail or mailbox: (file name, bytes), at most `ZIP_MAX_ENTRIES`.
+pub fn email_attachments(
+    vault: &crate::store::Vault,
+    d: &crate::digest::Digest,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    use mail_parser::MimeHeaders;
+    let bytes = vault.read_object_bounded(d, MAX_EXPORT)?;
+    let parser = mail_parser::MessageParser::default();
+    let mut raw_messages: Vec<Vec<u8>> = Vec::new();
+    if bytes.starts_with(b"From ") {
+        for m in mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(&bytes)) {
+            raw_messages.push(m.map_err(|e| e.to_string())?.contents().to_vec());
+        }
+    } else {
+        raw_messages.push(bytes);
+    }
+    let mut out = Vec::new();
+    for raw in &raw_messages {
+        let Some(m) = parser.parse(raw) else { continue };
+        for (i, a) in m.attachments().enumerate() {
+            if out.len() >= ZIP_MAX_ENTRIES {
+                return Err(format!("more than {ZIP_MAX_ENTRIES} attachments"));
+            }
+            let name = a
+                .attachment_name()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("attachment-{}", i + 1));
+            out.push((name, a.contents().to_vec()));
+        }
+    }
+    Ok(out)
+}
+
 fn email_message(m: &mail_parser::Message<'_>, source: String) -> Result<Message, String> {
     use mail_parser::MimeHeaders;
     let date = m

@@ -551,53 +551,103 @@ fn extract_chat_media(
                 continue;
             }
         };
-        if stored.new {
-            let _ = vault.sync_object_dir(&stored.digest);
-        }
-        if app.contains(&stored.digest) {
-            continue;
-        }
-        let detected = media::detect(&stored.head, OsStr::new(name));
-        let media_info = metadata::applies_to(&detected.media_type)
-            .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
-        let entry = app.push(NewEntry {
-            at: now,
-            by: opts.by.clone(),
-            event: Event::Add {
-                item: Box::new(Item {
-                    sha256: stored.digest,
-                    size: stored.size,
-                    kind: detected.kind,
-                    name: name.clone(),
-                    name_bytes_hex: None,
-                    media_type: detected.media_type.clone(),
-                    media: media_info.clone(),
-                    tracking: None,
-                    chat: None,
-                    extracted_from: Some(zip),
-                }),
-            },
-            note: Some(format!("from the chat export {}", ledger_name(&job.name).0)),
-        });
-        report.items.push(Filed {
-            order: app.order().clone(),
-            sha256: stored.digest,
-            size: stored.size,
-            kind: detected.kind,
-            name: name.clone(),
-            name_bytes_hex: None,
-            media_type: detected.media_type,
-            status: Status::Added,
-            seq: Some(entry.seq),
-            source: job_path(job).join(name),
-            moved: false,
-            media: media_info,
-            tracking: None,
-            chat: None,
-            warnings: Vec::new(),
-            raw_name: OsString::from(name),
-        });
+        file_extracted(vault, app, zip, name, stored, job, opts, now, report);
     }
+}
+
+/// File the attachments of an e-mail (or mailbox) under the same order, each as its own item
+/// linked to the message file (`extracted_from`).
+fn extract_email_attachments(
+    vault: &Vault,
+    app: &mut Appender,
+    mail: Digest,
+    job: &Job,
+    opts: &Options,
+    now: chrono::DateTime<Utc>,
+    report: &mut AddReport,
+) {
+    let shown = crate::output::escape_os(job_path(job).as_os_str());
+    let attachments = match crate::chat::email_attachments(vault, &mail) {
+        Ok(a) => a,
+        Err(why) => {
+            report
+                .warnings
+                .push(format!("{shown}: attachments not taken out: {why}"));
+            return;
+        }
+    };
+    for (name, bytes) in attachments {
+        match vault.put(&bytes[..]) {
+            Ok(stored) => file_extracted(vault, app, mail, &name, stored, job, opts, now, report),
+            Err(_) => report
+                .warnings
+                .push(format!("{shown}: {name}: could not store")),
+        }
+    }
+}
+
+/// File one file taken out of an export (`from`) under the appender's order.
+#[allow(clippy::too_many_arguments)]
+fn file_extracted(
+    vault: &Vault,
+    app: &mut Appender,
+    from: Digest,
+    name: &str,
+    stored: Stored,
+    job: &Job,
+    opts: &Options,
+    now: chrono::DateTime<Utc>,
+    report: &mut AddReport,
+) {
+    if stored.new {
+        let _ = vault.sync_object_dir(&stored.digest);
+    }
+    if app.contains(&stored.digest) {
+        return;
+    }
+    // A name from inside an export is untrusted: only its last path component is kept (display and
+    // bundles escape the rest).
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
+    let detected = media::detect(&stored.head, OsStr::new(&name));
+    let media_info = metadata::applies_to(&detected.media_type)
+        .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
+    let entry = app.push(NewEntry {
+        at: now,
+        by: opts.by.clone(),
+        event: Event::Add {
+            item: Box::new(Item {
+                sha256: stored.digest,
+                size: stored.size,
+                kind: detected.kind,
+                name: name.clone(),
+                name_bytes_hex: None,
+                media_type: detected.media_type.clone(),
+                media: media_info.clone(),
+                tracking: None,
+                chat: None,
+                extracted_from: Some(from),
+            }),
+        },
+        note: Some(format!("from the export {}", ledger_name(&job.name).0)),
+    });
+    report.items.push(Filed {
+        order: app.order().clone(),
+        sha256: stored.digest,
+        size: stored.size,
+        kind: detected.kind,
+        name: name.clone(),
+        name_bytes_hex: None,
+        media_type: detected.media_type,
+        status: Status::Added,
+        seq: Some(entry.seq),
+        source: job_path(job).join(&name),
+        moved: false,
+        media: media_info,
+        tracking: None,
+        chat: None,
+        warnings: Vec::new(),
+        raw_name: OsString::from(&name),
+    });
 }
 
 /// A parser's summary, or `None` and a warning saying the item is stored without it and why.
@@ -682,6 +732,8 @@ fn run_chunk(
     }
 
     let mut filed: Vec<Option<Filed>> = vec![None; jobs.len()];
+    // Files taken out of exports are reported right after their export (below).
+    let extracted_from_here = report.items.len();
     for (order, idxs) in groups {
         let fail_all = |report: &mut AddReport, idxs: &[usize], error: String| {
             for &i in idxs {
@@ -781,6 +833,14 @@ fn run_chunk(
                 if kind == Kind::Chat && sj.media_type == "application/zip" {
                     extract_chat_media(vault, &mut app, digest, job, opts, now, report);
                 }
+                if kind == Kind::Chat
+                    && matches!(
+                        sj.media_type.as_str(),
+                        "message/rfc822" | "application/mbox"
+                    )
+                {
+                    extract_email_attachments(vault, &mut app, digest, job, opts, now, report);
+                }
                 (Status::Added, Some(entry.seq))
             };
             if sj.changed {
@@ -874,5 +934,14 @@ fn run_chunk(
             }
         }
     }
-    report.items.extend(filed.into_iter().flatten());
+    let mut extracted: Vec<Filed> = report.items.drain(extracted_from_here..).collect();
+    for parent in filed.into_iter().flatten() {
+        let (children, rest): (Vec<Filed>, Vec<Filed>) = extracted
+            .into_iter()
+            .partition(|f| f.source.parent() == Some(parent.source.as_path()));
+        extracted = rest;
+        report.items.push(parent);
+        report.items.extend(children);
+    }
+    report.items.extend(extracted);
 }

@@ -368,3 +368,27 @@ fn email_messages_and_mailboxes() {
     );
     assert_eq!(c["last"], "2025-11-24T15:00:00+01:00");
 }
+
+#[test]
+fn email_attachments_are_filed_as_linked_items() {
+    let env = Env::new();
+    let mail = env.write(
+        "parcel.eml",
+        b"From: Lena <lena@example.de>\r\nTo: shop@example.com\r\nSubject: Damaged?\r\nDate: Mon, 24 Nov 2025 14:10:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the photo.\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"../../box label.txt\"\r\n\r\nLP00123456789012\r\n--b--\r\n",
+    );
+    let (v, code) = env.json(&["add", "--order", "C-1", mail.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let (show, _) = env.json(&["show", "C-1"]);
+    let items = show["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["chat"]["format"], "email");
+    assert_eq!(
+        items[1]["name"], "box label.txt",
+        "only the last path component of an untrusted name"
+    );
+    assert_eq!(items[1]["sha256"], common::sha256_hex(b"LP00123456789012"));
+    assert_eq!(
+        show["ledger"][1]["item"]["extracted_from"],
+        items[0]["sha256"]
+    );
+}

@@ -44,10 +44,23 @@ fn every_sample_is_stored_exactly_and_verifies() {
         .iter()
         .partition(|i| std::path::Path::new(i["source"].as_str().unwrap()).is_file());
     assert_eq!(direct.len() + unmatched, files.len());
-    assert_eq!(
-        extracted.len(),
-        4,
-        "the WhatsApp sample zip's photo, video, audio and nested zip"
+    // Each came out of a sample file: the WhatsApp zip's photo, video, audio and nested zip, and
+    // attachments of the e-mail samples.
+    let parent = |i: &serde_json::Value| {
+        std::path::Path::new(i["source"].as_str().unwrap())
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    };
+    assert!(extracted.iter().all(|i| parent(i).is_file()));
+    let from_zip = extracted
+        .iter()
+        .filter(|i| parent(i).ends_with("whatsapp-chat-parser-example.zip"))
+        .count();
+    assert_eq!(from_zip, 4);
+    assert!(
+        extracted.len() > from_zip,
+        "e-mail attachments are filed too"
     );
     for f in files.iter().filter(|f| f.depth() > 1) {
         let bytes = fs::read(f.path()).unwrap();
