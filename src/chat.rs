@@ -49,9 +49,33 @@ pub struct Summary {
     pub first: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
+    /// For exports whose times have no zone: the UTC offset assumed for them (`--tz`, default the
+    /// offset of the machine that added the export). The times themselves stay as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz_assumed: Option<String>,
     /// Options the export was read with (`--format`, `--date-order`); every later reading uses them.
     #[serde(default, skip_serializing_if = "ParseOptions::is_default")]
     pub read_with: ParseOptions,
+}
+
+/// `+08:00`, `-05:30`, `UTC`/`Z`: a fixed offset for `--tz`.
+pub fn parse_offset(s: &str) -> Result<chrono::FixedOffset, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" {
+        return Ok(chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    }
+    let err = || format!("{s:?} is not a UTC offset like +08:00, -05:30 or UTC");
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(err()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(err)?;
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| err())?, m.parse().map_err(|_| err())?);
+    if h > 14 || m > 59 {
+        return Err(err());
+    }
+    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(err)
 }
 
 /// Read a filed item's transcript the way it was read when it was added.
@@ -76,6 +100,7 @@ impl From<&Transcript> for Summary {
             participants: participants.into_iter().collect(),
             first: user.first().map(|m| m.time.clone()),
             last: user.last().map(|m| m.time.clone()),
+            tz_assumed: None,
             read_with: ParseOptions::default(),
         }
     }

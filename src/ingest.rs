@@ -61,6 +61,8 @@ pub struct Options {
     pub kind: Option<Kind>,
     /// How chat exports are read (`--format`, `--date-order`).
     pub chat: crate::chat::ParseOptions,
+    /// The zone assumed for chat times written without one (`--tz`); None: this machine's.
+    pub tz: Option<chrono::FixedOffset>,
     pub note: Option<String>,
     pub by: String,
     pub move_sources: bool,
@@ -800,8 +802,14 @@ fn run_chunk(
                         ..opts.chat
                     };
                     let parsed = crate::chat::read_with(vault, digest, chat_opts);
+                    let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
                     let parsed = parsed.map(|t| crate::chat::Summary {
                         read_with: chat_opts,
+                        tz_assumed: t
+                            .messages
+                            .iter()
+                            .any(|m| m.time_naive)
+                            .then(|| tz.to_string()),
                         ..crate::chat::Summary::from(&t)
                     });
                     summarised(parsed, "chat", job, &mut report.warnings)

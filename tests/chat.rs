@@ -392,3 +392,69 @@ fn email_attachments_are_filed_as_linked_items() {
         items[0]["sha256"]
     );
 }
+
+#[test]
+fn the_zone_assumed_for_local_times_is_recorded() {
+    let env = Env::new();
+    let f = env.write(
+        "chat.txt",
+        b"18/11/2026, 09:41 - Lena: hi\n18/11/2026, 09:44 - Shop: hello\n",
+    );
+    let (v, _) = env.json(&[
+        "add",
+        "--order",
+        "C-1",
+        "--kind",
+        "chat",
+        "--tz",
+        "+08:00",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(v["items"][0]["chat"]["tz_assumed"], "+08:00");
+    assert_eq!(
+        v["items"][0]["chat"]["first"], "2026-11-18T09:41:00",
+        "the time stays as written"
+    );
+    // Default: this machine's offset (TZ=UTC here).
+    let g = env.write("chat2.txt", b"18/11/2026, 10:00 - Lena: again\n");
+    let out = env
+        .vault()
+        .env("TZ", "UTC")
+        .args([
+            "--json",
+            "add",
+            "--order",
+            "C-1",
+            "--kind",
+            "chat",
+            g.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["items"][0]["chat"]["tz_assumed"], "+00:00");
+    // Telegram's instants need no assumption.
+    let t = env.write("result.json", br#"{"messages":[{"id":1,"type":"message","date":"2024-01-01T10:00:00","date_unixtime":"1704103200","from":"Ann","text":"hi"}]}"#);
+    let (v, _) = env.json(&["add", "--order", "C-1", t.to_str().unwrap()]);
+    assert!(v["items"][0]["chat"].get("tz_assumed").is_none());
+    env.vault()
+        .args(["show", "C-1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "(local times, zone assumed +08:00)",
+        ));
+    let html = common::bundle_report(&env, "C-1", "b.zip");
+    assert!(html.contains("UTC+08:00 is assumed"));
+    env.vault()
+        .args([
+            "add",
+            "--order",
+            "C-1",
+            "--tz",
+            "Mars/Olympus",
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+}

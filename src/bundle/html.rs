@@ -25,7 +25,7 @@ pub struct Input<'a> {
     /// Carrier events of the order's tracking snapshots, merged.
     pub tracking: &'a [crate::tracking::TimelineEvent],
     /// Transcripts of the order's chat exports: the export's record and its messages.
-    pub chats: &'a [(&'a FileRecord, crate::chat::Transcript)],
+    pub chats: &'a [(&'a FileRecord, crate::chat::Transcript, Option<String>)],
 }
 
 /// Escape text for HTML element content and attribute values.
@@ -226,7 +226,7 @@ pub fn render(i: &Input<'_>) -> String {
             ),
         ));
     }
-    for (n, (r, t)) in i.chats.iter().enumerate() {
+    for (n, (r, t, _)) in i.chats.iter().enumerate() {
         let (Some(first), Some(last)) = (t.messages.first(), t.messages.last()) else {
             continue;
         };
@@ -316,11 +316,11 @@ pub fn render(i: &Input<'_>) -> String {
             .filter(|r| r.role == Role::Original)
             .filter_map(|r| r.original_name.as_deref().map(|n| (n, r)))
             .collect();
-        for (n, (r, t)) in i.chats.iter().enumerate() {
-            let zone = if t.messages.iter().any(|m| m.time_naive) {
-                " Times are as the export wrote them (the phone's local time, zone not recorded)."
-            } else {
-                ""
+        for (n, (r, t, tz)) in i.chats.iter().enumerate() {
+            let zone = match (t.messages.iter().any(|m| m.time_naive), tz) {
+                (true, Some(z)) => format!("Times are as the export wrote them (the phone's local time); the zone was not recorded, UTC{z} is assumed."),
+                (true, None) => "Times are as the export wrote them (the phone's local time, zone not recorded).".to_string(),
+                _ => String::new(),
             };
             let _ = writeln!(
                 h,

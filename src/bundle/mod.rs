@@ -369,7 +369,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         compress: true,
     });
     // Conversations, re-derived from the chat exports the bundle carries.
-    let chats: Vec<(&FileRecord, crate::chat::Transcript)> = records
+    let chats: Vec<(&FileRecord, crate::chat::Transcript, Option<String>)> = records
         .iter()
         .filter(|r| r.role == Role::Original && r.kind == Some(Kind::Chat))
         // An archive taken out of a chat export is evidence, but is never opened.
@@ -384,7 +384,8 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
                 .iter()
                 .filter_map(|e| e.event.item())
                 .find(|i| i.sha256 == r.sha256)?;
-            crate::chat::read_item(vault, item).ok().map(|t| (r, t))
+            let tz = item.chat.as_ref().and_then(|c| c.tz_assumed.clone());
+            crate::chat::read_item(vault, item).ok().map(|t| (r, t, tz))
         })
         .collect();
     let report = html::render(&html::Input {

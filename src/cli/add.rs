@@ -52,6 +52,10 @@ pub struct Args {
     /// Day/month order of WhatsApp dates, instead of deciding it from the whole file
     #[arg(long, value_enum, value_name = "ORDER")]
     pub date_order: Option<crate::chat::DateOrder>,
+    /// The UTC offset to assume for chat times written without a zone, e.g. +08:00
+    /// [default: this machine's]
+    #[arg(long, value_name = "OFFSET", value_parser = crate::chat::parse_offset)]
+    pub tz: Option<chrono::FixedOffset>,
     /// Treat warnings (an export that cannot be parsed, a suspicious capture time) as errors:
     /// exit 1; the items are stored all the same
     #[arg(long)]
@@ -174,6 +178,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             format: args.format,
             date_order: args.date_order,
         },
+        tz: args.tz,
         note: args.note,
         by,
         move_sources: args.move_sources,

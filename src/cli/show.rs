@@ -155,7 +155,7 @@ impl Report for ShowReport {
                 if let Some(c) = &i.chat {
                     writeln!(
                         w,
-                        "       {}: {} messages from {}, {} to {}",
+                        "       {}: {} messages from {}, {} to {}{}",
                         c.format,
                         c.messages,
                         c.participants
@@ -164,7 +164,11 @@ impl Report for ShowReport {
                             .collect::<Vec<_>>()
                             .join(", "),
                         c.first.as_deref().unwrap_or("-"),
-                        c.last.as_deref().unwrap_or("-")
+                        c.last.as_deref().unwrap_or("-"),
+                        c.tz_assumed
+                            .as_deref()
+                            .map(|z| format!(" (local times, zone assumed {z})"))
+                            .unwrap_or_default()
                     )?;
                 }
                 if let Some(n) = &i.note {

@@ -44,6 +44,7 @@ impl Env {
             .env("VAULT_DIR", self.vault_dir())
             .env("VAULT_NO_PROGRESS", "1")
             .env("USER", "tester")
+            .env("TZ", "UTC")
             .current_dir(self.dir.path());
         c
     }
