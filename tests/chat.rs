@@ -458,3 +458,55 @@ fn the_zone_assumed_for_local_times_is_recorded() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_hostile_chat_zip_is_kept_and_only_its_safe_media_filed() {
+    use std::io::Write;
+    let env = Env::new();
+    let path = env.path("WhatsApp Chat with Lena.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("_chat.txt", stored).unwrap();
+    w.write_all(b"[18.11.26, 09:41:00] Lena: <attached: 00000001-PHOTO.jpg>\n")
+        .unwrap();
+    w.start_file("00000001-PHOTO.jpg", stored).unwrap();
+    w.write_all(&common::jpeg_bytes(1)).unwrap();
+    w.start_file("../../evil.sh", stored).unwrap();
+    w.write_all(b"echo pwned").unwrap();
+    w.start_file("__MACOSX/._chat.txt", stored).unwrap();
+    w.write_all(b"resource fork").unwrap();
+    w.start_file("bomb.bin", deflated).unwrap();
+    w.write_all(&vec![0u8; 8 << 20]).unwrap();
+    w.finish().unwrap();
+    let out = env
+        .vault()
+        .args(["--json", "add", "--order", "C-1", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("../../evil.sh: unsafe name"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("bomb.bin: compression ratio"),
+        "{warnings}"
+    );
+    let (show, _) = env.json(&["show", "C-1"]);
+    let names: Vec<&str> = show["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["WhatsApp Chat with Lena.zip", "00000001-PHOTO.jpg"]);
+    assert_eq!(show["items"][0]["chat"]["messages"], 1);
+    assert!(
+        !env.path("evil.sh").exists() && !env.dir.path().parent().unwrap().join("evil.sh").exists()
+    );
+}
