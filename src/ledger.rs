@@ -50,6 +50,34 @@ pub enum Event {
     Bundle { bundle: BundleRecord },
     /// A shipment (parcel) of the order was registered with its carrier and tracking number.
     Track { shipment: Shipment },
+    /// A buyer opened a dispute on a platform.
+    DisputeOpen { dispute: DisputeOpened },
+    /// A note on the dispute (the text is the entry's `note`).
+    DisputeNote {},
+    /// The dispute ended.
+    DisputeClose { close: DisputeClosed },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeOpened {
+    pub platform: crate::dispute::Platform,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// When the buyer opened it (RFC 3339).
+    pub opened_at: String,
+    /// When the seller's answer is due: `--due`, else the platform's published rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeClosed {
+    pub outcome: crate::dispute::Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// A parcel registered with `vault track`.
@@ -83,6 +111,43 @@ impl Event {
             Event::Add { .. } => "add",
             Event::Bundle { .. } => "bundle",
             Event::Track { .. } => "track",
+            Event::DisputeOpen { .. } => "dispute_open",
+            Event::DisputeNote {} => "dispute_note",
+            Event::DisputeClose { .. } => "dispute_close",
+        }
+    }
+
+    /// One line for people about a dispute event; None for other events.
+    pub fn dispute_summary(&self) -> Option<String> {
+        match self {
+            Event::DisputeOpen { dispute: d } => Some(format!(
+                "dispute opened on {} ({}){}{}, at {}",
+                d.platform.as_str(),
+                d.reason,
+                d.case
+                    .as_deref()
+                    .map(|c| format!(", case {c}"))
+                    .unwrap_or_default(),
+                d.due
+                    .as_deref()
+                    .map(|t| format!(", answer due {t}"))
+                    .unwrap_or_default(),
+                d.opened_at
+            )),
+            Event::DisputeNote {} => Some("dispute note".to_string()),
+            Event::DisputeClose { close: c } => Some(format!(
+                "dispute closed: {}{}",
+                serde_json::to_value(c.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                match (&c.amount, &c.currency) {
+                    (Some(a), Some(cur)) => format!(", {a} {cur}"),
+                    (Some(a), None) => format!(", {a}"),
+                    _ => String::new(),
+                }
+            )),
+            _ => None,
         }
     }
 
@@ -90,7 +155,7 @@ impl Event {
     pub fn item(&self) -> Option<&Item> {
         match self {
             Event::Add { item } => Some(item.as_ref()),
-            Event::Bundle { .. } | Event::Track { .. } => None,
+            _ => None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod bundle;
 pub mod chat;
 pub mod cli;
 pub mod digest;
+pub mod dispute;
 pub mod error;
 pub mod ingest;
 pub mod ledger;

@@ -93,3 +93,49 @@ fn usage_errors_with_json_still_print_json() {
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["error"]["exit_code"], 2);
 }
+
+#[test]
+fn an_empty_by_is_a_usage_error_everywhere() {
+    let env = Env::new();
+    let f = env.write("a.jpg", &jpeg_bytes(1));
+    env.vault()
+        .args(["add", "--order", "A-1", "--by", "  ", f.to_str().unwrap()])
+        .assert()
+        .code(2);
+    env.vault()
+        .args(["add", "--order", "A-1", f.to_str().unwrap()])
+        .assert()
+        .code(0);
+    env.vault()
+        .args([
+            "track",
+            "A-1",
+            "--carrier",
+            "ups",
+            "--number",
+            "1Z1",
+            "--by",
+            "",
+        ])
+        .assert()
+        .code(2);
+    env.vault()
+        .args([
+            "dispute",
+            "--by",
+            " ",
+            "open",
+            "A-1",
+            "--platform",
+            "ebay",
+            "--reason",
+            "other",
+        ])
+        .assert()
+        .code(2);
+    env.vault()
+        .args(["bundle", "A-1", "--by", "", "-o", "x.zip"])
+        .assert()
+        .code(2);
+    assert!(!env.path("x.zip").exists());
+}

@@ -194,6 +194,7 @@ pub fn render(i: &Input<'_>) -> String {
                     .map(|t| format!(", handed to the carrier {}", esc(t)))
                     .unwrap_or_default()
             ),
+            other => esc(&other.dispute_summary().unwrap_or_default()),
         };
         rows.push((
             e.at.naive_utc(),

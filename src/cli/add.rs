@@ -144,13 +144,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             )));
         }
     }
-    let by = match args.by {
-        Some(b) if b.trim().is_empty() => {
-            return Err(Error::Usage("--by must not be empty".into()));
-        }
-        Some(b) => b.trim().to_string(),
-        None => crate::user::os_user(),
-    };
+    let by = super::who(args.by)?;
     let target = match (args.order, args.order_from) {
         (Some(o), _) => Target::Order(o),
         (None, Some(re)) => Target::OrderFrom(re),

@@ -78,13 +78,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let output = args
         .output
         .unwrap_or_else(|| PathBuf::from(bundle::default_name(&args.order, &at)));
-    let by = match args.by {
-        Some(b) if b.trim().is_empty() => {
-            return Err(Error::Usage("--by must not be empty".into()));
-        }
-        Some(b) => b.trim().to_string(),
-        None => crate::user::os_user(),
-    };
+    let by = super::who(args.by)?;
     let opts = bundle::Options {
         output,
         generated_at: at,

@@ -12,6 +12,8 @@ use crate::store::Vault;
 
 pub mod add;
 pub mod bundle;
+pub mod dispute;
+pub mod due;
 pub mod init;
 pub mod list;
 pub mod shipments;
@@ -61,6 +63,8 @@ pub enum Command {
     VerifyBundle(verify_bundle::Args),
     Track(track::Args),
     Shipments(shipments::Args),
+    Dispute(dispute::Args),
+    Due(due::Args),
 }
 
 impl Command {
@@ -75,6 +79,8 @@ impl Command {
             Command::VerifyBundle(_) => "verify-bundle",
             Command::Track(_) => "track",
             Command::Shipments(_) => "shipments",
+            Command::Dispute(_) => "dispute",
+            Command::Due(_) => "due",
         }
     }
 }
@@ -111,6 +117,15 @@ impl Ctx {
             }
             other => other,
         }
+    }
+}
+
+/// Who is acting, for the ledger: `--by` (trimmed, not empty), else the OS user.
+pub fn who(by: Option<String>) -> Result<String> {
+    match by {
+        Some(b) if b.trim().is_empty() => Err(Error::Usage("--by must not be empty".into())),
+        Some(b) => Ok(b.trim().to_string()),
+        None => Ok(crate::user::os_user()),
     }
 }
 
@@ -179,6 +194,8 @@ pub fn main() -> ExitCode {
         Command::VerifyBundle(a) => verify_bundle::run(a, &ctx),
         Command::Track(a) => track::run(a, &ctx),
         Command::Shipments(a) => shipments::run(a, &ctx),
+        Command::Dispute(a) => dispute::run(a, &ctx),
+        Command::Due(a) => due::run(a, &ctx),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -219,6 +219,10 @@ impl Report for ShowReport {
                         .map(|t| format!(" shipped {t}"))
                         .unwrap_or_default()
                 ),
+                other => other
+                    .dispute_summary()
+                    .map(|d| escape_str(&d))
+                    .unwrap_or_default(),
             };
             writeln!(
                 w,

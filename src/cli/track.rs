@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::ledger::{Appender, Event, NewEntry, Shipment};
 use crate::order::OrderId;
 use crate::output::{Report, escape_str};
@@ -84,13 +84,7 @@ impl Report for TrackReport {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
-    let by = match args.by {
-        Some(b) if b.trim().is_empty() => {
-            return Err(Error::Usage("--by must not be empty".into()));
-        }
-        Some(b) => b.trim().to_string(),
-        None => crate::user::os_user(),
-    };
+    let by = super::who(args.by)?;
     let mut app = Appender::open(&vault, &args.order)?;
     let known = app
         .ledger()

@@ -1,0 +1,207 @@
+//! `vault dispute open|note|close ORDER ...`: record a dispute's life in the order's ledger.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::dispute::{self, Outcome, Platform};
+use crate::error::{Error, Exit, Result};
+use crate::ledger::{Appender, DisputeClosed, DisputeOpened, Event, NewEntry};
+use crate::order::OrderId;
+use crate::output::{Report, escape_str};
+
+/// Record a dispute: opened, noted, closed
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub action: Action,
+    /// Who records it [default: the OS user]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// A buyer opened a dispute; the answer's deadline follows the platform's rule unless --due
+    Open {
+        #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+        order: OrderId,
+        #[arg(long, value_enum)]
+        platform: Platform,
+        /// not-received[:invalid-tracking|in-transit|customs|returned],
+        /// not-as-described[:quality|damaged|wrong-size|wrong-colour|missing-parts|counterfeit], other
+        #[arg(long, value_parser = dispute::parse_reason)]
+        reason: String,
+        /// When the buyer opened it (RFC 3339) [default: now]
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        opened_at: Option<DateTime<FixedOffset>>,
+        /// The platform's own deadline for this case (RFC 3339); required reading for PayPal, Stripe, Shopify
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        due: Option<DateTime<FixedOffset>>,
+        /// The platform's case id
+        #[arg(long, value_name = "ID")]
+        case: Option<String>,
+    },
+    /// A note on the dispute (what was answered, what the buyer said)
+    Note {
+        #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+        order: OrderId,
+        #[arg(value_name = "TEXT")]
+        text: String,
+    },
+    /// The dispute ended
+    Close {
+        #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+        order: OrderId,
+        #[arg(long, value_enum)]
+        outcome: Outcome,
+        /// Amount refunded, e.g. 8.00
+        #[arg(long, value_name = "AMOUNT", value_parser = parse_amount, requires = "currency")]
+        amount: Option<String>,
+        /// ISO 4217 currency, e.g. USD
+        #[arg(long, value_name = "CODE", value_parser = parse_currency)]
+        currency: Option<String>,
+    },
+}
+
+fn parse_time(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map_err(|_| format!("{s:?} is not RFC 3339, e.g. 2026-11-20T10:00:00+08:00"))
+}
+
+fn parse_amount(s: &str) -> std::result::Result<String, String> {
+    let ok = !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && s.matches('.').count() <= 1;
+    ok.then(|| s.to_string())
+        .ok_or_else(|| format!("{s:?} is not an amount like 8.00"))
+}
+
+fn parse_currency(s: &str) -> std::result::Result<String, String> {
+    let u = s.trim().to_uppercase();
+    (u.len() == 3 && u.bytes().all(|b| b.is_ascii_uppercase()))
+        .then_some(u)
+        .ok_or_else(|| format!("{s:?} is not a currency code like USD"))
+}
+
+#[derive(Serialize)]
+pub struct DisputeReport {
+    pub order: OrderId,
+    pub action: &'static str,
+    pub seq: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
+impl Report for DisputeReport {
+    const COMMAND: &'static str = "dispute";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        if quiet {
+            return Ok(());
+        }
+        write!(w, "{}  {}", self.action, self.order)?;
+        match &self.due {
+            Some(d) => writeln!(w, "  answer due {}", escape_str(d)),
+            None => writeln!(w),
+        }
+    }
+}
+
+/// The order's open dispute, if any: the last `dispute_open` with no `dispute_close` after it.
+pub fn open_dispute(
+    ledger: &crate::ledger::Ledger,
+) -> Option<(&crate::ledger::Entry, &DisputeOpened)> {
+    let mut open = None;
+    for e in ledger.entries() {
+        match &e.event {
+            Event::DisputeOpen { dispute } => open = Some((e, dispute)),
+            Event::DisputeClose { .. } => open = None,
+            _ => {}
+        }
+    }
+    open
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
+    let vault = ctx.open_vault()?;
+    let by = super::who(args.by)?;
+    let (order, event, note, action, due) = match args.action {
+        Action::Open {
+            order,
+            platform,
+            reason,
+            opened_at,
+            due,
+            case,
+        } => {
+            let opened = opened_at.unwrap_or_else(|| Utc::now().fixed_offset());
+            let due = due
+                .or_else(|| dispute::default_due(platform, opened))
+                .map(|d| d.to_rfc3339());
+            if due.is_none() {
+                ctx.out.warn(&format!(
+                    "{} sets the answer's deadline per case: give it with --due",
+                    platform.as_str()
+                ));
+            }
+            let ev = Event::DisputeOpen {
+                dispute: DisputeOpened {
+                    platform,
+                    reason,
+                    case,
+                    opened_at: opened.to_rfc3339(),
+                    due: due.clone(),
+                },
+            };
+            (order, ev, None, "opened", due)
+        }
+        Action::Note { order, text } => (order, Event::DisputeNote {}, Some(text), "noted", None),
+        Action::Close {
+            order,
+            outcome,
+            amount,
+            currency,
+        } => (
+            order,
+            Event::DisputeClose {
+                close: DisputeClosed {
+                    outcome,
+                    amount,
+                    currency,
+                },
+            },
+            None,
+            "closed",
+            None,
+        ),
+    };
+    let mut app = Appender::open(&vault, &order)?;
+    let has_open = open_dispute(app.ledger()).is_some();
+    match (&event, has_open) {
+        (Event::DisputeOpen { .. }, true) => {
+            return Err(Error::Usage(format!(
+                "order {order} already has an open dispute; close it first"
+            )));
+        }
+        (Event::DisputeNote {} | Event::DisputeClose { .. }, false) => {
+            return Err(Error::Usage(format!("order {order} has no open dispute")));
+        }
+        _ => {}
+    }
+    let e = app.push(NewEntry {
+        at: Utc::now(),
+        by,
+        event,
+        note,
+    });
+    app.commit()?;
+    ctx.out.report(&DisputeReport {
+        order,
+        action,
+        seq: e.seq,
+        due,
+    });
+    Ok(Exit::Success)
+}

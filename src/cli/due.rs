@@ -1,0 +1,144 @@
+//! `vault due [--within 48h]`: open disputes by deadline, with the evidence still missing.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::dispute::{self, Evidence};
+use crate::error::{Exit, Result};
+use crate::ledger::Ledger;
+use crate::media::Kind;
+use crate::order::OrderId;
+use crate::output::{Report, escape_str};
+
+/// Open disputes by deadline and what evidence is missing; exits 4 when one is due within --within
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Flag disputes due within this long (e.g. 48h, 3d); overdue ones always
+    #[arg(long, value_name = "DURATION", default_value = "48h", value_parser = super::parse_duration)]
+    pub within: Duration,
+}
+
+#[derive(Serialize)]
+pub struct Due {
+    pub order: OrderId,
+    pub platform: dispute::Platform,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    pub opened_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_left: Option<String>,
+    /// Due within `--within`, or overdue.
+    pub urgent: bool,
+    pub missing: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct DueReport {
+    pub disputes: Vec<Due>,
+    pub urgent: usize,
+}
+
+impl Report for DueReport {
+    const COMMAND: &'static str = "due";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        for d in &self.disputes {
+            if quiet && !d.urgent {
+                continue;
+            }
+            writeln!(
+                w,
+                "{}{}  {}  {}  due {}  ({})",
+                if d.urgent { "URGENT  " } else { "" },
+                d.order,
+                d.platform.as_str(),
+                escape_str(&d.reason),
+                d.due
+                    .as_deref()
+                    .unwrap_or("? (no deadline recorded: dispute open --due)"),
+                d.time_left.as_deref().unwrap_or("-"),
+            )?;
+            for m in &d.missing {
+                writeln!(w, "    missing: {m}")?;
+            }
+        }
+        if !quiet && self.disputes.is_empty() {
+            writeln!(w, "no open disputes")?;
+        }
+        Ok(())
+    }
+}
+
+fn evidence(vault: &crate::store::Vault, ledger: &Ledger) -> Evidence {
+    let items: Vec<_> = ledger.items().map(|(_, i)| i).collect();
+    let timeline = crate::tracking::timeline_of(vault, items.iter().copied());
+    let scan = crate::tracking::first_scan(&timeline);
+    let photos: Vec<_> = items.iter().filter(|i| i.kind == Kind::Photo).collect();
+    let before = photos
+        .iter()
+        .filter(|i| {
+            let Some(m) = &i.media else { return false };
+            m.captured_local().is_some()
+                && scan.is_none_or(|s| crate::metadata::after_first_scan(m, s).is_none())
+        })
+        .count();
+    Evidence {
+        delivered: timeline
+            .iter()
+            .any(|t| t.event.stage == crate::tracking::Stage::Delivered),
+        tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
+        photos_before_first_scan: before,
+        photos: photos.len(),
+        chats: items.iter().filter(|i| i.kind == Kind::Chat).count(),
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
+    let vault = ctx.open_vault()?;
+    let now = Utc::now();
+    let within = chrono::Duration::from_std(args.within).unwrap_or(chrono::Duration::MAX);
+    let mut disputes = Vec::new();
+    for order in vault.orders()?.0 {
+        let ledger = Ledger::read(&vault, &order)?;
+        let Some((_, d)) = super::dispute::open_dispute(&ledger) else {
+            continue;
+        };
+        let due: Option<DateTime<Utc>> = d
+            .due
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        disputes.push(Due {
+            missing: dispute::missing(&d.reason, &evidence(&vault, &ledger)),
+            urgent: due.is_some_and(|t| t - now <= within),
+            time_left: due.map(|t| dispute::time_left(t, now)),
+            order,
+            platform: d.platform,
+            reason: d.reason.clone(),
+            case: d.case.clone(),
+            opened_at: d.opened_at.clone(),
+            due: d.due.clone(),
+        });
+    }
+    // Soonest first; no recorded deadline last.
+    disputes.sort_by_key(|d| {
+        d.due
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    });
+    let urgent = disputes.iter().filter(|d| d.urgent).count();
+    ctx.out.report(&DueReport { disputes, urgent });
+    Ok(if urgent > 0 {
+        Exit::Attention
+    } else {
+        Exit::Success
+    })
+}
