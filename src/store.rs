@@ -184,10 +184,6 @@ impl Vault {
         self.objects_dir().join(&hex[..2]).join(hex)
     }
 
-    pub fn has_object(&self, d: &Digest) -> bool {
-        self.object_path(d).is_file()
-    }
-
     /// `orders/<shard>/<order>`
     pub fn order_dir(&self, order: &OrderId) -> PathBuf {
         self.orders_dir().join(order.shard()).join(order.as_str())
