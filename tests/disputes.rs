@@ -281,3 +281,59 @@ fn due_flags_what_is_due_soon_and_lists_missing_evidence() {
     assert_eq!((code, v["urgent"].as_u64()), (0, Some(0)));
     let _: Value = v;
 }
+
+#[test]
+fn bad_close_arguments_are_usage_errors_and_record_nothing() {
+    let env = Env::new();
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            ORDER,
+            "--platform",
+            "amazon",
+            "--reason",
+            "other",
+        ])
+        .assert()
+        .success();
+    let before = std::fs::read(env.ledger(ORDER)).unwrap();
+    for args in [
+        vec!["--outcome", "won", "--amount", "eight", "--currency", "USD"],
+        vec![
+            "--outcome",
+            "won",
+            "--amount",
+            "8.00",
+            "--currency",
+            "dollars",
+        ],
+        vec!["--outcome", "won", "--amount", "8.00"],
+        vec!["--outcome", "maybe"],
+    ] {
+        env.vault()
+            .args(["dispute", "close", ORDER])
+            .args(&args)
+            .assert()
+            .code(2);
+    }
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            ORDER,
+            "--platform",
+            "ebay",
+            "--reason",
+            "other",
+            "--opened-at",
+            "yesterday",
+        ])
+        .assert()
+        .code(2);
+    assert_eq!(
+        std::fs::read(env.ledger(ORDER)).unwrap(),
+        before,
+        "nothing recorded"
+    );
+}
