@@ -8,7 +8,8 @@ root=$(cd "$here/.." && pwd)
 
 if [ -z "${VAULT_BIN:-}" ]; then
   echo "==> building vault (cargo build --release)"
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  # shellcheck disable=SC2086 # CARGO_FLAGS=--no-default-features for a Rust-only build
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml" ${CARGO_FLAGS:-}
   VAULT_BIN="$root/target/release/vault"
 fi
 VAULT_BIN="$(cd "$(dirname "$VAULT_BIN")" && pwd)/$(basename "$VAULT_BIN")"

@@ -3,8 +3,10 @@
 //! Derived files, never evidence: made from the original object, orientation applied, at most
 //! `SIZE` pixels on the long side, and cached under `cache/thumbs/` by the original's SHA-256 so a
 //! second bundle does not decode anything. JPEGs are decoded at reduced scale (DCT scaling: 1/2,
-//! 1/4 or 1/8), which skips most of the work of a full decode; other formats go through `image` with
-//! allocation limits. A file that cannot be decoded gets no thumbnail, with the reason.
+//! 1/4 or 1/8), which skips most of the work of a full decode: by libjpeg-turbo (SIMD) when built
+//! with the `turbojpeg` feature, else (and for the JPEGs libjpeg-turbo refuses, such as truncated
+//! or CMYK files) by the pure-Rust jpeg-decoder. Other formats go through `image` with allocation
+//! limits. A file that cannot be decoded gets no thumbnail, with the reason.
 
 use std::fs::{self, File};
 use std::io::{BufReader, Cursor};
@@ -66,7 +68,7 @@ pub fn get(
 /// Make a thumbnail of the image file at `path`.
 pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
     let img = if media_type == "image/jpeg" {
-        decode_jpeg_scaled(path)?
+        decode_jpeg_fast(path)?
     } else {
         decode_any(path)?
     };
@@ -82,6 +84,97 @@ pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
         .encode_image(&rgb)
         .map_err(|e| format!("encoding the thumbnail failed: {e}"))?;
     Ok(out)
+}
+
+/// The fastest JPEG decode this build has: libjpeg-turbo, falling back to jpeg-decoder for what
+/// libjpeg-turbo does not decode cleanly.
+fn decode_jpeg_fast(path: &std::path::Path) -> std::result::Result<DynamicImage, String> {
+    #[cfg(feature = "turbojpeg")]
+    if let Some(img) = turbo::decode_scaled(path) {
+        return Ok(img);
+    }
+    decode_jpeg_scaled(path)
+}
+
+/// libjpeg-turbo's DCT-scaled decode.
+#[cfg(feature = "turbojpeg")]
+mod turbo {
+    use super::*;
+
+    /// The image at the smallest DCT scale whose long side is still at least `SIZE`, with the
+    /// EXIF orientation applied; `None` when libjpeg-turbo cannot decode it without complaint.
+    pub(super) fn decode_scaled(path: &std::path::Path) -> Option<DynamicImage> {
+        let meta = fs::metadata(path).ok()?;
+        if meta.len() > MAX_ALLOC {
+            return None;
+        }
+        let data = fs::read(path).ok()?;
+        let mut dec = turbojpeg::Decompressor::new().ok()?;
+        let header = dec.read_header(&data).ok()?;
+        let (w, h) = (header.width, header.height);
+        if w == 0 || h == 0 || w > MAX_SIDE as usize || h > MAX_SIDE as usize {
+            return None;
+        }
+        let long = w.max(h);
+        let denom = [8, 4, 2]
+            .into_iter()
+            .find(|d| long.div_ceil(*d) >= SIZE as usize)
+            .unwrap_or(1);
+        // libjpeg-turbo scales to the largest size that fits the requested one: TJSCALED().
+        let (sw, sh) = (w.div_ceil(denom), h.div_ceil(denom));
+        if (sw * sh * 3) as u64 > MAX_ALLOC {
+            return None;
+        }
+        let mut out = turbojpeg::Image {
+            pixels: vec![0u8; sw * sh * 3],
+            width: sw,
+            pitch: sw * 3,
+            height: sh,
+            format: turbojpeg::PixelFormat::RGB,
+        };
+        // Any warning (a truncated or corrupt file) is an error here: jpeg-decoder gets a go.
+        dec.decompress(&data, out.as_deref_mut()).ok()?;
+        let mut img =
+            DynamicImage::ImageRgb8(image::RgbImage::from_raw(sw as u32, sh as u32, out.pixels)?);
+        let orientation = exif_segment(&data)
+            .and_then(Orientation::from_exif_chunk)
+            .unwrap_or(Orientation::NoTransforms);
+        img.apply_orientation(orientation);
+        Some(img)
+    }
+}
+
+/// The TIFF payload of a JPEG's EXIF segment (APP1 "Exif\0\0"), found by walking the markers
+/// before the image data.
+#[cfg_attr(not(feature = "turbojpeg"), allow(dead_code))]
+fn exif_segment(jpeg: &[u8]) -> Option<&[u8]> {
+    if jpeg.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut i = 2;
+    loop {
+        // Fill bytes (0xFF runs) may precede a marker.
+        while *jpeg.get(i)? == 0xFF && *jpeg.get(i + 1)? == 0xFF {
+            i += 1;
+        }
+        if *jpeg.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *jpeg.get(i + 1)?;
+        // Start of scan or end of image: no EXIF before the pixels.
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
+        if len < 2 {
+            return None;
+        }
+        let body = jpeg.get(i + 4..i + 2 + len)?;
+        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
+            return Some(&body[6..]);
+        }
+        i += 2 + len;
+    }
 }
 
 fn decode_jpeg_scaled(path: &std::path::Path) -> std::result::Result<DynamicImage, String> {
@@ -175,6 +268,65 @@ mod tests {
         let t = make(&p, "image/jpeg").unwrap();
         let img = image::load_from_memory(&t).unwrap();
         assert_eq!((img.width(), img.height()), (256, 128));
+    }
+
+    /// `jpeg` with an EXIF segment saying "rotate 90° clockwise to display" (orientation 6).
+    fn rotated(jpeg: &[u8]) -> Vec<u8> {
+        let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+        tiff.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend(tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend([0xFF, 0xE1]);
+        out.extend(((app1.len() + 2) as u16).to_be_bytes());
+        out.extend(app1);
+        out.extend(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn orientation_is_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jpg");
+        let bytes = rotated(&jpeg(2000, 1000));
+        assert!(exif_segment(&bytes).unwrap().starts_with(b"MM"));
+        fs::write(&p, &bytes).unwrap();
+        let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
+        assert_eq!((img.width(), img.height()), (128, 256));
+        // The pure-Rust path agrees.
+        let img = decode_jpeg_scaled(&p).unwrap();
+        assert_eq!((img.width(), img.height()), (250, 500));
+    }
+
+    #[test]
+    fn exif_segment_walk_is_bounded() {
+        let plain = jpeg(64, 64);
+        assert_eq!(exif_segment(&plain), None);
+        assert_eq!(exif_segment(b""), None);
+        assert_eq!(exif_segment(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF]), None);
+        assert_eq!(exif_segment(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x00]), None);
+        let r = rotated(&plain);
+        for cut in 0..40 {
+            let _ = exif_segment(&r[..cut]);
+        }
+    }
+
+    #[cfg(feature = "turbojpeg")]
+    #[test]
+    fn libjpeg_turbo_decodes_at_the_smallest_scale_that_covers_the_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jpg");
+        fs::write(&p, jpeg(4000, 3000)).unwrap();
+        let img = turbo::decode_scaled(&p).unwrap();
+        assert_eq!((img.width(), img.height()), (500, 375));
+        fs::write(&p, jpeg(300, 200)).unwrap();
+        let img = turbo::decode_scaled(&p).unwrap();
+        assert_eq!((img.width(), img.height()), (300, 200));
+        // A truncated file is left to jpeg-decoder (libjpeg-turbo only warns and fills grey).
+        let mut bytes = jpeg(600, 600);
+        bytes.truncate(bytes.len() / 2);
+        fs::write(&p, &bytes).unwrap();
+        assert!(turbo::decode_scaled(&p).is_none());
     }
 
     #[test]
