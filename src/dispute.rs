@@ -9,7 +9,19 @@
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Aliexpress,
@@ -108,22 +120,78 @@ pub fn add_business_days(t: DateTime<FixedOffset>, n: u32) -> DateTime<FixedOffs
 }
 
 /// What evidence a reason needs, checked against what the order holds.
+#[derive(Debug, Clone, Default)]
 pub struct Evidence {
     pub delivered: bool,
     pub tracking_snapshots: usize,
     pub photos_before_first_scan: usize,
     pub photos: usize,
     pub chats: usize,
+    /// A carrier event says the parcel was signed for.
+    pub signed: bool,
 }
 
-/// Missing evidence for a reason, as sentences for a person.
-pub fn missing(reason: &str, e: &Evidence) -> Vec<String> {
+/// What evidence the order's ledger holds, for the checklists.
+pub fn evidence(vault: &crate::store::Vault, ledger: &crate::ledger::Ledger) -> Evidence {
+    use crate::media::Kind;
+    let items: Vec<_> = ledger.items().map(|(_, i)| i).collect();
+    let timeline = crate::tracking::timeline_of(vault, items.iter().copied());
+    let scan = crate::tracking::first_scan(&timeline);
+    let photos: Vec<_> = items.iter().filter(|i| i.kind == Kind::Photo).collect();
+    let before = photos
+        .iter()
+        .filter(|i| {
+            let Some(m) = &i.media else { return false };
+            m.captured_local().is_some()
+                && scan.is_none_or(|s| crate::metadata::after_first_scan(m, s).is_none())
+        })
+        .count();
+    let delivered: Vec<_> = timeline
+        .iter()
+        .filter(|t| t.event.stage == crate::tracking::Stage::Delivered)
+        .collect();
+    Evidence {
+        delivered: !delivered.is_empty(),
+        signed: delivered
+            .iter()
+            .any(|t| t.event.description.to_lowercase().contains("sign")),
+        tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
+        photos_before_first_scan: before,
+        photos: photos.len(),
+        chats: items.iter().filter(|i| i.kind == Kind::Chat).count(),
+    }
+}
+
+/// eBay's published threshold: an item not received claim on an order of this many US dollars or
+/// more needs signature confirmation as proof of delivery.
+pub const EBAY_SIGNATURE_USD: f64 = 750.0;
+
+/// Whether the dispute needs proof of a signature on delivery (eBay, $750 and over, not received).
+pub fn needs_signature(d: &crate::ledger::DisputeOpened) -> bool {
+    d.platform == Platform::Ebay
+        && d.reason.starts_with("not-received")
+        && d.currency.as_deref() == Some("USD")
+        && d.amount
+            .as_deref()
+            .and_then(|a| a.parse::<f64>().ok())
+            .is_some_and(|a| a >= EBAY_SIGNATURE_USD)
+}
+
+/// Missing evidence for a dispute, as sentences for a person.
+pub fn missing(d: &crate::ledger::DisputeOpened, e: &Evidence) -> Vec<String> {
+    let reason = d.reason.as_str();
     let mut m = Vec::new();
     if reason.starts_with("not-received") {
         if e.tracking_snapshots == 0 {
             m.push("a tracking snapshot (vault add --kind tracking)".to_string());
         } else if !e.delivered {
             m.push("a tracking snapshot with a delivered event".to_string());
+        }
+        if needs_signature(d) && !e.signed {
+            m.push(format!(
+                "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD:.0} or more): \
+                 the carrier's signature record, added with vault add"
+            ));
         }
     }
     if reason.starts_with("not-as-described") {
@@ -213,32 +281,62 @@ mod tests {
         );
     }
 
+    fn opened(
+        platform: Platform,
+        reason: &str,
+        amount: Option<&str>,
+    ) -> crate::ledger::DisputeOpened {
+        crate::ledger::DisputeOpened {
+            platform,
+            reason: reason.into(),
+            case: None,
+            opened_at: "2026-11-20T10:00:00+08:00".into(),
+            due: None,
+            amount: amount.map(Into::into),
+            currency: amount.map(|_| "USD".into()),
+        }
+    }
+
     #[test]
     fn checklists() {
-        let none = Evidence {
-            delivered: false,
-            tracking_snapshots: 0,
-            photos_before_first_scan: 0,
-            photos: 0,
-            chats: 0,
-        };
-        assert_eq!(missing("not-received:in-transit", &none).len(), 2);
+        let ali = |r: &str| opened(Platform::Aliexpress, r, None);
+        let none = Evidence::default();
+        assert_eq!(missing(&ali("not-received:in-transit"), &none).len(), 2);
         let good = Evidence {
             delivered: true,
             tracking_snapshots: 2,
             photos_before_first_scan: 3,
             photos: 4,
             chats: 1,
+            signed: false,
         };
-        assert!(missing("not-received", &good).is_empty());
-        assert!(missing("not-as-described:damaged", &good).is_empty());
+        assert!(missing(&ali("not-received"), &good).is_empty());
+        assert!(missing(&ali("not-as-described:damaged"), &good).is_empty());
         let late_photos = Evidence {
             photos_before_first_scan: 0,
-            ..good
+            ..good.clone()
         };
         assert!(
-            missing("not-as-described", &late_photos)[0]
+            missing(&ali("not-as-described"), &late_photos)[0]
                 .contains("before the parcel's first carrier scan")
         );
+        // eBay: signature proof from $750, for items not received only.
+        let ebay = |amount| opened(Platform::Ebay, "not-received", Some(amount));
+        assert!(missing(&ebay("749.99"), &good).is_empty());
+        let m = missing(&ebay("750.00"), &good);
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("signature"), "{m:?}");
+        let signed = Evidence {
+            signed: true,
+            ..good.clone()
+        };
+        assert!(missing(&ebay("1200"), &signed).is_empty());
+        let nad = opened(Platform::Ebay, "not-as-described", Some("900"));
+        assert!(!needs_signature(&nad));
+        let eur = crate::ledger::DisputeOpened {
+            currency: Some("EUR".into()),
+            ..ebay("900")
+        };
+        assert!(!needs_signature(&eur));
     }
 }

@@ -69,6 +69,11 @@ pub struct DisputeOpened {
     /// When the seller's answer is due: `--due`, else the platform's published rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
+    /// The amount in dispute (the order's value), e.g. "812.00", with its currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

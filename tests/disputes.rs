@@ -337,3 +337,168 @@ fn bad_close_arguments_are_usage_errors_and_record_nothing() {
         "nothing recorded"
     );
 }
+
+#[test]
+fn ebay_at_750_dollars_asks_for_signature_proof() {
+    let env = Env::new();
+    let open = |order: &str, amount: &str| {
+        env.vault()
+            .args(["dispute", "open", order, "--platform", "ebay"])
+            .args(["--reason", "not-received", "--amount", amount])
+            .args(["--currency", "USD"])
+            .assert()
+            .success();
+    };
+    open("EB-750", "750.00");
+    open("EB-749", "749.99");
+    let (v, code) = env.json(&["due", "--within", "30d"]);
+    assert_eq!(code, 4, "{v}");
+    let missing = |order: &str| -> Vec<String> {
+        v["disputes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["order"] == order)
+            .unwrap()["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        missing("EB-750").iter().any(|m| m.contains("signature")),
+        "{v}"
+    );
+    assert!(
+        !missing("EB-749").iter().any(|m| m.contains("signature")),
+        "{v}"
+    );
+}
+
+#[test]
+fn stats_count_outcomes_and_refunds_by_platform_and_reason() {
+    let env = Env::new();
+    let old = (Utc::now() - Duration::days(200)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let recent = (Utc::now() - Duration::days(3)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let dispute = |order: &str, platform: &str, reason: &str, at: &str, close: &[&str]| {
+        env.vault()
+            .args(["dispute", "open", order, "--platform", platform])
+            .args(["--reason", reason, "--opened-at", at, "--due", at])
+            .assert()
+            .success();
+        if !close.is_empty() {
+            env.vault()
+                .args(["dispute", "close", order])
+                .args(close)
+                .assert()
+                .success();
+        }
+    };
+    dispute(
+        "A1",
+        "aliexpress",
+        "not-received",
+        &recent,
+        &["--outcome", "won"],
+    );
+    dispute(
+        "A2",
+        "aliexpress",
+        "not-as-described:damaged",
+        &recent,
+        &[
+            "--outcome",
+            "refunded",
+            "--amount",
+            "12.5",
+            "--currency",
+            "usd",
+        ],
+    );
+    dispute(
+        "E1",
+        "ebay",
+        "not-received",
+        &recent,
+        &[
+            "--outcome",
+            "partial-refund",
+            "--amount",
+            "0.75",
+            "--currency",
+            "USD",
+        ],
+    );
+    dispute("E2", "ebay", "other", &recent, &[]);
+    dispute(
+        "OLD",
+        "paypal",
+        "not-received",
+        &old,
+        &["--outcome", "lost"],
+    );
+    // A second dispute on the same order after the first closed counts too.
+    dispute(
+        "A1",
+        "aliexpress",
+        "other",
+        &recent,
+        &["--outcome", "withdrawn"],
+    );
+
+    let (v, code) = env.json(&["stats"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["total"]["opened"], 6);
+    assert_eq!(v["total"]["lost"], 1);
+    assert_eq!(v["total"]["open"], 1);
+    assert_eq!(v["total"]["amount_refunded"]["USD"], "13.25");
+
+    let (v, _) = env.json(&["stats", "--since", "90d"]);
+    assert_eq!(
+        v["total"]["opened"], 5,
+        "the 200-day-old dispute is out: {v}"
+    );
+    assert_eq!(v["total"]["lost"], 0);
+    let group = |list: &str, name: &str| {
+        v[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {list}: {v}"))
+    };
+    let ali = group("by_platform", "aliexpress");
+    assert_eq!(
+        (ali["opened"].as_u64(), ali["won"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(ali["refunded"], 1);
+    assert_eq!(ali["withdrawn"], 1);
+    assert_eq!(ali["amount_refunded"]["USD"], "12.50");
+    let ebay = group("by_platform", "ebay");
+    assert_eq!(
+        (ebay["partial_refund"].as_u64(), ebay["open"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(group("by_reason", "not-received")["opened"], 2);
+    assert!(
+        v["by_platform"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["name"] != "paypal")
+    );
+    // Every order here was started now: 5 disputes over 5 orders in the period.
+    assert_eq!(v["orders"], 5);
+    assert_eq!(v["dispute_rate_percent"], 100.0);
+
+    let out = env.vault().args(["stats"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.starts_with("6 dispute(s) opened, over 5 order(s)"),
+        "{text}"
+    );
+    assert!(text.contains("paid back 13.25 USD"), "{text}");
+}

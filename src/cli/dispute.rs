@@ -43,6 +43,12 @@ pub enum Action {
         /// The platform's case id
         #[arg(long, value_name = "ID")]
         case: Option<String>,
+        /// The amount in dispute (the order's value), e.g. 812.00; eBay wants signature proof at $750
+        #[arg(long, value_name = "AMOUNT", value_parser = parse_amount, requires = "currency")]
+        amount: Option<String>,
+        /// ISO 4217 currency of --amount, e.g. USD
+        #[arg(long, value_name = "CODE", value_parser = parse_currency)]
+        currency: Option<String>,
     },
     /// A note on the dispute (what was answered, what the buyer said)
     Note {
@@ -135,6 +141,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             opened_at,
             due,
             case,
+            amount,
+            currency,
         } => {
             let opened = opened_at.unwrap_or_else(|| Utc::now().fixed_offset());
             let due = due
@@ -153,6 +161,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                     case,
                     opened_at: opened.to_rfc3339(),
                     due: due.clone(),
+                    amount,
+                    currency,
                 },
             };
             (order, ev, None, "opened", due)

@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::dispute::{self, Evidence};
+use crate::dispute;
 use crate::error::{Exit, Result};
 use crate::ledger::Ledger;
-use crate::media::Kind;
 use crate::order::OrderId;
 use crate::output::{Report, escape_str};
 
@@ -75,30 +74,6 @@ impl Report for DueReport {
     }
 }
 
-fn evidence(vault: &crate::store::Vault, ledger: &Ledger) -> Evidence {
-    let items: Vec<_> = ledger.items().map(|(_, i)| i).collect();
-    let timeline = crate::tracking::timeline_of(vault, items.iter().copied());
-    let scan = crate::tracking::first_scan(&timeline);
-    let photos: Vec<_> = items.iter().filter(|i| i.kind == Kind::Photo).collect();
-    let before = photos
-        .iter()
-        .filter(|i| {
-            let Some(m) = &i.media else { return false };
-            m.captured_local().is_some()
-                && scan.is_none_or(|s| crate::metadata::after_first_scan(m, s).is_none())
-        })
-        .count();
-    Evidence {
-        delivered: timeline
-            .iter()
-            .any(|t| t.event.stage == crate::tracking::Stage::Delivered),
-        tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
-        photos_before_first_scan: before,
-        photos: photos.len(),
-        chats: items.iter().filter(|i| i.kind == Kind::Chat).count(),
-    }
-}
-
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
     let now = Utc::now();
@@ -115,7 +90,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc));
         disputes.push(Due {
-            missing: dispute::missing(&d.reason, &evidence(&vault, &ledger)),
+            missing: dispute::missing(d, &dispute::evidence(&vault, &ledger)),
             urgent: due.is_some_and(|t| t - now <= within),
             time_left: due.map(|t| dispute::time_left(t, now)),
             order,

@@ -18,6 +18,7 @@ pub mod init;
 pub mod list;
 pub mod shipments;
 pub mod show;
+pub mod stats;
 pub mod track;
 pub mod verify;
 pub mod verify_bundle;
@@ -65,6 +66,7 @@ pub enum Command {
     Shipments(shipments::Args),
     Dispute(dispute::Args),
     Due(due::Args),
+    Stats(stats::Args),
 }
 
 impl Command {
@@ -81,6 +83,7 @@ impl Command {
             Command::Shipments(_) => "shipments",
             Command::Dispute(_) => "dispute",
             Command::Due(_) => "due",
+            Command::Stats(_) => "stats",
         }
     }
 }
@@ -196,6 +199,7 @@ pub fn main() -> ExitCode {
         Command::Shipments(a) => shipments::run(a, &ctx),
         Command::Dispute(a) => dispute::run(a, &ctx),
         Command::Due(a) => due::run(a, &ctx),
+        Command::Stats(a) => stats::run(a, &ctx),
     };
     match result {
         Ok(exit) => exit.into(),

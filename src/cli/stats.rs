@@ -1,0 +1,259 @@
+//! `vault stats [--since 90d]`: the seller's dispute record, by platform and reason.
+//!
+//! Platforms rank sellers on their dispute rate, so the report gives disputes opened against the
+//! orders the vault holds for the same period, and what the disputes cost.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::dispute::{Outcome, Platform};
+use crate::error::{Exit, Result};
+use crate::ledger::{Event, Ledger};
+use crate::output::{Report, escape_str};
+
+/// Disputes opened, won, lost and refunded, by platform and reason
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Count disputes opened (and orders started) this long ago or later, e.g. 90d [default: all]
+    #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
+    pub since: Option<Duration>,
+}
+
+/// Counts for one group of disputes.
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct Tally {
+    pub opened: u64,
+    /// Still open.
+    pub open: u64,
+    pub won: u64,
+    pub lost: u64,
+    pub partial_refund: u64,
+    pub refunded: u64,
+    pub withdrawn: u64,
+    /// Amounts refunded (closes with an amount), per currency, as decimal strings.
+    pub amount_refunded: BTreeMap<String, String>,
+    #[serde(skip)]
+    cents: BTreeMap<String, i64>,
+}
+
+impl Tally {
+    fn count(&mut self, outcome: Option<Outcome>, amount: Option<(&str, &str)>) {
+        self.opened += 1;
+        match outcome {
+            None => self.open += 1,
+            Some(Outcome::Won) => self.won += 1,
+            Some(Outcome::Lost) => self.lost += 1,
+            Some(Outcome::PartialRefund) => self.partial_refund += 1,
+            Some(Outcome::Refunded) => self.refunded += 1,
+            Some(Outcome::Withdrawn) => self.withdrawn += 1,
+        }
+        if let Some((a, cur)) = amount
+            && let Some(c) = cents(a)
+        {
+            let total = self.cents.entry(cur.to_string()).or_default();
+            *total += c;
+            self.amount_refunded.insert(
+                cur.to_string(),
+                format!("{}.{:02}", *total / 100, *total % 100),
+            );
+        }
+    }
+}
+
+/// "8", "8.5", "8.05" as cents; amounts were checked as digits with at most one dot when recorded.
+fn cents(a: &str) -> Option<i64> {
+    let (whole, frac) = a.split_once('.').unwrap_or((a, ""));
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let frac: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().ok()? * 10,
+        _ => frac[..2].parse().ok()?,
+    };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Group {
+    pub name: String,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    /// Start of the period (RFC 3339), when --since was given.
+    pub since: Option<String>,
+    /// Orders whose first ledger entry falls in the period.
+    pub orders: u64,
+    /// Disputes opened per 100 orders of the period (the rate platforms rank sellers on).
+    pub dispute_rate_percent: Option<f64>,
+    pub total: Tally,
+    pub by_platform: Vec<Group>,
+    pub by_reason: Vec<Group>,
+}
+
+impl Report for Stats {
+    const COMMAND: &'static str = "stats";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        let t = &self.total;
+        writeln!(
+            w,
+            "{} dispute(s) opened{}, over {} order(s){}",
+            t.opened,
+            self.since
+                .as_deref()
+                .map(|s| format!(" since {s}"))
+                .unwrap_or_default(),
+            self.orders,
+            self.dispute_rate_percent
+                .map(|r| format!(": {r:.1} per 100 orders"))
+                .unwrap_or_default()
+        )?;
+        if quiet {
+            return Ok(());
+        }
+        let line = |w: &mut dyn Write, name: &str, t: &Tally| -> io::Result<()> {
+            let refunded: Vec<String> = t
+                .amount_refunded
+                .iter()
+                .map(|(c, a)| format!("{a} {c}"))
+                .collect();
+            writeln!(
+                w,
+                "  {:<34} {:>3} opened  {:>3} open  {:>3} won  {:>3} lost  {:>3} partial  {:>3} refunded  {:>3} withdrawn{}",
+                escape_str(name),
+                t.opened,
+                t.open,
+                t.won,
+                t.lost,
+                t.partial_refund,
+                t.refunded,
+                t.withdrawn,
+                if refunded.is_empty() {
+                    String::new()
+                } else {
+                    format!("  paid back {}", refunded.join(", "))
+                }
+            )
+        };
+        line(w, "all", t)?;
+        if !self.by_platform.is_empty() {
+            writeln!(w, "by platform")?;
+            for g in &self.by_platform {
+                line(w, &g.name, &g.tally)?;
+            }
+            writeln!(w, "by reason")?;
+            for g in &self.by_reason {
+                line(w, &g.name, &g.tally)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
+    let vault = ctx.open_vault()?;
+    let since: Option<DateTime<Utc>> = args
+        .since
+        .map(|d| Utc::now() - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX));
+    let in_period = |t: DateTime<Utc>| since.is_none_or(|s| t >= s);
+    let mut total = Tally::default();
+    let mut by_platform: BTreeMap<Platform, Tally> = BTreeMap::new();
+    let mut by_reason: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut orders = 0;
+    for order in vault.orders()?.0 {
+        let ledger = Ledger::read(&vault, &order)?;
+        let mut entries = ledger.entries().peekable();
+        if entries.peek().is_some_and(|e| in_period(e.at)) {
+            orders += 1;
+        }
+        // Each dispute_open, with the close that ends it (the next dispute_close), if any.
+        let mut open: Option<&crate::ledger::DisputeOpened> = None;
+        let mut finish = |d: &crate::ledger::DisputeOpened,
+                          close: Option<&crate::ledger::DisputeClosed>| {
+            let opened = DateTime::parse_from_rfc3339(&d.opened_at)
+                .map(|t| t.with_timezone(&Utc))
+                .ok();
+            if !opened.is_some_and(in_period) {
+                return;
+            }
+            let outcome = close.map(|c| c.outcome);
+            let amount = close.and_then(|c| Some((c.amount.as_deref()?, c.currency.as_deref()?)));
+            total.count(outcome, amount);
+            by_platform
+                .entry(d.platform)
+                .or_default()
+                .count(outcome, amount);
+            by_reason
+                .entry(d.reason.clone())
+                .or_default()
+                .count(outcome, amount);
+        };
+        for e in entries {
+            match &e.event {
+                Event::DisputeOpen { dispute } => open = Some(dispute),
+                Event::DisputeClose { close } => {
+                    if let Some(d) = open.take() {
+                        finish(d, Some(close));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(d) = open {
+            finish(d, None);
+        }
+    }
+    let rate = (orders > 0).then(|| 100.0 * total.opened as f64 / orders as f64);
+    ctx.out.report(&Stats {
+        since: since.map(|s| s.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        orders,
+        dispute_rate_percent: rate.map(|r| (r * 10.0).round() / 10.0),
+        total,
+        by_platform: by_platform
+            .into_iter()
+            .map(|(p, tally)| Group {
+                name: p.as_str().to_string(),
+                tally,
+            })
+            .collect(),
+        by_reason: by_reason
+            .into_iter()
+            .map(|(name, tally)| Group { name, tally })
+            .collect(),
+    });
+    Ok(Exit::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_summed_in_cents() {
+        assert_eq!(cents("8"), Some(800));
+        assert_eq!(cents("8.5"), Some(850));
+        assert_eq!(cents("8.05"), Some(805));
+        assert_eq!(cents(".99"), Some(99));
+        let mut t = Tally::default();
+        t.count(Some(Outcome::Refunded), Some(("0.10", "USD")));
+        t.count(Some(Outcome::PartialRefund), Some(("0.20", "USD")));
+        t.count(Some(Outcome::Refunded), Some(("5", "EUR")));
+        t.count(None, None);
+        assert_eq!(t.amount_refunded["USD"], "0.30");
+        assert_eq!(t.amount_refunded["EUR"], "5.00");
+        assert_eq!(
+            (t.opened, t.open, t.refunded, t.partial_refund),
+            (4, 1, 2, 1)
+        );
+    }
+}
