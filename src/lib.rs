@@ -26,6 +26,7 @@ pub mod order;
 pub mod output;
 pub mod shipments;
 pub mod store;
+pub mod summary;
 pub mod thumbnail;
 pub mod tracking;
 pub mod user;

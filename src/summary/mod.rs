@@ -1,0 +1,347 @@
+//! Summary documents: the order's evidence laid out on numbered A4 pages, written as a PDF with an
+//! embedded font (`pdf`) or as page images for platforms that take only images (`raster`).
+//!
+//! A [`Doc`] is a list of blocks (headings, paragraphs, label/value rows, photos with captions);
+//! [`layout`] places them on pages once, in points from the top-left corner, and both writers draw
+//! the same pages, so the PDF and the images always say the same thing.
+
+pub mod font;
+pub mod pdf;
+pub mod raster;
+
+use font::{Font, wrap};
+
+/// A4, in points.
+pub const PAGE_W: f32 = 595.0;
+pub const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 50.0;
+const FOOTER: f32 = 30.0;
+const BODY: f32 = 10.0;
+const SMALL: f32 = 8.0;
+/// Tallest a photo is drawn: two photos with captions fit a page.
+const PHOTO_MAX_H: f32 = 300.0;
+
+/// A JPEG to place on a page.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    Title(String),
+    Heading(String),
+    Text(String),
+    Small(String),
+    /// Label/value rows, e.g. key dates.
+    Fields(Vec<(String, String)>),
+    /// A picture (index into [`Doc::pictures`]) with caption lines under it.
+    Photo {
+        picture: usize,
+        caption: Vec<String>,
+    },
+    /// Start the next block on a new page.
+    PageBreak,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    pub title: String,
+    /// Printed in every page's footer, before the page number.
+    pub footer: String,
+    pub blocks: Vec<Block>,
+    pub pictures: Vec<Picture>,
+}
+
+/// Something drawn on a page; coordinates in points from the top-left corner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Draw {
+    /// Text with its baseline at `y`.
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        text: String,
+    },
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        picture: usize,
+    },
+    /// A horizontal rule.
+    Rule { x: f32, y: f32, w: f32 },
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub draws: Vec<Draw>,
+}
+
+struct Cursor {
+    pages: Vec<Page>,
+    y: f32,
+}
+
+impl Cursor {
+    fn page(&mut self) -> &mut Page {
+        self.pages.last_mut().expect("a page")
+    }
+    fn new_page(&mut self) {
+        self.pages.push(Page::default());
+        self.y = MARGIN;
+    }
+    /// Make room for `h` points, starting a new page when the current one is too full.
+    fn room(&mut self, h: f32) {
+        if self.y + h > PAGE_H - MARGIN - FOOTER && self.y > MARGIN {
+            self.new_page();
+        }
+    }
+    fn lines(&mut self, x: f32, size: f32, lines: &[String]) {
+        let lead = size * 1.35;
+        for l in lines {
+            self.room(lead);
+            self.y += lead;
+            let y = self.y - size * 0.3;
+            self.page().draws.push(Draw::Text {
+                x,
+                y,
+                size,
+                text: l.clone(),
+            });
+        }
+    }
+}
+
+/// Place the document's blocks on pages, with a footer `FOOTER · page i of n` on each.
+pub fn layout(doc: &Doc) -> Vec<Page> {
+    let width = PAGE_W - 2.0 * MARGIN;
+    let mut c = Cursor {
+        pages: vec![Page::default()],
+        y: MARGIN,
+    };
+    for b in &doc.blocks {
+        match b {
+            Block::Title(t) => c.lines(MARGIN, 18.0, &wrap(t, 18.0, width)),
+            Block::Heading(t) => {
+                c.room(40.0);
+                c.y += 10.0;
+                c.lines(MARGIN, 13.0, &wrap(t, 13.0, width));
+                let y = c.y + 3.0;
+                c.page().draws.push(Draw::Rule {
+                    x: MARGIN,
+                    y,
+                    w: width,
+                });
+                c.y += 6.0;
+            }
+            Block::Text(t) => {
+                c.lines(MARGIN, BODY, &wrap(t, BODY, width));
+                c.y += 3.0;
+            }
+            Block::Small(t) => c.lines(MARGIN, SMALL, &wrap(t, SMALL, width)),
+            Block::Fields(rows) => {
+                let label_w = 140.0;
+                for (k, v) in rows {
+                    let ks = wrap(k, BODY, label_w - 8.0);
+                    let vs = wrap(v, BODY, width - label_w);
+                    c.room(ks.len().max(vs.len()) as f32 * BODY * 1.35);
+                    let (top, page) = (c.y, c.pages.len());
+                    c.lines(MARGIN, BODY, &ks);
+                    let label_end = c.y;
+                    // The value starts level with its label.
+                    if c.pages.len() == page {
+                        c.y = top;
+                    }
+                    c.lines(MARGIN + label_w, BODY, &vs);
+                    if c.pages.len() == page {
+                        c.y = c.y.max(label_end);
+                    }
+                }
+                c.y += 3.0;
+            }
+            Block::Photo { picture, caption } => {
+                let p = &doc.pictures[*picture];
+                let (pw, ph) = (p.width.max(1) as f32, p.height.max(1) as f32);
+                let scale = (width / pw).min(PHOTO_MAX_H / ph);
+                let (w, h) = (pw * scale, ph * scale);
+                let cap_h = caption.len() as f32 * SMALL * 1.35 + 12.0;
+                c.room(h + cap_h);
+                c.y += 6.0;
+                let y = c.y;
+                c.page().draws.push(Draw::Image {
+                    x: MARGIN,
+                    y,
+                    w,
+                    h,
+                    picture: *picture,
+                });
+                c.y += h;
+                let lines: Vec<String> =
+                    caption.iter().flat_map(|l| wrap(l, SMALL, width)).collect();
+                c.lines(MARGIN, SMALL, &lines);
+                c.y += 6.0;
+            }
+            Block::PageBreak => {
+                if !c.page().draws.is_empty() {
+                    c.new_page();
+                }
+            }
+        }
+    }
+    let n = c.pages.len();
+    for (i, p) in c.pages.iter_mut().enumerate() {
+        let text = format!("{} · page {} of {n}", doc.footer, i + 1);
+        let w = Font::get().width(&text, SMALL);
+        p.draws.push(Draw::Text {
+            x: PAGE_W - MARGIN - w,
+            y: PAGE_H - FOOTER,
+            size: SMALL,
+            text,
+        });
+    }
+    c.pages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(p: &Page) -> Vec<&str> {
+        p.draws
+            .iter()
+            .filter_map(|d| match d {
+                Draw::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_documents_flow_over_numbered_pages_inside_the_margins() {
+        let mut doc = Doc {
+            footer: "Order 1".into(),
+            ..Doc::default()
+        };
+        doc.blocks.push(Block::Title("Evidence".into()));
+        for i in 0..200 {
+            doc.blocks
+                .push(Block::Text(format!("message {i}: Привет, Γειά σου")));
+        }
+        let pages = layout(&doc);
+        assert!(pages.len() >= 4, "{}", pages.len());
+        for (i, p) in pages.iter().enumerate() {
+            let t = texts(p);
+            assert_eq!(
+                *t.last().unwrap(),
+                format!("Order 1 · page {} of {}", i + 1, pages.len())
+            );
+            for d in &p.draws {
+                if let Draw::Text { y, x, .. } = d {
+                    assert!(*y > MARGIN && *y <= PAGE_H - FOOTER && *x >= MARGIN - 0.1);
+                }
+            }
+        }
+        // Nothing lost, nothing doubled.
+        let all: Vec<&str> = pages.iter().flat_map(texts).collect();
+        for i in 0..200 {
+            let m = format!("message {i}: Привет, Γειά σου");
+            assert_eq!(all.iter().filter(|t| **t == m).count(), 1, "{m}");
+        }
+    }
+
+    #[test]
+    fn photos_keep_their_aspect_and_fit_two_to_a_page() {
+        let mut doc = Doc::default();
+        for i in 0..4 {
+            doc.pictures.push(Picture {
+                jpeg: Vec::new(),
+                width: 4000,
+                height: 3000,
+            });
+            doc.blocks.push(Block::Photo {
+                picture: i,
+                caption: vec![format!("IMG_{i}.jpg"), "captured 2026-11-18".into()],
+            });
+        }
+        let pages = layout(&doc);
+        assert_eq!(pages.len(), 2);
+        for p in &pages {
+            let imgs: Vec<_> = p
+                .draws
+                .iter()
+                .filter_map(|d| match d {
+                    Draw::Image { w, h, y, .. } => Some((*w, *h, *y)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(imgs.len(), 2);
+            for (w, h, y) in imgs {
+                assert!((w / h - 4.0 / 3.0).abs() < 0.01);
+                assert!(y + h < PAGE_H - MARGIN);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod smoke {
+    use super::*;
+
+    /// A document with every kind of block, for the writers' tests.
+    pub(crate) fn sample() -> Doc {
+        let img = image::RgbImage::from_fn(400, 300, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+            .encode_image(&image::DynamicImage::ImageRgb8(img))
+            .unwrap();
+        let mut doc = Doc {
+            title: "Evidence summary: order 8123".into(),
+            footer: "Order 8123".into(),
+            pictures: vec![Picture {
+                jpeg,
+                width: 400,
+                height: 300,
+            }],
+            ..Doc::default()
+        };
+        doc.blocks
+            .push(Block::Title("Evidence summary — order 8123".into()));
+        doc.blocks.push(Block::Fields(vec![
+            ("Platform".into(), "AliExpress".into()),
+            ("Buyer".into(), "Дмитрий Иванов, Αθήνα, Łódź".into()),
+        ]));
+        doc.blocks.push(Block::Heading("Photos".into()));
+        doc.blocks.push(Block::Photo {
+            picture: 0,
+            caption: vec!["IMG_0001.jpg · captured 2026-11-18 09:12".into()],
+        });
+        for i in 0..80 {
+            doc.blocks.push(Block::Text(format!(
+                "{i:02} Покупатель: посылка пришла пустая — η συσκευασία ήταν σκισμένη"
+            )));
+        }
+        doc
+    }
+
+    #[test]
+    fn pdf_and_page_images_are_written() {
+        let doc = sample();
+        let pages = layout(&doc);
+        let pdf = pdf::write(&doc, &pages).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert_eq!(pdf, pdf::write(&doc, &pages).unwrap(), "deterministic");
+        let jpg = raster::page_jpeg(&doc, &pages[0], 85).unwrap();
+        let img = image::load_from_memory(&jpg).unwrap();
+        assert_eq!((img.width(), img.height()), (1190, 1684));
+        if let Ok(dir) = std::env::var("VAULT_SUMMARY_SMOKE") {
+            std::fs::write(format!("{dir}/s.pdf"), &pdf).unwrap();
+            std::fs::write(format!("{dir}/p1.jpg"), &jpg).unwrap();
+        }
+    }
+}
