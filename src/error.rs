@@ -67,6 +67,14 @@ pub enum Error {
     #[error("{}: already exists", path.display())]
     Exists { path: PathBuf },
 
+    /// A file the user handed over (a profile, say) that cannot be used as it is.
+    #[error("{}: {what}", path.display())]
+    BadInput {
+        path: PathBuf,
+        what: String,
+        hint: String,
+    },
+
     #[error("{0}")]
     Usage(String),
 }
@@ -98,6 +106,7 @@ impl Error {
             Error::Exists { .. } => {
                 Some("choose another name with -o, or replace it with --force".to_string())
             }
+            Error::BadInput { hint, .. } => Some(hint.clone()),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the file's permissions and owner".to_string())
             }
@@ -107,7 +116,7 @@ impl Error {
 
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Usage(_) | Error::InvalidOrder { .. } => Exit::Usage,
+            Error::Usage(_) | Error::InvalidOrder { .. } | Error::BadInput { .. } => Exit::Usage,
             Error::Integrity { .. } => Exit::Integrity,
             _ => Exit::Error,
         }
@@ -124,6 +133,7 @@ impl Error {
             Error::UnknownOrder { .. } => "unknown_order",
             Error::Integrity { .. } => "integrity",
             Error::Exists { .. } => "exists",
+            Error::BadInput { .. } => "bad_input",
             Error::Usage(_) => "usage",
         }
     }

@@ -24,6 +24,7 @@ pub mod media;
 pub mod metadata;
 pub mod order;
 pub mod output;
+pub mod profile;
 pub mod shipments;
 pub mod store;
 pub mod summary;

@@ -67,11 +67,7 @@ pub fn get(
 
 /// Make a thumbnail of the image file at `path`.
 pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
-    let img = if media_type == "image/jpeg" {
-        decode_jpeg_fast(path)?
-    } else {
-        decode_any(path)?
-    };
+    let img = decode_at_least(path, media_type, SIZE)?;
     // Never upscaled: a small image is its own thumbnail.
     let thumb = if img.width() <= SIZE && img.height() <= SIZE {
         img
@@ -86,14 +82,23 @@ pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
     Ok(out)
 }
 
-/// The fastest JPEG decode this build has: libjpeg-turbo, falling back to jpeg-decoder for what
-/// libjpeg-turbo does not decode cleanly.
-fn decode_jpeg_fast(path: &std::path::Path) -> std::result::Result<DynamicImage, String> {
+/// The image at `path`, orientation applied, decoded at the smallest scale whose long side is
+/// still at least `side` pixels where the format allows (JPEG), else at full size.
+pub fn decode_at_least(
+    path: &std::path::Path,
+    media_type: &str,
+    side: u32,
+) -> std::result::Result<DynamicImage, String> {
+    if media_type != "image/jpeg" {
+        return decode_any(path);
+    }
+    // The fastest JPEG decode this build has: libjpeg-turbo, falling back to jpeg-decoder for
+    // what libjpeg-turbo does not decode cleanly.
     #[cfg(feature = "turbojpeg")]
-    if let Some(img) = turbo::decode_scaled(path) {
+    if let Some(img) = turbo::decode_scaled(path, side) {
         return Ok(img);
     }
-    decode_jpeg_scaled(path)
+    decode_jpeg_scaled(path, side)
 }
 
 /// libjpeg-turbo's DCT-scaled decode.
@@ -101,9 +106,9 @@ fn decode_jpeg_fast(path: &std::path::Path) -> std::result::Result<DynamicImage,
 mod turbo {
     use super::*;
 
-    /// The image at the smallest DCT scale whose long side is still at least `SIZE`, with the
+    /// The image at the smallest DCT scale whose long side is still at least `side`, with the
     /// EXIF orientation applied; `None` when libjpeg-turbo cannot decode it without complaint.
-    pub(super) fn decode_scaled(path: &std::path::Path) -> Option<DynamicImage> {
+    pub(super) fn decode_scaled(path: &std::path::Path, side: u32) -> Option<DynamicImage> {
         let meta = fs::metadata(path).ok()?;
         if meta.len() > MAX_ALLOC {
             return None;
@@ -118,7 +123,7 @@ mod turbo {
         let long = w.max(h);
         let denom = [8, 4, 2]
             .into_iter()
-            .find(|d| long.div_ceil(*d) >= SIZE as usize)
+            .find(|d| long.div_ceil(*d) >= side as usize)
             .unwrap_or(1);
         // libjpeg-turbo scales to the largest size that fits the requested one: TJSCALED().
         let (sw, sh) = (w.div_ceil(denom), h.div_ceil(denom));
@@ -144,9 +149,26 @@ mod turbo {
     }
 }
 
+/// Whether an image file displays as stored (no EXIF rotation or mirroring to apply). Only JPEGs
+/// are read; anything else, or a file that cannot be read, counts as not plain.
+pub fn orientation_is_plain(path: &std::path::Path, media_type: &str) -> bool {
+    if media_type != "image/jpeg" {
+        return false;
+    }
+    let mut head = Vec::new();
+    let read = File::open(path).and_then(|f| {
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, 256 << 10), &mut head)
+    });
+    if read.is_err() {
+        return false;
+    }
+    exif_segment(&head)
+        .and_then(Orientation::from_exif_chunk)
+        .is_none_or(|o| o == Orientation::NoTransforms)
+}
+
 /// The TIFF payload of a JPEG's EXIF segment (APP1 "Exif\0\0"), found by walking the markers
 /// before the image data.
-#[cfg_attr(not(feature = "turbojpeg"), allow(dead_code))]
 fn exif_segment(jpeg: &[u8]) -> Option<&[u8]> {
     if jpeg.get(..2)? != [0xFF, 0xD8] {
         return None;
@@ -177,7 +199,10 @@ fn exif_segment(jpeg: &[u8]) -> Option<&[u8]> {
     }
 }
 
-fn decode_jpeg_scaled(path: &std::path::Path) -> std::result::Result<DynamicImage, String> {
+fn decode_jpeg_scaled(
+    path: &std::path::Path,
+    side: u32,
+) -> std::result::Result<DynamicImage, String> {
     let f = File::open(path).map_err(|e| e.to_string())?;
     let mut dec = jpeg_decoder::Decoder::new(BufReader::new(f));
     dec.set_max_decoding_buffer_size(MAX_ALLOC as usize);
@@ -187,9 +212,11 @@ fn decode_jpeg_scaled(path: &std::path::Path) -> std::result::Result<DynamicImag
     if info.width == 0 || info.height == 0 {
         return Err("not a readable JPEG: zero size".into());
     }
-    // Ask for at least SIZE on the long side; the decoder picks the smallest DCT scale that gives it.
+    // Ask for at least `side` on the long side; the decoder picks the smallest DCT scale that
+    // gives it.
+    let side = side.min(u32::from(u16::MAX)) as u16;
     let (w, h) = dec
-        .scale(SIZE as u16, SIZE as u16)
+        .scale(side, side)
         .map_err(|e| format!("not a readable JPEG: {e}"))?;
     let orientation = dec
         .exif_data()
@@ -290,11 +317,14 @@ mod tests {
         let p = dir.path().join("a.jpg");
         let bytes = rotated(&jpeg(2000, 1000));
         assert!(exif_segment(&bytes).unwrap().starts_with(b"MM"));
+        fs::write(&p, jpeg(20, 10)).unwrap();
+        assert!(orientation_is_plain(&p, "image/jpeg"));
         fs::write(&p, &bytes).unwrap();
+        assert!(!orientation_is_plain(&p, "image/jpeg"));
         let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
         assert_eq!((img.width(), img.height()), (128, 256));
         // The pure-Rust path agrees.
-        let img = decode_jpeg_scaled(&p).unwrap();
+        let img = decode_jpeg_scaled(&p, SIZE).unwrap();
         assert_eq!((img.width(), img.height()), (250, 500));
     }
 
@@ -317,16 +347,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.jpg");
         fs::write(&p, jpeg(4000, 3000)).unwrap();
-        let img = turbo::decode_scaled(&p).unwrap();
+        let img = turbo::decode_scaled(&p, SIZE).unwrap();
         assert_eq!((img.width(), img.height()), (500, 375));
         fs::write(&p, jpeg(300, 200)).unwrap();
-        let img = turbo::decode_scaled(&p).unwrap();
+        let img = turbo::decode_scaled(&p, SIZE).unwrap();
         assert_eq!((img.width(), img.height()), (300, 200));
         // A truncated file is left to jpeg-decoder (libjpeg-turbo only warns and fills grey).
         let mut bytes = jpeg(600, 600);
         bytes.truncate(bytes.len() / 2);
         fs::write(&p, &bytes).unwrap();
-        assert!(turbo::decode_scaled(&p).is_none());
+        assert!(turbo::decode_scaled(&p, SIZE).is_none());
     }
 
     #[test]

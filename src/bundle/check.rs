@@ -393,14 +393,15 @@ pub fn check(path: &Path) -> Result<BundleCheck> {
             );
         }
     }
-    for r in manifest.files.iter().filter(|r| r.derived_from.is_some()) {
-        let src = r.derived_from.expect("filtered");
-        if !originals.contains_key(&src) {
-            problem(
-                &mut report,
-                &r.path,
-                format!("derived from {src}, which is not an original in this bundle"),
-            );
+    for r in &manifest.files {
+        for src in r.derived_from.iter().chain(&r.sources) {
+            if !originals.contains_key(src) {
+                problem(
+                    &mut report,
+                    &r.path,
+                    format!("derived from {src}, which is not an original in this bundle"),
+                );
+            }
         }
     }
 

@@ -375,6 +375,7 @@ pub fn render(i: &Input<'_>) -> String {
                 r.derived_from.map(|d| d.short()).unwrap_or_default()
             ),
             Role::Ledger => "ledger".into(),
+            Role::Upload => format!("for upload, made from {} original(s)", r.sources.len()),
             Role::Report => continue,
         };
         let _ = writeln!(

@@ -20,6 +20,7 @@
 
 pub mod check;
 mod html;
+pub mod upload;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
@@ -57,6 +58,8 @@ pub enum Role {
     Ledger,
     /// `report.html`.
     Report,
+    /// A file made for a platform's upload form (`data/upload/`).
+    Upload,
 }
 
 /// One file of the payload, as `manifest.json` lists it.
@@ -95,6 +98,9 @@ pub struct FileRecord {
     /// For derived files: the SHA-256 of the original they were made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<Digest>,
+    /// For upload files: the SHA-256 of every original they were made from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Digest>,
 }
 
 impl FileRecord {
@@ -116,6 +122,7 @@ impl FileRecord {
             captured_from: None,
             warnings: Vec::new(),
             derived_from: None,
+            sources: Vec::new(),
         }
     }
 }
@@ -151,6 +158,8 @@ pub struct Options {
     /// Replace an existing file at `output`.
     pub force: bool,
     pub by: String,
+    /// Make `data/upload/` for a platform (`--platform`).
+    pub upload: Option<upload::Request>,
 }
 
 /// A bundle written, verified and recorded.
@@ -171,6 +180,22 @@ pub struct Built {
     pub notes: Vec<String>,
     /// Sequence number of the `bundle` entry recorded in the order's ledger.
     pub ledger_seq: u64,
+    /// The order's open dispute: its platform and reason, and the evidence it still lacks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<DisputeCheck>,
+    /// `data/upload/`, when `--platform` asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload: Option<upload::UploadReport>,
+}
+
+/// The open dispute a bundle was made for, with its evidence checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct DisputeCheck {
+    pub platform: crate::dispute::Platform,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    pub missing: Vec<String>,
 }
 
 /// The default file name: `ORDER-evidence-YYYY-MM-DD.zip`.
@@ -289,6 +314,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             captured_from: item.media.as_ref().and_then(|m| m.captured_from.clone()),
             warnings: crate::cli::show::item_warnings(e, item, first_scan),
             derived_from: None,
+            sources: Vec::new(),
         });
         zip_entries.push(Entry_ {
             path,
@@ -388,11 +414,49 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             crate::chat::read_item(vault, item).ok().map(|t| (r, t, tz))
         })
         .collect();
+    // The open dispute's checklist, and the platform's upload files.
+    let dispute = crate::cli::dispute::open_dispute(&ledger).map(|(_, d)| d);
+    let missing = dispute
+        .map(|d| crate::dispute::missing(d, &crate::dispute::evidence(vault, &ledger)))
+        .unwrap_or_default();
+    let mut upload_report = None;
+    let mut upload_records = Vec::new();
+    if let Some(req) = &opts.upload {
+        let originals: Vec<FileRecord> = records
+            .iter()
+            .filter(|r| r.role == Role::Original)
+            .cloned()
+            .collect();
+        let (made, report) = upload::make(
+            &upload::Input {
+                vault,
+                order,
+                originals: &originals,
+                entries: &entries,
+                tracking: &tracking,
+                chats: &chats,
+                dispute,
+                missing: &missing,
+                generated_at: &generated,
+            },
+            req,
+        )?;
+        for m in made {
+            zip_entries.push(Entry_ {
+                path: m.record.path.clone(),
+                content: Content::Bytes(m.bytes),
+                compress: false,
+            });
+            upload_records.push(m.record);
+        }
+        upload_report = Some(report);
+    }
+    let listed: Vec<FileRecord> = records.iter().chain(&upload_records).cloned().collect();
     let report = html::render(&html::Input {
         order,
         bag: &bag,
         generated_at: &generated,
-        records: &records,
+        records: &listed,
         entries: &entries,
         ledger_head,
         thumbs: &thumb_of,
@@ -400,6 +464,8 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         tracking: &tracking,
         chats: &chats,
     });
+    drop(chats);
+    records.extend(upload_records);
     records.push(FileRecord::made(
         "data/report.html",
         report.as_bytes(),
@@ -594,6 +660,13 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         ledger_entries: keep as u64,
         notes,
         ledger_seq: entry.seq,
+        dispute: dispute.map(|d| DisputeCheck {
+            platform: d.platform,
+            reason: d.reason.clone(),
+            due: d.due.clone(),
+            missing,
+        }),
+        upload: upload_report,
     })
 }
 

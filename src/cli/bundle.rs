@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 
 use super::Ctx;
 use crate::bundle::{self, Built};
+use crate::dispute::Platform;
 use crate::error::{Error, Exit, Result};
 use crate::order::OrderId;
 use crate::output::{Report, escape_os, escape_str, human_bytes};
+use crate::profile::Profile;
 
 /// Build a verified evidence bundle (a zipped BagIt bag) of an order
 ///
@@ -27,6 +29,16 @@ pub struct Args {
     /// Who is making the bundle, for the ledger [default: the OS user]
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+    /// Add data/upload/: files ready for this platform's dispute form, within its limits
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Option<Platform>,
+    /// With --platform: a JSON file overriding the platform's limits (docs/platforms.md)
+    /// [default: profiles/PLATFORM.json in the vault, if there]
+    #[arg(long, value_name = "FILE", requires = "platform")]
+    pub profile: Option<PathBuf>,
+    /// With --platform: the seller's position in one paragraph, for the summary's cover page
+    #[arg(long, value_name = "TEXT", requires = "platform")]
+    pub statement: Option<String>,
 }
 
 impl Report for Built {
@@ -50,6 +62,39 @@ impl Report for Built {
         )?;
         for n in &self.notes {
             writeln!(w, "  note     {}", escape_str(n))?;
+        }
+        if let Some(d) = &self.dispute {
+            writeln!(
+                w,
+                "  dispute  {} ({}){}",
+                d.platform.as_str(),
+                escape_str(&d.reason),
+                d.due
+                    .as_deref()
+                    .map(|t| format!(", answer due {}", escape_str(t)))
+                    .unwrap_or_default()
+            )?;
+            for m in &d.missing {
+                writeln!(w, "  missing  {}", escape_str(m))?;
+            }
+        }
+        if let Some(u) = &self.upload {
+            writeln!(
+                w,
+                "  upload   {} file(s) for {}, {} in all",
+                u.files.len(),
+                u.platform.as_str(),
+                human_bytes(u.total_bytes)
+            )?;
+            for c in &u.checklist {
+                writeln!(w, "    [ ] {}", escape_str(c))?;
+            }
+            for s in &u.shrunk {
+                writeln!(w, "  shrunk   {}", escape_str(s))?;
+            }
+            for d in &u.dropped {
+                writeln!(w, "  dropped  {}", escape_str(d))?;
+            }
         }
         Ok(())
     }
@@ -79,11 +124,19 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         .output
         .unwrap_or_else(|| PathBuf::from(bundle::default_name(&args.order, &at)));
     let by = super::who(args.by)?;
+    let upload = match args.platform {
+        Some(p) => Some(bundle::upload::Request {
+            profile: Profile::load(p, args.profile.as_deref(), vault.root())?,
+            statement: args.statement,
+        }),
+        None => None,
+    };
     let opts = bundle::Options {
         output,
         generated_at: at,
         force: args.force,
         by,
+        upload,
     };
     let bar = ctx.out.bytes_bar(0, "bundling");
     let built = bundle::build(&vault, &args.order, &opts, &bar)?;

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use serde::Serialize;
 
 use super::Ctx;
@@ -144,7 +144,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             amount,
             currency,
         } => {
-            let opened = opened_at.unwrap_or_else(|| Utc::now().fixed_offset());
+            let opened = opened_at.unwrap_or_else(|| {
+                let now = Utc::now();
+                now.with_nanosecond(0).unwrap_or(now).fixed_offset()
+            });
             let due = due
                 .or_else(|| dispute::default_due(platform, opened))
                 .map(|d| d.to_rfc3339());

@@ -1,0 +1,982 @@
+//! `upload/`: the files a platform's dispute form takes as they are, made from the originals
+//! within the platform profile's limits, with a checklist of where each one goes.
+//!
+//! PDF platforms get a summary PDF (cover, key dates, timeline, photos with captions, tracking,
+//! conversation, every original's SHA-256), image-only platforms the same pages as JPEGs. Photos
+//! (and still frames of videos, by `ffmpeg` when installed) follow as separate files where the
+//! form takes more than one. When the evidence does not fit, the photos are made smaller, then
+//! the conversation shortened, then files left out, and each step is reported. Nothing here
+//! touches the originals, which stay in `data/originals`.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use image::DynamicImage;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{FileRecord, Role, UniqueNames, safe_name};
+use crate::chat::Transcript;
+use crate::digest::Digest;
+use crate::dispute::Platform;
+use crate::ledger::{DisputeOpened, Entry};
+use crate::media::Kind;
+use crate::order::OrderId;
+use crate::profile::{FileType, Profile};
+use crate::store::Vault;
+use crate::summary::{self, Block, Doc, Picture};
+use crate::tracking::{Stage, TimelineEvent};
+
+/// Long sides tried for photos inside the summary, largest first.
+const PDF_SIDES: [u32; 5] = [1200, 900, 700, 500, 350];
+/// How long one `ffmpeg` run may take before it is stopped.
+const FFMPEG_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What `bundle --platform` was asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub profile: Profile,
+    pub statement: Option<String>,
+}
+
+/// One file of `upload/`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadFile {
+    /// Path inside the bag, `data/upload/...`.
+    pub path: String,
+    /// Where it goes in the platform's form.
+    pub field: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    /// How many originals it was made from (their hashes are in manifest.json).
+    pub sources: usize,
+}
+
+/// What `upload/` holds and what did not fit, for the bundle's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadReport {
+    pub platform: Platform,
+    pub profile: Profile,
+    pub files: Vec<UploadFile>,
+    pub total_bytes: u64,
+    /// Which file goes where, values for the form's text fields, evidence still missing.
+    pub checklist: Vec<String>,
+    /// Made smaller to fit, and by how much.
+    pub shrunk: Vec<String>,
+    /// Left out, and why.
+    pub dropped: Vec<String>,
+}
+
+/// A file that may go into `upload/`, if it fits.
+struct Candidate {
+    name: String,
+    bytes: Vec<u8>,
+    /// The originals it was made from.
+    sources: Vec<Digest>,
+    pages: Option<u32>,
+    media_type: &'static str,
+}
+
+/// A file made for `upload/`.
+pub struct Made {
+    pub record: FileRecord,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything the bundle knows about the order, for the summary.
+pub struct Input<'a> {
+    pub vault: &'a Vault,
+    pub order: &'a OrderId,
+    /// The originals, as manifest.json lists them.
+    pub originals: &'a [FileRecord],
+    pub entries: &'a [&'a Entry],
+    pub tracking: &'a [TimelineEvent],
+    pub chats: &'a [(&'a FileRecord, Transcript, Option<String>)],
+    pub dispute: Option<&'a DisputeOpened>,
+    /// Evidence the dispute's reason needs that the order lacks.
+    pub missing: &'a [String],
+    pub generated_at: &'a str,
+}
+
+/// A photo or video still ready for the summary and for upload.
+struct Shot {
+    /// The original it was made from.
+    source: Digest,
+    /// Name for the upload file, without extension.
+    stem: String,
+    caption: Vec<String>,
+    /// JPEG at the profile's photo size, orientation applied.
+    jpeg: Vec<u8>,
+    width: u32,
+    height: u32,
+    /// The original as it is, when it can be uploaded unchanged.
+    original: Option<Vec<u8>>,
+}
+
+/// Make the upload files.
+pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, UploadReport)> {
+    let p = &req.profile;
+    let mut shrunk = Vec::new();
+    let mut dropped = Vec::new();
+    let mut checklist = Vec::new();
+
+    let (shots, videos_without_stills) = shots(i, p, &mut dropped)?;
+    if videos_without_stills > 0 {
+        checklist.push(format!(
+            "{videos_without_stills} video(s) have no still frames: ffmpeg is not installed \
+             (or could not read them); the videos are in data/originals, and most platforms \
+             do not take video"
+        ));
+    }
+
+    let mut files: Vec<Candidate> = Vec::new();
+    let all_sources: Vec<Digest> = i.originals.iter().map(|r| r.sha256).collect();
+    let max_files = p.max_files.map_or(usize::MAX, |n| n as usize).max(1);
+    let max_total = p.max_total_bytes.unwrap_or(u64::MAX);
+
+    if p.takes_pdf() {
+        // One PDF with everything; its photos shrink, then the conversation, then photos go.
+        let budget = p.max_file_bytes.min(max_total);
+        let (pdf, pages) = fit_pdf(i, req, &shots, budget, &mut shrunk, &mut dropped)?;
+        files.push(Candidate {
+            name: "summary.pdf".into(),
+            bytes: pdf,
+            sources: all_sources.clone(),
+            pages: Some(pages),
+            media_type: "application/pdf",
+        });
+    } else if let Some(t) = p.image_type() {
+        // The summary's pages as images; photos follow as files of their own.
+        let doc = summary_doc(i, req, &[], &[], None);
+        let pages = summary::layout(&doc);
+        let n = pages.len();
+        for (k, page) in pages.iter().enumerate() {
+            let mut q = 85;
+            let bytes = loop {
+                let b = page_image(&doc, page, t, q)?;
+                if b.len() as u64 <= p.max_file_bytes || q <= 40 {
+                    break b;
+                }
+                q -= 15;
+            };
+            files.push(Candidate {
+                name: format!("summary-page-{}-of-{n}.{}", k + 1, ext(t)),
+                bytes,
+                sources: all_sources.clone(),
+                pages: None,
+                media_type: media_type(t),
+            });
+        }
+    }
+
+    // Photos and stills as files of their own, while the form takes more files.
+    let img_type = p.image_type().filter(|_| max_files > files.len().min(1));
+    if img_type.is_none() && !shots.is_empty() && p.takes_pdf() {
+        checklist.push(format!(
+            "the {} photo(s) and video still(s) are inside summary.pdf only: the form takes {max_files} file(s)",
+            shots.len()
+        ));
+    }
+    let mut extra = Vec::new();
+    for s in &shots {
+        let Some(t) = img_type else { break };
+        let (bytes, note) = photo_file(s, p, t)?;
+        if let Some(n) = note {
+            shrunk.push(n);
+        }
+        extra.push(Candidate {
+            name: format!("{}.{}", s.stem, ext(t)),
+            bytes,
+            sources: vec![s.source],
+            pages: None,
+            media_type: media_type(t),
+        });
+    }
+    // Keep page 1 first, then photos, then the other pages: photos matter more than page 7.
+    let mut ordered = Vec::new();
+    let mut rest = files.into_iter();
+    if let Some(first) = rest.next() {
+        ordered.push(first);
+    }
+    ordered.extend(extra);
+    ordered.extend(rest);
+    let mut kept = Vec::new();
+    let mut total = 0u64;
+    for f in ordered {
+        let size = f.bytes.len() as u64;
+        if kept.len() >= max_files {
+            dropped.push(format!(
+                "{}: not uploaded, the form takes {max_files} file(s){}",
+                f.name,
+                if p.takes_pdf() {
+                    " (it is in summary.pdf)"
+                } else {
+                    ""
+                }
+            ));
+        } else if size > p.max_file_bytes {
+            dropped.push(format!(
+                "{}: not uploaded, {} bytes is over the {}-byte file limit",
+                f.name, size, p.max_file_bytes
+            ));
+        } else if total + size > max_total {
+            dropped.push(format!(
+                "{}: not uploaded, it would take the total over {} bytes",
+                f.name, max_total
+            ));
+        } else {
+            total += size;
+            kept.push(f);
+        }
+    }
+
+    // Numbered in upload order; names unique and safe.
+    let mut names = UniqueNames::default();
+    let mut made = Vec::new();
+    let mut listed = Vec::new();
+    for (k, c) in kept.into_iter().enumerate() {
+        let Candidate {
+            name,
+            bytes,
+            sources,
+            pages,
+            media_type: mt,
+        } = c;
+        let path = names.claim("data/upload", &format!("{:02}-{}", k + 1, safe_name(&name)));
+        let field = p.field.clone();
+        checklist.insert(
+            k.min(checklist.len()),
+            format!("{} → {field}", path.trim_start_matches("data/upload/")),
+        );
+        listed.push(UploadFile {
+            path: path.clone(),
+            field,
+            size: bytes.len() as u64,
+            pages,
+            sources: sources.len(),
+        });
+        let mut record = FileRecord::made(&path, &bytes, Role::Upload, mt);
+        record.derived_from = (sources.len() == 1).then(|| sources[0]);
+        record.sources = sources;
+        made.push(Made { record, bytes });
+    }
+    checklist.sort_by_key(|c| !c.contains(" → "));
+    checklist.extend(form_values(i, p.platform));
+    checklist.extend(i.missing.iter().map(|m| format!("missing: {m}")));
+    // The limits in force that are guesses (a limit the profile does not set is no guess).
+    let guessed: Vec<&str> = [
+        ("accepts", true),
+        ("max_file_bytes", true),
+        ("max_total_bytes", p.max_total_bytes.is_some()),
+        ("max_pages", p.max_pages.is_some()),
+        ("max_files", p.max_files.is_some()),
+    ]
+    .into_iter()
+    .filter(|(f, set)| *set && !p.published.iter().any(|x| x == f))
+    .map(|(f, _)| f)
+    .collect();
+    if !guessed.is_empty() && p.overridden_by.is_none() {
+        checklist.push(format!(
+            "{} limits {} are conservative guesses, not published rules: check the form, and \
+             override them with a profile file if they differ (docs/platforms.md)",
+            p.platform.as_str(),
+            guessed.join(", ")
+        ));
+    }
+    let report = UploadReport {
+        platform: p.platform,
+        profile: p.clone(),
+        total_bytes: total,
+        files: listed,
+        checklist,
+        shrunk,
+        dropped,
+    };
+    Ok((made, report))
+}
+
+fn ext(t: FileType) -> &'static str {
+    match t {
+        FileType::Png => "png",
+        FileType::Gif => "gif",
+        FileType::Pdf => "pdf",
+        FileType::Jpeg => "jpg",
+    }
+}
+
+fn media_type(t: FileType) -> &'static str {
+    match t {
+        FileType::Png => "image/png",
+        FileType::Gif => "image/gif",
+        FileType::Pdf => "application/pdf",
+        FileType::Jpeg => "image/jpeg",
+    }
+}
+
+fn encode(img: &DynamicImage, t: FileType, quality: u8) -> crate::error::Result<Vec<u8>> {
+    let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
+    let mut out = Vec::new();
+    let r = match t {
+        FileType::Png => rgb.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png),
+        _ => {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(&rgb)
+        }
+    };
+    r.map_err(|e| crate::error::Error::Usage(format!("encoding an upload image failed: {e}")))?;
+    Ok(out)
+}
+
+fn page_image(
+    doc: &Doc,
+    page: &summary::Page,
+    t: FileType,
+    q: u8,
+) -> crate::error::Result<Vec<u8>> {
+    let jpeg = summary::raster::page_jpeg(doc, page, q).map_err(crate::error::Error::Usage)?;
+    if t == FileType::Jpeg {
+        return Ok(jpeg);
+    }
+    let img = image::load_from_memory(&jpeg)
+        .map_err(|e| crate::error::Error::Usage(format!("re-reading a page image failed: {e}")))?;
+    encode(&img, t, q)
+}
+
+/// Never larger than it is.
+fn fit_side(img: &DynamicImage, side: u32) -> DynamicImage {
+    if img.width().max(img.height()) <= side {
+        img.clone()
+    } else {
+        img.resize(side, side, image::imageops::FilterType::Triangle)
+    }
+}
+
+/// A photo as an upload file within the per-file limit: the original when it can go as it is,
+/// else re-encoded, smaller until it fits.
+fn photo_file(
+    s: &Shot,
+    p: &Profile,
+    t: FileType,
+) -> crate::error::Result<(Vec<u8>, Option<String>)> {
+    if let Some(o) = &s.original
+        && t == FileType::Jpeg
+        && o.len() as u64 <= p.max_file_bytes
+    {
+        return Ok((o.clone(), None));
+    }
+    if (t == FileType::Jpeg && s.jpeg.len() as u64 <= p.max_file_bytes) || p.max_file_bytes == 0 {
+        return Ok((s.jpeg.clone(), None));
+    }
+    let img = image::load_from_memory(&s.jpeg)
+        .map_err(|e| crate::error::Error::Usage(format!("re-reading {} failed: {e}", s.stem)))?;
+    let mut side = s.width.max(s.height);
+    loop {
+        let bytes = encode(&fit_side(&img, side), t, 80)?;
+        if bytes.len() as u64 <= p.max_file_bytes || side <= 320 {
+            let note = (side < s.width.max(s.height)).then(|| {
+                format!(
+                    "{}: made {side} px on the long side to fit {} bytes per file",
+                    s.stem, p.max_file_bytes
+                )
+            });
+            return Ok((bytes, note));
+        }
+        side = side * 3 / 4;
+    }
+}
+
+/// The summary PDF within `budget` bytes and the profile's page limit.
+fn fit_pdf(
+    i: &Input<'_>,
+    req: &Request,
+    shots: &[Shot],
+    budget: u64,
+    shrunk: &mut Vec<String>,
+    dropped: &mut Vec<String>,
+) -> crate::error::Result<(Vec<u8>, u32)> {
+    let p = &req.profile;
+    let messages: usize = i.chats.iter().map(|c| c.1.messages.len()).sum();
+    let mut keep_photos = shots.len();
+    let mut conv: Option<usize> = None;
+    let sizes = sizes_only(shots);
+    // Pages first: they do not depend on how large the photos are.
+    if let Some(max) = p.max_pages {
+        let pages = |keep: usize, conv: Option<usize>| {
+            summary::layout(&summary_doc(i, req, &shots[..keep], &sizes[..keep], conv)).len() as u32
+        };
+        let mut limit = messages;
+        while pages(keep_photos, conv) > max && limit > 0 {
+            limit /= 2;
+            conv = Some(limit);
+        }
+        while pages(keep_photos, conv) > max && keep_photos > 0 {
+            keep_photos -= 1;
+        }
+        if let Some(n) = conv {
+            shrunk.push(format!(
+                "summary.pdf: the conversation cut to its last {n} of {messages} messages to fit \
+                 {max} pages (the whole transcript is in report.html)"
+            ));
+        }
+    }
+    // Photos made small once per size, in parallel.
+    let mut small: Vec<Option<Vec<Picture>>> = vec![None; PDF_SIDES.len()];
+    loop {
+        for (k, side) in PDF_SIDES.into_iter().enumerate() {
+            let pictures = small[k]
+                .get_or_insert_with(|| shots.par_iter().map(|s| shrink_jpeg(s, side)).collect());
+            let doc = summary_doc(
+                i,
+                req,
+                &shots[..keep_photos],
+                &pictures[..keep_photos],
+                conv,
+            );
+            let pages = summary::layout(&doc);
+            let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
+            if pdf.len() as u64 <= budget {
+                if side != PDF_SIDES[0] && keep_photos > 0 {
+                    shrunk.push(format!(
+                        "summary.pdf: photos made {side} px on the long side to fit {budget} bytes"
+                    ));
+                }
+                for s in &shots[keep_photos..] {
+                    dropped.push(format!(
+                        "{}: left out of summary.pdf to fit the platform's limits",
+                        s.stem
+                    ));
+                }
+                return Ok((pdf, pages.len() as u32));
+            }
+        }
+        if keep_photos == 0 {
+            // Text alone is over the budget: cut the conversation further, down to nothing.
+            let n = conv.unwrap_or(messages);
+            if n == 0 {
+                let doc = summary_doc(i, req, &[], &[], Some(0));
+                let pages = summary::layout(&doc);
+                let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
+                dropped.push(format!(
+                    "summary.pdf is {} bytes even without photos or conversation, over {budget}",
+                    pdf.len()
+                ));
+                return Ok((pdf, pages.len() as u32));
+            }
+            conv = Some(n / 2);
+            shrunk.push(format!(
+                "summary.pdf: the conversation cut to its last {} messages to fit {budget} bytes",
+                n / 2
+            ));
+            keep_photos = shots.len().min(keep_photos);
+            continue;
+        }
+        keep_photos -= 1;
+    }
+}
+
+/// Photos of the order and still frames of its videos, in capture order, at the profile's size.
+/// Returns how many videos got no stills.
+fn shots(
+    i: &Input<'_>,
+    p: &Profile,
+    dropped: &mut Vec<String>,
+) -> crate::error::Result<(Vec<Shot>, usize)> {
+    let side = p.photo_max_side;
+    let mut photos: Vec<&FileRecord> = i
+        .originals
+        .iter()
+        .filter(|r| {
+            r.kind == Some(Kind::Photo)
+                && r.media_type
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("image/"))
+        })
+        .collect();
+    photos.sort_by(|a, b| key(a).cmp(&key(b)).then(a.path.cmp(&b.path)));
+    photos.dedup_by_key(|r| r.sha256);
+    let made: Vec<Result<Shot, String>> = photos
+        .par_iter()
+        .map(|r| {
+            let path = i.vault.object_path(&r.sha256);
+            let mt = r.media_type.as_deref().unwrap_or("");
+            let img = crate::thumbnail::decode_at_least(&path, mt, side)?;
+            // decode_at_least decodes at full size when the original is no larger than asked.
+            let whole = img.width().max(img.height()) <= side;
+            let upright = crate::thumbnail::orientation_is_plain(&path, mt);
+            let img = fit_side(&img, side);
+            let jpeg = encode(&img, FileType::Jpeg, 85).map_err(|e| e.to_string())?;
+            // The original itself where it is a JPEG already upright and no larger than asked.
+            let original = (mt == "image/jpeg" && upright && whole)
+                .then(|| std::fs::read(&path).ok())
+                .flatten();
+            Ok(Shot {
+                source: r.sha256,
+                stem: stem(r),
+                caption: caption(r, None),
+                width: img.width(),
+                height: img.height(),
+                jpeg,
+                original,
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (r, m) in photos.iter().zip(made) {
+        match m {
+            Ok(s) => out.push(s),
+            Err(why) => dropped.push(format!(
+                "{}: no upload copy, the photo could not be decoded ({why}); the original is in data/originals",
+                r.original_name.as_deref().unwrap_or(&r.path)
+            )),
+        }
+    }
+    let mut without = 0;
+    for r in i.originals.iter().filter(|r| r.kind == Some(Kind::Video)) {
+        let stills = video_stills(i, r, side);
+        if stills.is_empty() {
+            without += 1;
+        }
+        out.extend(stills);
+    }
+    Ok((out, without))
+}
+
+fn key(r: &FileRecord) -> String {
+    r.captured_at
+        .clone()
+        .or_else(|| r.added_at.clone())
+        .unwrap_or_default()
+}
+
+fn stem(r: &FileRecord) -> String {
+    Path::new(r.original_name.as_deref().unwrap_or("photo"))
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "photo".into())
+}
+
+fn caption(r: &FileRecord, still: Option<&str>) -> Vec<String> {
+    let name = r.original_name.as_deref().unwrap_or(&r.path);
+    let mut c = vec![match still {
+        Some(t) => format!("{name}, still frame at {t}"),
+        None => name.to_string(),
+    }];
+    let mut line = String::new();
+    if let Some(t) = &r.captured_at {
+        line.push_str(&format!("captured {t}"));
+        if let Some(f) = &r.captured_from {
+            line.push_str(&format!(" ({f})"));
+        }
+        line.push_str(" · ");
+    } else {
+        line.push_str("no capture time in the file · ");
+    }
+    line.push_str(&format!(
+        "added {} by {} · SHA-256 {}…",
+        r.added_at.as_deref().unwrap_or("?"),
+        r.added_by.as_deref().unwrap_or("?"),
+        &r.sha256.hex()[..16]
+    ));
+    c.push(line);
+    for w in &r.warnings {
+        c.push(format!("warning: {w}"));
+    }
+    c
+}
+
+/// Still frames at the start, middle and end of a video, by `ffmpeg`; none when it is missing or
+/// cannot read the file.
+fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
+    let path = i.vault.object_path(&r.sha256);
+    let duration = i
+        .entries
+        .iter()
+        .filter_map(|e| e.event.item())
+        .find(|it| it.sha256 == r.sha256)
+        .and_then(|it| it.media.as_ref()?.duration_s)
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .unwrap_or(1.0);
+    let mut out = Vec::new();
+    for at in [0.0, duration * 0.5, (duration - 0.5).max(0.0)] {
+        if out
+            .iter()
+            .any(|(t, _): &(f64, Vec<u8>)| (t - at).abs() < 0.25)
+        {
+            continue;
+        }
+        match ffmpeg_frame(&path, at, side) {
+            Some(jpeg) => out.push((at, jpeg)),
+            None => break,
+        }
+    }
+    out.into_iter()
+        .filter_map(|(at, jpeg)| {
+            let img = image::load_from_memory(&jpeg).ok()?;
+            let t = format!("{:02}:{:02}", (at as u64) / 60, (at as u64) % 60);
+            Some(Shot {
+                source: r.sha256,
+                stem: format!("{}-at-{}", stem(r), t.replace(':', "m") + "s"),
+                caption: caption(r, Some(&t)),
+                width: img.width(),
+                height: img.height(),
+                jpeg,
+                original: None,
+            })
+        })
+        .collect()
+}
+
+/// One frame of a video as JPEG, or None (no ffmpeg, unreadable video, timeout).
+fn ffmpeg_frame(video: &Path, at: f64, side: u32) -> Option<Vec<u8>> {
+    let scale =
+        format!("scale='min({side},iw)':'min({side},ih)':force_original_aspect_ratio=decrease");
+    let mut child = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-ss", &format!("{at:.3}"), "-i"])
+        .arg(video)
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            &scale,
+            "-f",
+            "image2pipe",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "3",
+            "-",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        // A frame of a 2048 px video is a few hundred kilobytes; 64 MB is plenty.
+        let _ = (&mut stdout).take(64 << 20).read_to_end(&mut buf);
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if start.elapsed() < FFMPEG_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let buf = reader.join().ok()?;
+    (status?.success() && buf.starts_with(&[0xFF, 0xD8])).then_some(buf)
+}
+
+/// Values for the form's own text fields, where the platform has them.
+fn form_values(i: &Input<'_>, platform: Platform) -> Vec<String> {
+    let numbers: Vec<&str> = {
+        let mut n: Vec<&str> = i
+            .tracking
+            .iter()
+            .filter_map(|t| t.tracking_number.as_deref())
+            .collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    };
+    let shipped = i
+        .tracking
+        .iter()
+        .filter(|t| t.event.stage != Stage::InfoReceived)
+        .map(|t| t.event.time.clone())
+        .min();
+    let mut v = Vec::new();
+    if matches!(platform, Platform::Stripe | Platform::Shopify) {
+        if !numbers.is_empty() {
+            v.push(format!("shipping_tracking_number: {}", numbers.join(", ")));
+        }
+        if let Some(s) = shipped {
+            v.push(format!("shipping_date: {}", &s[..s.len().min(10)]));
+        }
+    } else if !numbers.is_empty() {
+        v.push(format!(
+            "tracking number(s) to quote: {}",
+            numbers.join(", ")
+        ));
+    }
+    v
+}
+
+/// A time for people: RFC 3339 as given, or "unknown".
+fn when(t: Option<String>) -> String {
+    t.unwrap_or_else(|| "unknown".into())
+}
+
+/// The summary document with `shots` as photos (`pictures[k]` is shot k made small, or only its
+/// size when the document is laid out to count pages); `conv` keeps only the last that many
+/// messages of the conversation.
+fn summary_doc(
+    i: &Input<'_>,
+    req: &Request,
+    shots: &[Shot],
+    pictures: &[Picture],
+    conv: Option<usize>,
+) -> Doc {
+    let mut doc = Doc {
+        title: format!("Evidence summary: order {}", i.order),
+        footer: format!(
+            "Order {} · evidence summary made by {}",
+            i.order,
+            crate::TOOL
+        ),
+        ..Doc::default()
+    };
+    let b = &mut doc.blocks;
+    b.push(Block::Title(format!(
+        "Evidence summary — order {}",
+        i.order
+    )));
+    let mut head = vec![("Order".to_string(), i.order.to_string())];
+    if let Some(d) = i.dispute {
+        head.push(("Platform".into(), d.platform.as_str().into()));
+        if let Some(c) = &d.case {
+            head.push(("Case".into(), c.clone()));
+        }
+        head.push(("Dispute reason".into(), d.reason.clone()));
+        if let (Some(a), Some(c)) = (&d.amount, &d.currency) {
+            head.push(("Amount in dispute".into(), format!("{a} {c}")));
+        }
+    } else {
+        head.push(("Platform".into(), req.profile.platform.as_str().into()));
+    }
+    head.push((
+        "Evidence".into(),
+        format!(
+            "{} original file(s), each listed with its SHA-256 at the end",
+            i.originals.len()
+        ),
+    ));
+    head.push(("Summary made".into(), i.generated_at.to_string()));
+    b.push(Block::Fields(head));
+    if let Some(s) = &req.statement {
+        b.push(Block::Heading("The seller's position".into()));
+        b.push(Block::Text(s.clone()));
+    }
+
+    // Key dates.
+    let first_entry = i.entries.first().map(|e| crate::ledger::format_time(&e.at));
+    let packed = i
+        .originals
+        .iter()
+        .filter(|r| r.kind == Some(Kind::Photo))
+        .filter_map(|r| r.captured_at.clone())
+        .min();
+    let handed = i
+        .tracking
+        .iter()
+        .filter(|t| t.event.stage != Stage::InfoReceived)
+        .min_by_key(|t| t.event.sort_key())
+        .map(|t| t.event.time.clone());
+    let delivered = i
+        .tracking
+        .iter()
+        .filter(|t| t.event.stage == Stage::Delivered)
+        .min_by_key(|t| t.event.sort_key())
+        .map(|t| t.event.time.clone());
+    b.push(Block::Heading("Key dates".into()));
+    b.push(Block::Fields(vec![
+        ("First evidence filed".into(), when(first_entry)),
+        ("Packed (first photo)".into(), when(packed)),
+        ("Handed to the carrier".into(), when(handed)),
+        ("Delivered".into(), when(delivered)),
+        (
+            "Dispute opened".into(),
+            when(i.dispute.map(|d| d.opened_at.clone())),
+        ),
+        (
+            "Answer due".into(),
+            when(i.dispute.and_then(|d| d.due.clone())),
+        ),
+    ]));
+
+    // Timeline: ledger entries, capture times and carrier events, by time.
+    let mut timeline: Vec<(String, String)> = Vec::new();
+    for e in i.entries {
+        let t = crate::ledger::format_time(&e.at);
+        let text = match e.event.item() {
+            Some(item) => format!("{} filed: {} (by {})", item.kind, item.name, e.by),
+            None => e
+                .event
+                .dispute_summary()
+                .unwrap_or_else(|| e.event.name().replace('_', " ")),
+        };
+        let note = e
+            .note
+            .as_deref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default();
+        timeline.push((t, format!("{text}{note}")));
+    }
+    for r in i.originals.iter().filter(|r| r.captured_at.is_some()) {
+        timeline.push((
+            r.captured_at.clone().unwrap_or_default(),
+            format!(
+                "{} captured: {}",
+                r.kind.map(|k| k.to_string()).unwrap_or_default(),
+                r.original_name.as_deref().unwrap_or(&r.path)
+            ),
+        ));
+    }
+    for t in i.tracking {
+        timeline.push((
+            t.event.time.clone(),
+            format!("carrier: {}", t.event.description),
+        ));
+    }
+    timeline.sort_by_key(|(t, _)| sort_time(t));
+    b.push(Block::Heading("Timeline".into()));
+    for (t, text) in &timeline {
+        b.push(Block::Small(format!("{t}   {text}")));
+    }
+
+    // Photos.
+    for (s, picture) in shots.iter().zip(pictures) {
+        let idx = doc.pictures.len();
+        doc.pictures.push(picture.clone());
+        if idx == 0 {
+            doc.blocks
+                .push(Block::Heading("Photos and video stills".into()));
+        }
+        doc.blocks.push(Block::Photo {
+            picture: idx,
+            caption: s.caption.clone(),
+        });
+    }
+    let b = &mut doc.blocks;
+
+    if !i.tracking.is_empty() {
+        b.push(Block::Heading("Tracking events".into()));
+        for t in i.tracking {
+            let loc = t
+                .event
+                .location
+                .as_deref()
+                .map(|l| format!(" · {l}"))
+                .unwrap_or_default();
+            b.push(Block::Small(format!(
+                "{}{loc} · {}{}",
+                t.event.time,
+                t.event.description,
+                t.tracking_number
+                    .as_deref()
+                    .map(|n| format!(" · {n}"))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+
+    let mut budget = conv.unwrap_or(usize::MAX);
+    let mut parts = Vec::new();
+    // The last messages are kept: later chats first, counted from their ends.
+    for (r, t, tz) in i.chats.iter().rev() {
+        let take = t.messages.len().min(budget);
+        budget -= take;
+        parts.push((r, t, tz, take));
+    }
+    parts.reverse();
+    for (r, t, tz, take) in parts {
+        b.push(Block::Heading(format!(
+            "Conversation: {} ({}, {} messages)",
+            r.original_name.as_deref().unwrap_or(&r.path),
+            t.format,
+            t.messages.len()
+        )));
+        if let Some(z) = tz {
+            b.push(Block::Small(format!("times read as {z}")));
+        }
+        let skip = t.messages.len() - take;
+        if skip > 0 {
+            b.push(Block::Small(format!(
+                "({skip} earlier messages left out here to fit the platform's limits; all are in report.html)"
+            )));
+        }
+        for m in &t.messages[skip..] {
+            b.push(Block::Small(format!(
+                "{}  {}: {}",
+                m.time,
+                m.sender.as_deref().unwrap_or("(system)"),
+                m.text
+            )));
+        }
+    }
+
+    b.push(Block::Heading("Original files and their SHA-256".into()));
+    b.push(Block::Small(
+        "Each file is in the evidence bundle under data/originals, byte for byte as filed; \
+         `sha256sum` of it prints the hash below."
+            .into(),
+    ));
+    for r in i.originals {
+        b.push(Block::Small(format!(
+            "{} ({}, {} bytes)\n{}",
+            r.original_name.as_deref().unwrap_or(&r.path),
+            r.kind.map(|k| k.to_string()).unwrap_or_default(),
+            r.size,
+            r.sha256
+        )));
+    }
+    doc
+}
+
+/// RFC 3339 times sort by instant; local times without an offset as if UTC.
+fn sort_time(t: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").map(|n| n.and_utc())
+        })
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// A shot as a JPEG of at most `side` px on the long side, for the summary.
+fn shrink_jpeg(s: &Shot, side: u32) -> Picture {
+    let whole = || Picture {
+        jpeg: s.jpeg.clone(),
+        width: s.width,
+        height: s.height,
+    };
+    if s.width.max(s.height) <= side {
+        return whole();
+    }
+    let Ok(img) = image::load_from_memory(&s.jpeg) else {
+        return whole();
+    };
+    let small = fit_side(&img, side);
+    match encode(&small, FileType::Jpeg, 75) {
+        Ok(jpeg) => Picture {
+            jpeg,
+            width: small.width(),
+            height: small.height(),
+        },
+        Err(_) => whole(),
+    }
+}
+
+/// Pictures with the shots' sizes and no pixels: enough to lay pages out and count them.
+fn sizes_only(shots: &[Shot]) -> Vec<Picture> {
+    shots
+        .iter()
+        .map(|s| Picture {
+            jpeg: Vec::new(),
+            width: s.width,
+            height: s.height,
+        })
+        .collect()
+}
