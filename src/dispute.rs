@@ -294,6 +294,7 @@ mod tests {
             due: None,
             amount: amount.map(Into::into),
             currency: amount.map(|_| "USD".into()),
+            ordered_at: None,
         }
     }
 

@@ -74,12 +74,36 @@ pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
     } else {
         img.thumbnail(SIZE, SIZE)
     };
-    let rgb = DynamicImage::ImageRgb8(thumb.to_rgb8());
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, QUALITY)
-        .encode_image(&rgb)
-        .map_err(|e| format!("encoding the thumbnail failed: {e}"))?;
-    Ok(out)
+    encode_jpeg(&thumb.to_rgb8(), QUALITY)
+        .map_err(|e| format!("encoding the thumbnail failed: {e}"))
+}
+
+/// An RGB image as a baseline JPEG (4:2:0) at `quality`: by libjpeg-turbo when built with the
+/// `turbojpeg` feature (several times faster), else by `image`'s encoder.
+pub fn encode_jpeg(img: &image::RgbImage, quality: u8) -> std::result::Result<Vec<u8>, String> {
+    #[cfg(feature = "turbojpeg")]
+    {
+        let mut c = turbojpeg::Compressor::new().map_err(|e| e.to_string())?;
+        c.set_quality(i32::from(quality.clamp(1, 100)));
+        c.set_subsamp(turbojpeg::Subsamp::Sub2x2);
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        c.compress_to_vec(turbojpeg::Image {
+            pixels: img.as_raw().as_slice(),
+            width: w,
+            pitch: w * 3,
+            height: h,
+            format: turbojpeg::PixelFormat::RGB,
+        })
+        .map_err(|e| e.to_string())
+    }
+    #[cfg(not(feature = "turbojpeg"))]
+    {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+            .encode_image(img)
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
 }
 
 /// The image at `path`, orientation applied, decoded at the smallest scale whose long side is

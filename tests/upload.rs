@@ -77,6 +77,7 @@ fn order(env: &Env, photos: u32, side: u32, platform: &str) -> Vec<String> {
         .args(["dispute", "open", ORDER, "--platform", platform])
         .args(["--reason", "not-as-described:damaged", "--case", "CASE-7"])
         .args(["--due", "2026-12-01T00:00:00Z"])
+        .args(["--ordered-at", "2026-11-15T08:00:00+08:00"])
         .assert()
         .success();
     let mut hashes: Vec<String> = files
@@ -134,7 +135,7 @@ fn poppler(env: &Env, pdf: &[u8], tool: &str) -> String {
 #[test]
 fn stripe_gets_one_pdf_within_its_published_limits() {
     let env = Env::new();
-    let originals = order(&env, 6, 1600, "stripe");
+    let originals = order(&env, 12, 1600, "stripe");
     let statement = "Packed intact on 18 November — see the photos; упаковано целым.";
     let (v, code) = bundle(&env, &["--platform", "stripe", "--statement", statement]);
     assert_eq!(code, 0, "{v}");
@@ -150,7 +151,7 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
             .starts_with("01-summary.pdf → "),
         "{up}"
     );
-    // 6 photos of ~2 MB do not fit 4.5 MB as they are: they were made smaller, and said so.
+    // 12 photos of ~2 MB do not fit 4.5 MB as they are: they were made smaller, and said so.
     assert!(
         up["shrunk"]
             .as_array()
@@ -200,6 +201,8 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
         "Το κουτί ήταν σκισμένο",
         "IMG_0004.jpg",
         "Key dates",
+        "Order placed",
+        "2026-11-15T08:00:00+08:00",
         &format!("page 1 of {pages}"),
         &format!("page {pages} of {pages}"),
     ] {
@@ -455,4 +458,78 @@ fn platform_bundles_are_deterministic() {
         zips.push(std::fs::read(env.path(name)).unwrap());
     }
     assert!(zips[0] == zips[1], "same evidence, same bytes");
+}
+
+#[test]
+fn every_profile_s_limits_hold_on_an_order_of_many_large_photos() {
+    let env = Env::new();
+    order(&env, 8, 1600, "other");
+    for platform in [
+        "aliexpress",
+        "ebay",
+        "amazon",
+        "paypal",
+        "stripe",
+        "shopify",
+        "other",
+    ] {
+        let (v, code) = bundle(&env, &["--platform", platform]);
+        assert_eq!(code, 0, "{platform}: {v}");
+        let up = &v["upload"];
+        let prof = &up["profile"];
+        let files = up["files"].as_array().unwrap();
+        assert!(!files.is_empty(), "{platform}: {up}");
+        if let Some(n) = prof["max_files"].as_u64() {
+            assert!(files.len() as u64 <= n, "{platform}: {up}");
+        }
+        let accepts: Vec<&str> = prof["accepts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let m = manifest(&env);
+        let mut total = 0;
+        for f in upload_files(&m) {
+            let path = f["path"].as_str().unwrap();
+            let bytes = zip_entry(&env.path("b.zip"), path);
+            total += bytes.len() as u64;
+            assert!(
+                bytes.len() as u64 <= prof["max_file_bytes"].as_u64().unwrap(),
+                "{platform}: {path} is {} bytes",
+                bytes.len()
+            );
+            let kind = match &bytes[..4] {
+                b"%PDF" => "pdf",
+                [0xFF, 0xD8, 0xFF, _] => "jpeg",
+                [0x89, b'P', b'N', b'G'] => "png",
+                _ => panic!("{platform}: {path} is neither PDF, JPEG nor PNG"),
+            };
+            assert!(accepts.contains(&kind), "{platform}: {path} is {kind}");
+            if kind == "pdf"
+                && let Some(max) = prof["max_pages"].as_u64()
+                && have_tool("pdfinfo", &["-v"])
+            {
+                let info = poppler(&env, &bytes, "pdfinfo");
+                let pages: u64 = info
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Pages:"))
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .unwrap();
+                assert!(pages <= max, "{platform}: {pages} pages");
+            }
+        }
+        assert_eq!(total, up["total_bytes"].as_u64().unwrap());
+        if let Some(max) = prof["max_total_bytes"].as_u64() {
+            assert!(total <= max, "{platform}: {total} bytes in all");
+        }
+        // Every upload file is a derived file of this bundle: the bundle still verifies.
+        env.vault()
+            .args(["verify-bundle", "-q"])
+            .arg(env.path("b.zip"))
+            .assert()
+            .success();
+    }
 }

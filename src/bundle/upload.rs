@@ -151,7 +151,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         });
     } else if let Some(t) = p.image_type() {
         // The summary's pages as images; photos follow as files of their own.
-        let doc = summary_doc(i, req, &[], &[], None);
+        let doc = summary_doc(i, req, &shots, &[], None);
         let pages = summary::layout(&doc);
         let n = pages.len();
         for (k, page) in pages.iter().enumerate() {
@@ -318,16 +318,19 @@ fn media_type(t: FileType) -> &'static str {
 }
 
 fn encode(img: &DynamicImage, t: FileType, quality: u8) -> crate::error::Result<Vec<u8>> {
-    let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
-    let mut out = Vec::new();
-    let r = match t {
-        FileType::Png => rgb.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png),
-        _ => {
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(&rgb)
+    let fail =
+        |e: String| crate::error::Error::Usage(format!("encoding an upload image failed: {e}"));
+    let rgb = img.to_rgb8();
+    match t {
+        FileType::Png => {
+            let mut out = Vec::new();
+            DynamicImage::ImageRgb8(rgb)
+                .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+                .map_err(|e| fail(e.to_string()))?;
+            Ok(out)
         }
-    };
-    r.map_err(|e| crate::error::Error::Usage(format!("encoding an upload image failed: {e}")))?;
-    Ok(out)
+        _ => crate::thumbnail::encode_jpeg(&rgb, quality).map_err(fail),
+    }
 }
 
 fn page_image(
@@ -405,7 +408,7 @@ fn fit_pdf(
     // Pages first: they do not depend on how large the photos are.
     if let Some(max) = p.max_pages {
         let pages = |keep: usize, conv: Option<usize>| {
-            summary::layout(&summary_doc(i, req, &shots[..keep], &sizes[..keep], conv)).len() as u32
+            summary::layout(&summary_doc(i, req, shots, &sizes[..keep], conv)).len() as u32
         };
         let mut limit = messages;
         while pages(keep_photos, conv) > max && limit > 0 {
@@ -428,13 +431,7 @@ fn fit_pdf(
         for (k, side) in PDF_SIDES.into_iter().enumerate() {
             let pictures = small[k]
                 .get_or_insert_with(|| shots.par_iter().map(|s| shrink_jpeg(s, side)).collect());
-            let doc = summary_doc(
-                i,
-                req,
-                &shots[..keep_photos],
-                &pictures[..keep_photos],
-                conv,
-            );
+            let doc = summary_doc(i, req, shots, &pictures[..keep_photos], conv);
             let pages = summary::layout(&doc);
             let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
             if pdf.len() as u64 <= budget {
@@ -456,7 +453,7 @@ fn fit_pdf(
             // Text alone is over the budget: cut the conversation further, down to nothing.
             let n = conv.unwrap_or(messages);
             if n == 0 {
-                let doc = summary_doc(i, req, &[], &[], Some(0));
+                let doc = summary_doc(i, req, shots, &[], Some(0));
                 let pages = summary::layout(&doc);
                 let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
                 dropped.push(format!(
@@ -791,8 +788,12 @@ fn summary_doc(
         .min_by_key(|t| t.event.sort_key())
         .map(|t| t.event.time.clone());
     b.push(Block::Heading("Key dates".into()));
-    b.push(Block::Fields(vec![
-        ("First evidence filed".into(), when(first_entry)),
+    let mut dates = Vec::new();
+    if let Some(t) = i.dispute.and_then(|d| d.ordered_at.clone()) {
+        dates.push(("Order placed".to_string(), t));
+    }
+    dates.extend([
+        ("First evidence filed".to_string(), when(first_entry)),
         ("Packed (first photo)".into(), when(packed)),
         ("Handed to the carrier".into(), when(handed)),
         ("Delivered".into(), when(delivered)),
@@ -804,7 +805,8 @@ fn summary_doc(
             "Answer due".into(),
             when(i.dispute.and_then(|d| d.due.clone())),
         ),
-    ]));
+    ]);
+    b.push(Block::Fields(dates));
 
     // Timeline: ledger entries, capture times and carrier events, by time.
     let mut timeline: Vec<(String, String)> = Vec::new();
@@ -858,6 +860,19 @@ fn summary_doc(
             picture: idx,
             caption: s.caption.clone(),
         });
+    }
+    // Photos not drawn here (image-only platforms upload them as files of their own; a PDF
+    // that had to leave some out) are still named, with their captions.
+    let rest = &shots[pictures.len().min(shots.len())..];
+    if !rest.is_empty() {
+        doc.blocks.push(Block::Heading(if pictures.is_empty() {
+            "Photos and video stills (uploaded as separate images)".into()
+        } else {
+            "Photos and video stills not shown here (see data/originals)".into()
+        }));
+        for s in rest {
+            doc.blocks.push(Block::Small(s.caption.join("\n")));
+        }
     }
     let b = &mut doc.blocks;
 

@@ -49,6 +49,9 @@ pub enum Action {
         /// ISO 4217 currency of --amount, e.g. USD
         #[arg(long, value_name = "CODE", value_parser = parse_currency)]
         currency: Option<String>,
+        /// When the buyer placed the order (RFC 3339), for the summary's key dates
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        ordered_at: Option<DateTime<FixedOffset>>,
     },
     /// A note on the dispute (what was answered, what the buyer said)
     Note {
@@ -143,6 +146,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             case,
             amount,
             currency,
+            ordered_at,
         } => {
             let opened = opened_at.unwrap_or_else(|| {
                 let now = Utc::now();
@@ -166,6 +170,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                     due: due.clone(),
                     amount,
                     currency,
+                    ordered_at: ordered_at.map(|t| t.to_rfc3339()),
                 },
             };
             (order, ev, None, "opened", due)

@@ -2,7 +2,7 @@
 //! per point (1190 × 1684, about 144 dpi) with the same font and photos as the PDF.
 
 use ab_glyph::{Font as _, PxScale, ScaleFont as _, point};
-use image::{DynamicImage, ImageEncoder, Rgb, RgbImage};
+use image::{DynamicImage, Rgb, RgbImage};
 
 use super::font::Font;
 use super::{Doc, Draw, PAGE_H, PAGE_W, Page};
@@ -13,16 +13,8 @@ const K: f32 = 2.0;
 /// One page as a JPEG at `quality`.
 pub fn page_jpeg(doc: &Doc, page: &Page, quality: u8) -> Result<Vec<u8>, String> {
     let img = draw(doc, page)?;
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| format!("encoding a page image failed: {e}"))?;
-    Ok(out)
+    crate::thumbnail::encode_jpeg(&img, quality)
+        .map_err(|e| format!("encoding a page image failed: {e}"))
 }
 
 fn draw(doc: &Doc, page: &Page) -> Result<RgbImage, String> {
