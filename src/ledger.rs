@@ -367,13 +367,43 @@ pub struct NewEntry {
     pub note: Option<String>,
 }
 
+/// Makes a new order's directory with its empty ledger, so that it appears whole: staged under
+/// `tmp/`, fsynced, and renamed into place. A crash at any point leaves either no order
+/// directory or one with a ledger (never a directory that `verify` would find without one).
+/// When another process creates the same order first, its directory is kept.
+fn create_order_dir(vault: &Vault, dir: &Path) -> Result<()> {
+    let shard = dir.parent().expect("order dir has a shard parent");
+    fs::create_dir_all(shard).at(shard)?;
+    let tmp = vault.tmp_dir();
+    fs::create_dir_all(&tmp).at(&tmp)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".order-")
+        .tempdir_in(&tmp)
+        .at(&tmp)?;
+    let ledger = staging.path().join(LEDGER_FILE);
+    File::create(&ledger)
+        .and_then(|f| f.sync_all())
+        .at(&ledger)?;
+    sync_dir(staging.path())?;
+    crate::failpoint("new-order");
+    match fs::rename(staging.path(), dir) {
+        Ok(()) => {
+            // Moved away: nothing left for the guard to remove.
+            let _ = staging.keep();
+            sync_dir(shard)
+        }
+        // Lost a race with another process creating the same order: use theirs.
+        Err(_) if dir.join(LEDGER_FILE).exists() => Ok(()),
+        Err(e) => Err(Error::io(dir, e)),
+    }
+}
+
 impl Appender {
     /// Open (creating when needed) and lock `order`'s ledger. Blocks while another process holds it.
     pub fn open(vault: &Vault, order: &OrderId) -> Result<Appender> {
         let dir = vault.order_dir(order);
-        let created_dir = !dir.exists();
-        if created_dir {
-            fs::create_dir_all(&dir).at(&dir)?;
+        if !dir.exists() {
+            create_order_dir(vault, &dir)?;
         }
         let path = dir.join(LEDGER_FILE);
         let mut file = OpenOptions::new()
@@ -383,10 +413,6 @@ impl Appender {
             .open(&path)
             .at(&path)?;
         file.lock().at(&path)?;
-        if created_dir {
-            sync_dir(&dir)?;
-            sync_dir(dir.parent().expect("order dir has a shard parent"))?;
-        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).at(&path)?;
         let ledger = Ledger::parse(order, &bytes);
