@@ -756,6 +756,8 @@ fn run_chunk(
             }
         };
         let now = Utc::now();
+        // Files taken out of this order's exports are reported from here on.
+        let batch_extracted = report.items.len();
         for &i in &idxs {
             let job = &jobs[i];
             let sj = match &results[i] {
@@ -898,6 +900,14 @@ fn run_chunk(
                         error: error.clone(),
                     });
                 }
+            }
+            // What was taken out of this batch's exports was not filed either.
+            for f in report.items.drain(batch_extracted..) {
+                report.failed.push(Failed {
+                    path: f.source,
+                    order: Some(order.clone()),
+                    error: error.clone(),
+                });
             }
         }
     }

@@ -493,6 +493,13 @@ impl Appender {
                 .at(&self.path)?;
             std::process::abort();
         }
+        if crate::failpoint_is("ledger-write-fails") {
+            // A full disk or an I/O error: the write fails and the process carries on.
+            return Err(Error::io(
+                &self.path,
+                std::io::Error::other("injected write failure"),
+            ));
+        }
         self.file.write_all(&self.pending).at(&self.path)?;
         self.file.sync_data().at(&self.path)?;
         self.pending.clear();

@@ -393,6 +393,51 @@ fn email_attachments_are_filed_as_linked_items() {
     );
 }
 
+/// When the ledger cannot be written, nothing is reported as added: neither the e-mail nor the
+/// attachment taken out of it (both are listed as stored but not filed).
+#[test]
+fn a_failed_ledger_write_reports_extracted_items_as_not_filed() {
+    let env = Env::new();
+    let mail = env.write(
+        "parcel.eml",
+        b"From: Lena <lena@example.de>\r\nTo: shop@example.com\r\nSubject: Damaged?\r\nDate: Mon, 24 Nov 2025 14:10:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the photo.\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"label.txt\"\r\n\r\nLP00123456789012\r\n--b--\r\n",
+    );
+    let out = env
+        .vault()
+        .env("VAULT_FAILPOINT", "ledger-write-fails")
+        .args(["--json", "add", "--order", "C-1", mail.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "partial failure");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["items"].as_array().unwrap().len(),
+        0,
+        "nothing added: {v}"
+    );
+    let failed: Vec<&str> = v["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed.len(), 2, "{v}");
+    assert!(failed[0].ends_with("parcel.eml"), "{v}");
+    assert!(failed[1].ends_with("label.txt"), "{v}");
+    assert!(
+        v["failed"][1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("stored but not filed"),
+        "{v}"
+    );
+    // Nothing was lost: a plain re-run files both.
+    let (v, code) = env.json(&["add", "--order", "C-1", mail.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let (show, _) = env.json(&["show", "C-1"]);
+    assert_eq!(show["items"].as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn the_zone_assumed_for_local_times_is_recorded() {
     let env = Env::new();
