@@ -124,6 +124,7 @@ fn by_magic(head: &[u8], lname: &str) -> Option<Detected> {
             if lname.contains("whatsapp")
                 || window(head, b"_chat.txt")
                 || window(head, b"WhatsApp Chat")
+                || first_zip_entry_is_whatsapp(head)
             {
                 Kind::Chat
             } else {
@@ -254,6 +255,52 @@ pub(crate) fn looks_like_email(body: &str) -> bool {
     headers >= 3
 }
 
+/// Whether a zip's first entry is a `.txt` file whose first lines look like a WhatsApp export
+/// (a renamed export, such as `sample.zip` holding `sample.txt`). Reads only the local header and
+/// the first few KB of the entry, inflated from `head`.
+fn first_zip_entry_is_whatsapp(head: &[u8]) -> bool {
+    let u16_at = |i: usize| {
+        head.get(i..i + 2)
+            .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    if !head.starts_with(b"PK\x03\x04") {
+        return false;
+    }
+    let (Some(method), Some(name_len), Some(extra_len)) = (u16_at(8), u16_at(26), u16_at(28))
+    else {
+        return false;
+    };
+    let Some(name) = head.get(30..30 + name_len) else {
+        return false;
+    };
+    if !name.to_ascii_lowercase().ends_with(b".txt") {
+        return false;
+    }
+    let Some(data) = head.get(30 + name_len + extra_len..) else {
+        return false;
+    };
+    let mut text = Vec::new();
+    match method {
+        0 => text.extend_from_slice(&data[..data.len().min(4096)]),
+        8 => {
+            // The entry may run past `head`: keep what inflates before the input ends.
+            let mut dec = flate2::read::DeflateDecoder::new(data);
+            let mut buf = [0u8; 4096];
+            while text.len() < 4096 {
+                match std::io::Read::read(&mut dec, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => text.extend_from_slice(&buf[..n]),
+                }
+            }
+        }
+        _ => return false,
+    }
+    // Drop a line cut at the end of what was read.
+    let text = String::from_utf8_lossy(&text);
+    let whole = text.rsplit_once('\n').map_or(&*text, |(a, _)| a);
+    looks_like_whatsapp(whole.trim_start_matches('\u{feff}'))
+}
+
 /// A WhatsApp export line starts with a date and a time: `12/31/20, 9:41 PM - `, `[31.12.20, 21:41:05]`,
 /// `2020-12-31, 21:41 - `, possibly after a left-to-right mark.
 fn looks_like_whatsapp(body: &str) -> bool {
@@ -300,6 +347,39 @@ mod tests {
     fn d(head: &[u8], name: &str) -> (Kind, String) {
         let r = detect(head, OsStr::new(name));
         (r.kind, r.media_type)
+    }
+
+    fn zip_of(name: &str, body: &[u8]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file(name, opts).unwrap();
+        std::io::Write::write_all(&mut w, body).unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_renamed_whatsapp_zip_is_a_chat_by_its_first_entry() {
+        let mut chat = String::new();
+        for i in 0..400 {
+            chat.push_str(&format!(
+                "12/07/2017, 22:{:02} - Lena: message {i}\n",
+                i % 60
+            ));
+        }
+        // Longer than the head: only its start is inflated.
+        let z = zip_of("sample.txt", chat.as_bytes());
+        assert_eq!(d(&z[..z.len().min(300)], "export.zip").0, Kind::Chat);
+        assert_eq!(d(&z, "export.zip").0, Kind::Chat);
+        let readme = zip_of(
+            "README.txt",
+            b"Photos of the shelf.\nSee the attached list.\n",
+        );
+        assert_eq!(d(&readme, "photos.zip").0, Kind::Other);
+        let not_txt = zip_of("sample.csv", chat.as_bytes());
+        assert_eq!(d(&not_txt, "data.zip").0, Kind::Other);
+        // A cut or garbled header is just not a chat.
+        assert_eq!(d(&z[..40], "export.zip").0, Kind::Other);
     }
 
     #[test]

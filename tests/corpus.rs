@@ -91,6 +91,8 @@ fn every_sample_is_stored_exactly_and_verifies() {
     assert_eq!(kind_of("nom-exif/testdata/meta.mp4"), "video");
     assert_eq!(kind_of("whatsapp-chat-parser-example.zip"), "chat");
     assert_eq!(kind_of("rwhatsapp/inst/extdata/sample.txt"), "chat");
+    // The same export zipped under a plain name (sample.zip holding sample.txt).
+    assert_eq!(kind_of("rwhatsapp/inst/extdata/sample.zip"), "chat");
     assert_eq!(
         kind_of("chat-miner/test/whatsapp/test_mmddyyyy_12hrs.txt"),
         "chat"
