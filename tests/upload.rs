@@ -533,3 +533,30 @@ fn every_profile_s_limits_hold_on_an_order_of_many_large_photos() {
             .success();
     }
 }
+
+/// Without `--platform`, a bundle of an order with an open dispute says how to get the upload
+/// files for that platform (on stderr; the bundle itself has no `data/upload/`).
+#[test]
+fn a_bundle_without_platform_hints_at_the_open_dispute_s_platform() {
+    let env = Env::new();
+    order(&env, 1, 640, "paypal");
+    let out = env
+        .vault()
+        .args(["bundle", ORDER, "-o", "b.zip"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("vault bundle {ORDER} --platform paypal")),
+        "{err}"
+    );
+    assert!(upload_files(&manifest(&env)).is_empty());
+    // `--quiet` keeps cron quiet.
+    let out = env
+        .vault()
+        .args(["bundle", "-q", ORDER, "-o", "c.zip"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hint:"));
+}

@@ -143,6 +143,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     for n in &built.notes {
         ctx.out.warn(n);
     }
+    if let (Some(d), None) = (&built.dispute, &built.upload) {
+        ctx.out.note(&format!(
+            "hint: the order has an open {} dispute; `vault bundle {} --platform {}` adds files \
+             ready for its form (data/upload/)",
+            d.platform.as_str(),
+            args.order,
+            d.platform.as_str()
+        ));
+    }
     ctx.out.report(&built);
     Ok(Exit::Success)
 }
