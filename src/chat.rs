@@ -728,11 +728,20 @@ pub fn email_attachments(
     Ok(out)
 }
 
-fn email_message(m: &mail_parser::Message<'_>, source: String) -> Result<Message, String> {
+fn email_message(m: &mail_parser::Message<'_>, mut source: String) -> Result<Message, String> {
     use mail_parser::MimeHeaders;
-    let date = m
-        .date()
-        .ok_or_else(|| format!("{source}: no readable Date header"))?;
+    // Without a Date header (some exports and forwarding tools drop it), the earliest relay's
+    // Received stamp is the closest record of when it was sent; the source says so.
+    let received = || m.received_all().filter_map(|r| r.date()).last();
+    let date = match (m.date(), received()) {
+        (Some(d), _) => *d,
+        (None, Some(d)) => {
+            source.push_str(" (no Date header: time of its earliest Received header)");
+            d
+        }
+        (None, None) => return Err(format!("{source}: no readable Date or Received header")),
+    };
+    let date = &date;
     // The Date header carries its offset: an instant.
     let time = DateTime::from_timestamp(date.to_timestamp(), 0)
         .map(|t| {

@@ -355,7 +355,7 @@ fn email_messages_and_mailboxes() {
         .args(["add", "--order", "C-1", no_date.to_str().unwrap()])
         .assert()
         .success()
-        .stderr(predicate::str::contains("no-date.eml: stored as a chat item without a transcript: message 1: no readable Date header"));
+        .stderr(predicate::str::contains("no-date.eml: stored as a chat item without a transcript: message 1: no readable Date or Received header"));
     // An mbox with two messages.
     let mbox = env.write(
         "box.mbox",
@@ -436,6 +436,20 @@ fn a_failed_ledger_write_reports_extracted_items_as_not_filed() {
     assert_eq!(code, 0, "{v}");
     let (show, _) = env.json(&["show", "C-1"]);
     assert_eq!(show["items"].as_array().unwrap().len(), 2);
+}
+
+/// An e-mail without a Date header is timed by its relays' Received stamps: the earliest (listed
+/// last), with its offset.
+#[test]
+fn an_email_without_date_takes_its_earliest_received_time() {
+    let env = Env::new();
+    let relayed = env.write(
+        "relayed.eml",
+        b"Received: from mx.example.com by inbox.example.com; Tue, 25 Nov 2025 09:00:05 +0000\nReceived: from laptop by mx.example.com; Tue, 25 Nov 2025 08:59:58 +0100\nFrom: Lena <a@example.com>\nTo: b@example.com\nSubject: still waiting\n\nWhere is my parcel?\n",
+    );
+    let c = chat_of(&env, &relayed);
+    assert_eq!(c["messages"], 1);
+    assert_eq!(c["first"], "2025-11-25T08:59:58+01:00");
 }
 
 #[test]
