@@ -116,6 +116,31 @@ impl Cursor {
     }
 }
 
+/// A picture's size on the page: the full text width, or less to keep within `PHOTO_MAX_H`.
+fn photo_size(doc: &Doc, picture: usize, width: f32) -> (f32, f32) {
+    let p = &doc.pictures[picture];
+    let (pw, ph) = (p.width.max(1) as f32, p.height.max(1) as f32);
+    let scale = (width / pw).min(PHOTO_MAX_H / ph);
+    (pw * scale, ph * scale)
+}
+
+/// The height of a block's first few lines (a whole photo with its caption): what a heading
+/// needs below it on the same page.
+fn start_height(doc: &Doc, b: &Block, width: f32) -> f32 {
+    let lines =
+        |t: &str, size: f32, n: usize| wrap(t, size, width).len().min(n) as f32 * size * 1.35;
+    match b {
+        Block::Title(t) => lines(t, 18.0, 1),
+        Block::Heading(_) | Block::PageBreak => 0.0,
+        Block::Text(t) => lines(t, BODY, 3),
+        Block::Small(t) => lines(t, SMALL, 3),
+        Block::Fields(rows) => rows.first().map_or(0.0, |(_, v)| lines(v, BODY, 3)),
+        Block::Photo { picture, caption } => {
+            photo_size(doc, *picture, width).1 + caption.len() as f32 * SMALL * 1.35 + 18.0
+        }
+    }
+}
+
 /// Place the document's blocks on pages, with a footer `FOOTER · page i of n` on each.
 pub fn layout(doc: &Doc) -> Vec<Page> {
     let width = PAGE_W - 2.0 * MARGIN;
@@ -123,11 +148,17 @@ pub fn layout(doc: &Doc) -> Vec<Page> {
         pages: vec![Page::default()],
         y: MARGIN,
     };
-    for b in &doc.blocks {
+    for (i, b) in doc.blocks.iter().enumerate() {
         match b {
             Block::Title(t) => c.lines(MARGIN, 18.0, &wrap(t, 18.0, width)),
             Block::Heading(t) => {
-                c.room(40.0);
+                // Kept with the start of what it heads: never alone at the foot of a page.
+                let own = 16.0 + wrap(t, 13.0, width).len() as f32 * 13.0 * 1.35;
+                let next = doc
+                    .blocks
+                    .get(i + 1)
+                    .map_or(0.0, |n| start_height(doc, n, width));
+                c.room(own + next);
                 c.y += 10.0;
                 c.lines(MARGIN, 13.0, &wrap(t, 13.0, width));
                 let y = c.y + 3.0;
@@ -164,10 +195,7 @@ pub fn layout(doc: &Doc) -> Vec<Page> {
                 c.y += 3.0;
             }
             Block::Photo { picture, caption } => {
-                let p = &doc.pictures[*picture];
-                let (pw, ph) = (p.width.max(1) as f32, p.height.max(1) as f32);
-                let scale = (width / pw).min(PHOTO_MAX_H / ph);
-                let (w, h) = (pw * scale, ph * scale);
+                let (w, h) = photo_size(doc, *picture, width);
                 let cap_h = caption.len() as f32 * SMALL * 1.35 + 12.0;
                 c.room(h + cap_h);
                 c.y += 6.0;
@@ -251,6 +279,40 @@ mod tests {
             let m = format!("message {i}: Привет, Γειά σου");
             assert_eq!(all.iter().filter(|t| **t == m).count(), 1, "{m}");
         }
+    }
+
+    #[test]
+    fn a_heading_is_never_left_alone_at_the_foot_of_a_page() {
+        // Text fills most of the first page; then a heading and a photo that does not fit
+        // below it: both move to the next page together.
+        let mut doc = Doc::default();
+        doc.pictures.push(Picture {
+            jpeg: Vec::new(),
+            width: 4000,
+            height: 3000,
+        });
+        for i in 0..40 {
+            doc.blocks.push(Block::Text(format!("line {i}")));
+        }
+        doc.blocks.push(Block::Heading("Photos".into()));
+        doc.blocks.push(Block::Photo {
+            picture: 0,
+            caption: vec!["IMG_0.jpg".into()],
+        });
+        let pages = layout(&doc);
+        assert_eq!(pages.len(), 2);
+        assert!(!texts(&pages[0]).contains(&"Photos"), "heading moved on");
+        assert!(texts(&pages[1]).contains(&"Photos"));
+        assert!(
+            pages[1]
+                .draws
+                .iter()
+                .any(|d| matches!(d, Draw::Image { .. }))
+        );
+        // With only a little text before it, the heading and photo stay on page one.
+        doc.blocks.drain(..35);
+        let pages = layout(&doc);
+        assert_eq!(pages.len(), 1);
     }
 
     #[test]
