@@ -755,6 +755,9 @@ fn run_chunk(
                 continue;
             }
         };
+        if let Some(w) = app.chain_warning() {
+            report.warnings.push(w);
+        }
         let now = Utc::now();
         // Files taken out of this order's exports are reported from here on.
         let batch_extracted = report.items.len();

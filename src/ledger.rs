@@ -456,6 +456,27 @@ impl Appender {
         &self.ledger
     }
 
+    /// When the ledger's chain is already broken (edited, truncated inside, reordered): a warning
+    /// to show before appending. New entries chain on from the last line as it is, so nothing new
+    /// is refused; the break stays for `vault verify` to report.
+    pub fn chain_warning(&self) -> Option<String> {
+        let first = self.ledger.problems.first()?;
+        Some(format!(
+            "{}: the ledger's chain is broken ({} problem{}, first at line {}: {}); new entries \
+             are appended after it. Run `vault verify --order {}`",
+            self.path.display(),
+            self.ledger.problems.len(),
+            if self.ledger.problems.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            first.line,
+            first.what,
+            self.order
+        ))
+    }
+
     /// Stage an entry. Nothing is written until `commit`.
     pub fn push(&mut self, new: NewEntry) -> Entry {
         let entry = Entry {

@@ -142,6 +142,43 @@ fn edited_removed_and_appended_ledger_lines_are_tampering() {
     }
 }
 
+/// Adding to an order whose ledger was tampered with files the new evidence (nothing is
+/// refused) but says so, naming the ledger and the first broken line; `--strict` makes it fail.
+#[test]
+fn adding_to_a_tampered_ledger_warns_and_still_files() {
+    let env = filled();
+    let path = env.ledger(ORDER);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replacen("a.jpg", "x.jpg", 1)).unwrap();
+    // Plain text: no warning of its own.
+    let d = env.write("in/d.txt", b"packing list");
+    let (v, code) = env.json(&["add", "--order", ORDER, d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["items"][0]["status"], "added");
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter().any(|w| {
+            let w = w.as_str().unwrap();
+            w.contains("ledger.jsonl")
+                && w.contains("chain is broken")
+                && w.contains(&format!("vault verify --order {ORDER}"))
+        }),
+        "{v}"
+    );
+    assert_eq!(w.len(), 1, "{v}");
+    let e = env.write("in/e.txt", b"label");
+    env.vault()
+        .args(["add", "--strict", "--order", ORDER, e.to_str().unwrap()])
+        .assert()
+        .failure();
+    // The break is still there for verify; the other order is untouched and adds quietly.
+    assert_eq!(problems(&env, &[]).1, 3);
+    let f = env.write("in/f.txt", b"invoice");
+    let (v, code) = env.json(&["add", "--strict", "--order", "OTHER-9", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v["warnings"].as_array().unwrap().is_empty(), "{v}");
+}
+
 #[test]
 fn an_interrupted_append_is_a_note_and_the_next_add_completes_the_ledger() {
     // A `kill -9` can cut a ledger write at a page boundary, leaving a partial last line that no

@@ -196,6 +196,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         ),
     };
     let mut app = Appender::open(&vault, &order)?;
+    if let Some(w) = app.chain_warning() {
+        ctx.out.warn(&w);
+    }
     let has_open = open_dispute(app.ledger()).is_some();
     match (&event, has_open) {
         (Event::DisputeOpen { .. }, true) => {

@@ -86,6 +86,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
     let by = super::who(args.by)?;
     let mut app = Appender::open(&vault, &args.order)?;
+    if let Some(w) = app.chain_warning() {
+        ctx.out.warn(&w);
+    }
     let known = app
         .ledger()
         .entries()
