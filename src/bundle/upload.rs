@@ -348,13 +348,17 @@ fn page_image(
     encode(&img, t, q)
 }
 
-/// Never larger than it is.
+/// At most `side` pixels on the long side, aspect kept; never larger than it is.
 fn fit_side(img: &DynamicImage, side: u32) -> DynamicImage {
-    if img.width().max(img.height()) <= side {
-        img.clone()
-    } else {
-        img.resize(side, side, image::imageops::FilterType::Triangle)
+    let (w, h) = (img.width(), img.height());
+    let long = w.max(h);
+    if long <= side {
+        return img.clone();
     }
+    let scale = |v: u32| {
+        ((u64::from(v) * u64::from(side) + u64::from(long) / 2) / u64::from(long)).max(1) as u32
+    };
+    DynamicImage::ImageRgb8(crate::thumbnail::resize_rgb(img, scale(w), scale(h)))
 }
 
 /// A photo as an upload file within the per-file limit: the original when it can go as it is,

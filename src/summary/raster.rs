@@ -2,7 +2,7 @@
 //! per point (1190 × 1684, about 144 dpi) with the same font and photos as the PDF.
 
 use ab_glyph::{Font as _, PxScale, ScaleFont as _, point};
-use image::{DynamicImage, Rgb, RgbImage};
+use image::{Rgb, RgbImage};
 
 use super::font::Font;
 use super::{Doc, Draw, PAGE_H, PAGE_W, Page};
@@ -58,9 +58,7 @@ fn draw(doc: &Doc, page: &Page) -> Result<RgbImage, String> {
                 let photo = image::load_from_memory(&p.jpeg)
                     .map_err(|e| format!("a summary photo does not decode: {e}"))?;
                 let (tw, th) = (((iw * K) as u32).max(1), ((ih * K) as u32).max(1));
-                let photo = DynamicImage::ImageRgb8(photo.to_rgb8())
-                    .resize_exact(tw, th, image::imageops::FilterType::Triangle)
-                    .to_rgb8();
+                let photo = crate::thumbnail::resize_rgb(&photo, tw, th);
                 image::imageops::overlay(&mut img, &photo, (x * K) as i64, (y * K) as i64);
             }
             Draw::Rule { x, y, w: rw } => {

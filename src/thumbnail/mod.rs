@@ -81,6 +81,27 @@ pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
         .map_err(|e| format!("encoding the thumbnail failed: {e}"))
 }
 
+/// `img` as RGB, resized to exactly `w`×`h` by a bilinear convolution (fast_image_resize, with
+/// SIMD: about ten times faster than `image`'s resize, which took most of a platform bundle's time).
+pub fn resize_rgb(img: &DynamicImage, w: u32, h: u32) -> image::RgbImage {
+    use fast_image_resize as fr;
+    let src = img.to_rgb8();
+    if (src.width(), src.height()) == (w, h) || src.width() == 0 || src.height() == 0 {
+        return src;
+    }
+    let from =
+        fr::images::ImageRef::new(src.width(), src.height(), src.as_raw(), fr::PixelType::U8x3)
+            .expect("an RgbImage's buffer holds width × height RGB pixels");
+    let mut to = fr::images::Image::new(w.max(1), h.max(1), fr::PixelType::U8x3);
+    let options =
+        fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
+    fr::Resizer::new()
+        .resize(&from, &mut to, &options)
+        .expect("same pixel type on both sides");
+    image::RgbImage::from_raw(w.max(1), h.max(1), to.into_vec())
+        .expect("fast_image_resize fills width × height RGB pixels")
+}
+
 /// An RGB image as a baseline JPEG (4:2:0) at `quality`: by libjpeg-turbo when built with the
 /// `turbojpeg` feature (several times faster), else by `image`'s encoder.
 pub fn encode_jpeg(img: &image::RgbImage, quality: u8) -> std::result::Result<Vec<u8>, String> {
@@ -408,6 +429,24 @@ mod tests {
         bytes.truncate(bytes.len() / 2);
         fs::write(&p, &bytes).unwrap();
         assert!(turbo::decode_scaled(&p, SIZE).is_none());
+    }
+
+    #[test]
+    fn resize_keeps_the_picture() {
+        // Left half red, right half blue: still so after shrinking to a third.
+        let img = image::RgbImage::from_fn(300, 90, |x, _| {
+            if x < 150 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        });
+        let small = resize_rgb(&DynamicImage::ImageRgb8(img), 100, 30);
+        assert_eq!(small.dimensions(), (100, 30));
+        assert_eq!(small.get_pixel(10, 15).0, [255, 0, 0]);
+        assert_eq!(small.get_pixel(90, 15).0, [0, 0, 255]);
+        let mid = small.get_pixel(50, 15).0;
+        assert!(mid[0] > 0 && mid[2] > 0, "the edge is blended: {mid:?}");
     }
 
     #[test]
