@@ -560,3 +560,60 @@ fn a_bundle_without_platform_hints_at_the_open_dispute_s_platform() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("hint:"));
 }
+
+/// "Packed (first photo)" among the key dates skips a capture time that fails the sanity checks
+/// (a camera clock left at 1998-01-01), and says "doubtful" when no photo's time is plausible.
+#[test]
+fn the_packing_date_ignores_camera_default_clocks() {
+    if !have_tool("pdftotext", &["-v"]) {
+        return;
+    }
+    let env = Env::new();
+    let recent = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y:%m:%d 10:15:00");
+    let good = env.write(
+        "in/good.jpg",
+        &common::jpeg_with_exif(&recent.to_string(), Some("+08:00")),
+    );
+    let bad = env.write(
+        "in/bad.jpg",
+        &common::jpeg_with_exif("1998:01:01 00:00:00", None),
+    );
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .args([&bad, &good])
+        .assert()
+        .success();
+    let key_dates = |env: &Env| {
+        let (v, code) = bundle(env, &["--platform", "stripe"]);
+        assert_eq!(code, 0, "{v}");
+        let m = manifest(env);
+        let pdf = upload_files(&m)
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(".pdf"))
+            .map(|f| zip_entry(&env.path("b.zip"), f["path"].as_str().unwrap()))
+            .expect("a summary PDF");
+        let text = poppler(env, &pdf, "pdftotext");
+        let start = text.find("Key dates").unwrap();
+        let end = text[start..].find("Timeline").unwrap() + start;
+        text[start..end].to_string()
+    };
+    let dates = key_dates(&env);
+    let expected =
+        (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT10:15:00+08:00");
+    assert!(dates.contains(&expected.to_string()), "{dates}");
+    assert!(!dates.contains("1998"), "{dates}");
+
+    // Only the doubtful photo: shown, and marked.
+    let env = Env::new();
+    let bad = env.write(
+        "in/bad.jpg",
+        &common::jpeg_with_exif("1998:01:01 00:00:00", None),
+    );
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&bad)
+        .assert()
+        .success();
+    let dates = key_dates(&env);
+    assert!(dates.contains("1998-01-01T00:00:00 (doubtful"), "{dates}");
+}

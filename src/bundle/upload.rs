@@ -773,12 +773,18 @@ fn summary_doc(
 
     // Key dates.
     let first_entry = i.entries.first().map(|e| crate::ledger::format_time(&e.at));
-    let packed = i
-        .originals
-        .iter()
-        .filter(|r| r.kind == Some(Kind::Photo))
-        .filter_map(|r| r.captured_at.clone())
-        .min();
+    // The earliest photo whose capture time passed the sanity checks (a camera clock left at
+    // 1998-01-01 says nothing about packing); else the earliest at all, marked as doubtful.
+    let photo_time = |clean: bool| {
+        i.originals
+            .iter()
+            .filter(|r| r.kind == Some(Kind::Photo) && (!clean || r.warnings.is_empty()))
+            .filter_map(|r| r.captured_at.clone())
+            .min()
+    };
+    let packed = photo_time(true).or_else(|| {
+        photo_time(false).map(|t| format!("{t} (doubtful: see the photos' capture-time warnings)"))
+    });
     let handed = i
         .tracking
         .iter()
