@@ -1,6 +1,7 @@
 //! Thumbnail cost per photo, side by side in one run: `image`'s decode + `thumbnail()` (the
-//! baseline) against `vault::thumbnail::make` (DCT-scaled decode: libjpeg-turbo with the default
-//! `turbojpeg` feature, jpeg-decoder without). One core, five interleaved trials, medians.
+//! baseline) against `vault::thumbnail::make` (1/8 scale from DC coefficients, `thumbnail::dc`;
+//! other scales by libjpeg-turbo with the default `turbojpeg` feature, jpeg-decoder without). One
+//! core, five interleaved trials, medians.
 //!
 //!   cargo bench --bench thumbnails -- DIR_OF_JPEGS
 use std::time::Instant;
