@@ -148,14 +148,8 @@ pub enum Status {
 /// One file's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct Filed {
-    pub order: OrderId,
-    pub sha256: Digest,
-    pub size: u64,
-    pub kind: Kind,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name_bytes_hex: Option<String>,
-    pub media_type: String,
+    #[serde(flatten)]
+    pub facts: crate::ledger::ItemFacts,
     pub status: Status,
     /// Ledger sequence number of the new entry (absent for duplicates).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,18 +159,6 @@ pub struct Filed {
     pub source: PathBuf,
     /// The source file was removed (`--move`).
     pub moved: bool,
-    /// What a photo or video says about itself.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub media: Option<MediaInfo>,
-    /// For tracking snapshots vault can read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tracking: Option<crate::tracking::Summary>,
-    /// For chat exports vault can read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub chat: Option<crate::chat::Summary>,
-    /// Capture-time checks that failed (see `metadata::time_warnings`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
     #[serde(skip)]
     pub raw_name: OsString,
 }
@@ -613,41 +595,32 @@ fn file_extracted(
     let detected = media::detect(&stored.head, OsStr::new(&name));
     let media_info = metadata::applies_to(&detected.media_type)
         .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
-    let entry = app.push(NewEntry {
-        at: now,
-        by: opts.by.clone(),
-        event: Event::Add {
-            item: Box::new(Item {
-                sha256: stored.digest,
-                size: stored.size,
-                kind: detected.kind,
-                name: name.clone(),
-                name_bytes_hex: None,
-                media_type: detected.media_type.clone(),
-                media: media_info.clone(),
-                tracking: None,
-                chat: None,
-                extracted_from: Some(from),
-            }),
-        },
-        note: Some(format!("from the export {}", ledger_name(&job.name).0)),
-    });
-    report.items.push(Filed {
-        order: app.order().clone(),
+    let item = Item {
         sha256: stored.digest,
         size: stored.size,
         kind: detected.kind,
         name: name.clone(),
         name_bytes_hex: None,
         media_type: detected.media_type,
+        media: media_info,
+        tracking: None,
+        chat: None,
+        extracted_from: Some(from),
+    };
+    let entry = app.push(NewEntry {
+        at: now,
+        by: opts.by.clone(),
+        event: Event::Add {
+            item: Box::new(item.clone()),
+        },
+        note: Some(format!("from the export {}", ledger_name(&job.name).0)),
+    });
+    report.items.push(Filed {
+        facts: item.facts(app.order(), Vec::new()),
         status: Status::Added,
         seq: Some(entry.seq),
         source: job_path(job).join(&name),
         moved: false,
-        media: media_info,
-        tracking: None,
-        chat: None,
-        warnings: Vec::new(),
         raw_name: OsString::from(&name),
     });
 }
@@ -821,6 +794,18 @@ fn run_chunk(
                 })
                 .flatten();
             let digest = sj.stored.digest;
+            let item = Item {
+                sha256: digest,
+                size: sj.stored.size,
+                kind,
+                name,
+                name_bytes_hex,
+                media_type: sj.media_type.clone(),
+                media: sj.media.clone(),
+                tracking,
+                chat,
+                extracted_from: None,
+            };
             let (status, seq) = if app.contains(&digest) {
                 (Status::Duplicate, None)
             } else {
@@ -828,18 +813,7 @@ fn run_chunk(
                     at: now,
                     by: opts.by.clone(),
                     event: Event::Add {
-                        item: Box::new(Item {
-                            sha256: digest,
-                            size: sj.stored.size,
-                            kind,
-                            name: name.clone(),
-                            name_bytes_hex: name_bytes_hex.clone(),
-                            media_type: sj.media_type.clone(),
-                            media: sj.media.clone(),
-                            tracking: tracking.clone(),
-                            chat: chat.clone(),
-                            extracted_from: None,
-                        }),
+                        item: Box::new(item.clone()),
                     },
                     note: opts.note.clone(),
                 });
@@ -875,21 +849,11 @@ fn run_chunk(
                 ));
             }
             filed[i] = Some(Filed {
-                order: order.clone(),
-                sha256: digest,
-                size: sj.stored.size,
-                kind,
-                name,
-                name_bytes_hex,
-                media_type: sj.media_type.clone(),
+                facts: item.facts(order, warnings),
                 status,
                 seq,
                 source: job_path(job),
                 moved: false,
-                media: sj.media.clone(),
-                tracking,
-                chat,
-                warnings,
                 raw_name: job.name.clone(),
             });
         }
@@ -927,12 +891,12 @@ fn run_chunk(
             if sj.changed {
                 continue;
             }
-            match vault.rehash_object(&f.sha256) {
-                Ok((d, _)) if d == f.sha256 => match fs::remove_file(path) {
+            match vault.rehash_object(&f.facts.sha256) {
+                Ok((d, _)) if d == f.facts.sha256 => match fs::remove_file(path) {
                     Ok(()) => f.moved = true,
                     Err(e) => report.failed.push(Failed {
                         path: path.clone(),
-                        order: Some(f.order.clone()),
+                        order: Some(f.facts.order.clone()),
                         error: format!(
                             "filed, but the source could not be removed: {}",
                             describe_io(&e)
@@ -941,15 +905,15 @@ fn run_chunk(
                 },
                 Ok((d, _)) => report.failed.push(Failed {
                     path: path.clone(),
-                    order: Some(f.order.clone()),
+                    order: Some(f.facts.order.clone()),
                     error: format!(
                         "stored object re-reads as {d}, not {}; source kept (run vault verify)",
-                        f.sha256
+                        f.facts.sha256
                     ),
                 }),
                 Err(e) => report.failed.push(Failed {
                     path: path.clone(),
-                    order: Some(f.order.clone()),
+                    order: Some(f.facts.order.clone()),
                     error: format!("stored object could not be re-read: {e}; source kept"),
                 }),
             }

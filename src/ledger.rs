@@ -194,6 +194,51 @@ pub struct Item {
     pub extracted_from: Option<Digest>,
 }
 
+impl Item {
+    /// What `add` and `show` report of this item under `order`, with its capture-time warnings.
+    pub fn facts(&self, order: &OrderId, warnings: Vec<String>) -> ItemFacts {
+        ItemFacts {
+            order: order.clone(),
+            sha256: self.sha256,
+            size: self.size,
+            kind: self.kind,
+            name: self.name.clone(),
+            name_bytes_hex: self.name_bytes_hex.clone(),
+            media_type: self.media_type.clone(),
+            media: self.media.clone(),
+            tracking: self.tracking.clone(),
+            chat: self.chat.clone(),
+            warnings,
+        }
+    }
+}
+
+/// An item as `add` and `show` report it (`--json`: the fields of `items[]` they share).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemFacts {
+    pub order: OrderId,
+    pub sha256: Digest,
+    pub size: u64,
+    pub kind: Kind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_bytes_hex: Option<String>,
+    pub media_type: String,
+    /// What a photo or video says about itself: `captured_at`, `captured_from`, `camera`, `width`,
+    /// `height`, `orientation`, `gps`, `duration_s`, `error`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::metadata::MediaInfo>,
+    /// For tracking snapshots vault can read: `format`, `number`, `carrier`, `events`, `delivered_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<crate::tracking::Summary>,
+    /// For chat exports vault can read: `format`, `messages`, `participants`, `first`, `last`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<crate::chat::Summary>,
+    /// Capture-time checks that failed (see `metadata::time_warnings`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
 /// The fields every ledger line has, whatever its event: enough to check the chain even for event
 /// types a newer version of vault wrote.
 #[derive(Debug, Deserialize)]

@@ -107,10 +107,10 @@ impl Report for AddReport {
             writeln!(
                 w,
                 "{status:<9}  {}  {:<8}  {:>9}  {}  {}{moved}",
-                i.order,
-                i.kind.as_str(),
-                human_bytes(i.size),
-                i.sha256.short(),
+                i.facts.order,
+                i.facts.kind.as_str(),
+                human_bytes(i.facts.size),
+                i.facts.sha256.short(),
                 escape_os(&i.raw_name),
             )?;
         }

@@ -21,33 +21,14 @@ pub struct Args {
 
 #[derive(Serialize)]
 pub struct ShownItem {
-    pub order: OrderId,
-    pub sha256: Digest,
-    pub size: u64,
-    pub kind: Kind,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name_bytes_hex: Option<String>,
-    pub media_type: String,
+    #[serde(flatten)]
+    pub facts: crate::ledger::ItemFacts,
     pub status: &'static str,
     pub added_at: String,
     pub by: String,
     pub note: Option<String>,
     /// The ledger sequence number of the entry that added it.
     pub seq: u64,
-    /// What a photo or video says about itself: `captured_at`, `captured_from`, `camera`, `width`,
-    /// `height`, `orientation`, `gps`, `duration_s`, `error`.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub media: Option<crate::metadata::MediaInfo>,
-    /// For tracking snapshots vault can read: `format`, `number`, `carrier`, `events`, `delivered_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tracking: Option<crate::tracking::Summary>,
-    /// For chat exports vault can read: `format`, `messages`, `participants`, `first`, `last`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub chat: Option<crate::chat::Summary>,
-    /// Capture-time checks that failed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -79,7 +60,7 @@ pub struct ShowReport {
 impl Report for ShowReport {
     const COMMAND: &'static str = "show";
     fn human(&self, w: &mut dyn Write, _quiet: bool) -> io::Result<()> {
-        let bytes: u64 = self.items.iter().map(|i| i.size).sum();
+        let bytes: u64 = self.items.iter().map(|i| i.facts.size).sum();
         let chain = if self.chain.intact {
             "chain intact".to_string()
         } else {
@@ -103,14 +84,14 @@ impl Report for ShowReport {
                     w,
                     "  {:>3}  {:<8}  {:>9}  {}  {}  {}  {}",
                     i.seq,
-                    i.kind.as_str(),
-                    human_bytes(i.size),
-                    i.sha256.short(),
+                    i.facts.kind.as_str(),
+                    human_bytes(i.facts.size),
+                    i.facts.sha256.short(),
                     crate::cli::list::short_time(&i.added_at),
                     escape_str(&i.by),
-                    escape_str(&i.name),
+                    escape_str(&i.facts.name),
                 )?;
-                if let Some(m) = &i.media {
+                if let Some(m) = &i.facts.media {
                     let mut facts = Vec::new();
                     if let Some(c) = &m.captured_at {
                         let zone = if m.captured_at_naive {
@@ -136,10 +117,10 @@ impl Report for ShowReport {
                         writeln!(w, "       {}", facts.join(", "))?;
                     }
                 }
-                for warning in &i.warnings {
+                for warning in &i.facts.warnings {
                     writeln!(w, "       warning: {}", escape_str(warning))?;
                 }
-                if let Some(t) = &i.tracking {
+                if let Some(t) = &i.facts.tracking {
                     writeln!(
                         w,
                         "       {} {}: {} events{}",
@@ -152,7 +133,7 @@ impl Report for ShowReport {
                             .unwrap_or_default()
                     )?;
                 }
-                if let Some(c) = &i.chat {
+                if let Some(c) = &i.facts.chat {
                     writeln!(
                         w,
                         "       {}: {} messages from {}, {} to {}{}",
@@ -272,22 +253,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let items = ledger
         .items()
         .map(|(e, i)| ShownItem {
-            order: args.order.clone(),
-            sha256: i.sha256,
-            size: i.size,
-            kind: i.kind,
-            name: i.name.clone(),
-            name_bytes_hex: i.name_bytes_hex.clone(),
-            media_type: i.media_type.clone(),
+            facts: i.facts(&args.order, item_warnings(e, i, first_scan)),
             status: "added",
             added_at: format_time(&e.at),
             by: e.by.clone(),
             note: e.note.clone(),
             seq: e.seq,
-            warnings: item_warnings(e, i, first_scan),
-            media: i.media.clone(),
-            tracking: i.tracking.clone(),
-            chat: i.chat.clone(),
         })
         .collect();
     let entries = ledger
