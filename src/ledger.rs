@@ -253,6 +253,16 @@ pub fn format_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Where a time from any source sorts among others: an RFC 3339 time by its instant; a naive
+/// local time (`2026-11-18T09:41:00`, with or without fractional seconds, as EXIF and chat exports
+/// give them) read as UTC; anything unreadable first.
+pub fn sort_key(t: &str) -> chrono::NaiveDateTime {
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.naive_utc())
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f"))
+        .unwrap_or_default()
+}
+
 mod rfc3339 {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
@@ -690,6 +700,28 @@ mod tests {
         let other: OrderId = "other".parse().unwrap();
         let p = Ledger::parse(&other, &bytes).problems;
         assert!(p.iter().any(|p| p.what.contains("belongs to order")));
+    }
+
+    #[test]
+    fn times_of_every_form_sort_together() {
+        let mut ts = vec![
+            "2023-07-09T20:36:33.616",
+            "1998-01-01T00:00:00",
+            "2018-07-23T16:58:00+08:00",
+            "2018-07-23T09:00:00.5Z",
+            "garbage",
+        ];
+        ts.sort_by_key(|t| sort_key(t));
+        assert_eq!(
+            ts,
+            [
+                "garbage",
+                "1998-01-01T00:00:00",
+                "2018-07-23T16:58:00+08:00",
+                "2018-07-23T09:00:00.5Z",
+                "2023-07-09T20:36:33.616"
+            ]
+        );
     }
 
     #[test]

@@ -74,9 +74,7 @@ impl Event {
 
     /// Sort key: the instant when known, else the wall-clock time read as UTC.
     pub fn sort_key(&self) -> NaiveDateTime {
-        self.utc().map(|t| t.naive_utc()).unwrap_or_else(|| {
-            NaiveDateTime::parse_from_str(&self.time, "%Y-%m-%dT%H:%M:%S").unwrap_or_default()
-        })
+        crate::ledger::sort_key(&self.time)
     }
 
     /// What makes two events "the same event seen in two snapshots".

@@ -102,10 +102,7 @@ fn chat_time(m: &crate::chat::Message) -> String {
 
 /// Where a conversation sorts in the timeline: its instant, or its local time read as UTC.
 fn chat_key(m: &crate::chat::Message) -> chrono::NaiveDateTime {
-    chrono::DateTime::parse_from_rfc3339(&m.time)
-        .map(|t| t.naive_utc())
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&m.time, "%Y-%m-%dT%H:%M:%S"))
-        .unwrap_or_default()
+    crate::ledger::sort_key(&m.time)
 }
 
 pub fn render(i: &Input<'_>) -> String {

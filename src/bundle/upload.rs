@@ -13,7 +13,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use image::DynamicImage;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -545,11 +544,14 @@ fn shots(
     Ok((out, without))
 }
 
-fn key(r: &FileRecord) -> String {
-    r.captured_at
-        .clone()
-        .or_else(|| r.added_at.clone())
-        .unwrap_or_default()
+/// Photos go in the order they were taken (else added).
+fn key(r: &FileRecord) -> chrono::NaiveDateTime {
+    crate::ledger::sort_key(
+        r.captured_at
+            .as_deref()
+            .or(r.added_at.as_deref())
+            .unwrap_or(""),
+    )
 }
 
 fn stem(r: &FileRecord) -> String {
@@ -780,7 +782,7 @@ fn summary_doc(
             .iter()
             .filter(|r| r.kind == Some(Kind::Photo) && (!clean || r.warnings.is_empty()))
             .filter_map(|r| r.captured_at.clone())
-            .min()
+            .min_by_key(|t| crate::ledger::sort_key(t))
     };
     let packed = photo_time(true).or_else(|| {
         photo_time(false).map(|t| format!("{t} (doubtful: see the photos' capture-time warnings)"))
@@ -852,7 +854,7 @@ fn summary_doc(
             format!("carrier: {}", t.event.description),
         ));
     }
-    timeline.sort_by_key(|(t, _)| sort_time(t));
+    timeline.sort_by_key(|(t, _)| crate::ledger::sort_key(t));
     b.push(Block::Heading("Timeline".into()));
     for (t, text) in &timeline {
         b.push(Block::Small(format!("{t}   {text}")));
@@ -961,15 +963,6 @@ fn summary_doc(
 }
 
 /// RFC 3339 times sort by instant; local times without an offset as if UTC.
-fn sort_time(t: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(t)
-        .map(|d| d.with_timezone(&Utc))
-        .or_else(|_| {
-            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").map(|n| n.and_utc())
-        })
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
 /// A shot as a JPEG of at most `side` px on the long side, for the summary.
 fn shrink_jpeg(s: &Shot, side: u32) -> Picture {
     let whole = || Picture {
