@@ -398,6 +398,12 @@ mod tests {
         // The pure-Rust path agrees.
         let img = decode_jpeg_scaled(&p, SIZE).unwrap();
         assert_eq!((img.width(), img.height()), (250, 500));
+        // Large enough for 1/8 scale: the DC decoder's image is turned too.
+        fs::write(&p, rotated(&jpeg(2400, 1200))).unwrap();
+        let img = decode_dc(&p, SIZE).expect("the DC decoder reads it");
+        assert_eq!((img.width(), img.height()), (150, 300));
+        let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
+        assert_eq!((img.width(), img.height()), (128, 256));
     }
 
     #[test]
