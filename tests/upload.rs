@@ -27,11 +27,8 @@ fn big_photo(seed: u32, w: u32, h: u32) -> Vec<u8> {
             (seed as u8).wrapping_mul(40) ^ c,
         ])
     });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-        .encode_image(&image::DynamicImage::ImageRgb8(img))
-        .unwrap();
-    out
+    // vault's own encoder (libjpeg-turbo in the default build): fixtures cost seconds otherwise.
+    vault::thumbnail::encode_jpeg(&img, 92).unwrap()
 }
 
 /// `jpeg` with EXIF orientation 6 (rotate 90° clockwise to display).
