@@ -449,7 +449,9 @@ fn create_order_dir(vault: &Vault, dir: &Path) -> Result<()> {
         }
         // Lost a race with another process creating the same order: use theirs.
         Err(_) if dir.join(LEDGER_FILE).exists() => Ok(()),
-        Err(e) => Err(Error::io(dir, e)),
+        // `tmp/` cannot be renamed from (another file system mounted there, say): make the
+        // directory in place; the ledger is created by the caller's open.
+        Err(_) => fs::create_dir_all(dir).at(dir).and_then(|()| sync_dir(shard)),
     }
 }
 
