@@ -451,7 +451,9 @@ fn create_order_dir(vault: &Vault, dir: &Path) -> Result<()> {
         Err(_) if dir.join(LEDGER_FILE).exists() => Ok(()),
         // `tmp/` cannot be renamed from (another file system mounted there, say): make the
         // directory in place; the ledger is created by the caller's open.
-        Err(_) => fs::create_dir_all(dir).at(dir).and_then(|()| sync_dir(shard)),
+        Err(_) => fs::create_dir_all(dir)
+            .at(dir)
+            .and_then(|()| sync_dir(shard)),
     }
 }
 
