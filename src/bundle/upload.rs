@@ -962,7 +962,6 @@ fn summary_doc(
     doc
 }
 
-/// RFC 3339 times sort by instant; local times without an offset as if UTC.
 /// A shot as a JPEG of at most `side` px on the long side, for the summary.
 fn shrink_jpeg(s: &Shot, side: u32) -> Picture {
     let whole = || Picture {

@@ -141,36 +141,37 @@ pub fn decode_at_least(
         return decode_any(path);
     }
     // The fastest JPEG decode that gives the size: block averages alone when 1/8 scale is
-    // enough; else libjpeg-turbo, falling back to jpeg-decoder for what it does not decode
-    // cleanly (and what the DC decoder does not read).
-    if let Some(img) = decode_dc(path, side) {
-        return Ok(img);
-    }
-    #[cfg(feature = "turbojpeg")]
-    if let Some(img) = turbo::decode_scaled(path, side) {
-        return Ok(img);
+    // enough; else libjpeg-turbo. The file is read once for both; what neither decodes cleanly
+    // (or a file too large to hold) goes to jpeg-decoder, which reads it itself.
+    let data = fs::metadata(path)
+        .ok()
+        .filter(|m| m.len() <= MAX_ALLOC)
+        .and_then(|_| fs::read(path).ok());
+    if let Some(data) = data {
+        let fast = decode_dc(&data, side);
+        #[cfg(feature = "turbojpeg")]
+        let fast = fast.or_else(|| turbo::decode_scaled(&data, side));
+        if let Some(mut img) = fast {
+            img.apply_orientation(
+                exif_segment(&data)
+                    .and_then(Orientation::from_exif_chunk)
+                    .unwrap_or(Orientation::NoTransforms),
+            );
+            return Ok(img);
+        }
     }
     decode_jpeg_scaled(path, side)
 }
 
-/// The 1/8-scale image from the DC decoder, orientation applied; `None` when it does not read
-/// the file or 1/8 scale is too small.
-fn decode_dc(path: &std::path::Path, side: u32) -> Option<DynamicImage> {
-    if fs::metadata(path).ok()?.len() > MAX_ALLOC {
-        return None;
-    }
-    let data = fs::read(path).ok()?;
-    let p = dc::decode(&data, side, MAX_ALLOC / 3).ok()?;
-    let mut img = if p.gray {
+/// The 1/8-scale image of the JPEG `data` from the DC decoder, as stored (orientation not
+/// applied); `None` when it does not read the file or 1/8 scale is too small.
+fn decode_dc(data: &[u8], side: u32) -> Option<DynamicImage> {
+    let p = dc::decode(data, side, MAX_ALLOC / 3).ok()?;
+    Some(if p.gray {
         DynamicImage::ImageLuma8(image::GrayImage::from_raw(p.width, p.height, p.pixels)?)
     } else {
         DynamicImage::ImageRgb8(image::RgbImage::from_raw(p.width, p.height, p.pixels)?)
-    };
-    let orientation = exif_segment(&data)
-        .and_then(Orientation::from_exif_chunk)
-        .unwrap_or(Orientation::NoTransforms);
-    img.apply_orientation(orientation);
-    Some(img)
+    })
 }
 
 /// libjpeg-turbo's DCT-scaled decode.
@@ -178,16 +179,12 @@ fn decode_dc(path: &std::path::Path, side: u32) -> Option<DynamicImage> {
 mod turbo {
     use super::*;
 
-    /// The image at the smallest DCT scale whose long side is still at least `side`, with the
-    /// EXIF orientation applied; `None` when libjpeg-turbo cannot decode it without complaint.
-    pub(super) fn decode_scaled(path: &std::path::Path, side: u32) -> Option<DynamicImage> {
-        let meta = fs::metadata(path).ok()?;
-        if meta.len() > MAX_ALLOC {
-            return None;
-        }
-        let data = fs::read(path).ok()?;
+    /// The JPEG `data` at the smallest DCT scale whose long side is still at least `side`, as
+    /// stored (orientation not applied); `None` when libjpeg-turbo cannot decode it without
+    /// complaint.
+    pub(super) fn decode_scaled(data: &[u8], side: u32) -> Option<DynamicImage> {
         let mut dec = turbojpeg::Decompressor::new().ok()?;
-        let header = dec.read_header(&data).ok()?;
+        let header = dec.read_header(data).ok()?;
         let (w, h) = (header.width, header.height);
         if w == 0 || h == 0 || w > MAX_SIDE as usize || h > MAX_SIDE as usize {
             return None;
@@ -210,14 +207,10 @@ mod turbo {
             format: turbojpeg::PixelFormat::RGB,
         };
         // Any warning (a truncated or corrupt file) is an error here: jpeg-decoder gets a go.
-        dec.decompress(&data, out.as_deref_mut()).ok()?;
-        let mut img =
-            DynamicImage::ImageRgb8(image::RgbImage::from_raw(sw as u32, sh as u32, out.pixels)?);
-        let orientation = exif_segment(&data)
-            .and_then(Orientation::from_exif_chunk)
-            .unwrap_or(Orientation::NoTransforms);
-        img.apply_orientation(orientation);
-        Some(img)
+        dec.decompress(data, out.as_deref_mut()).ok()?;
+        Some(DynamicImage::ImageRgb8(image::RgbImage::from_raw(
+            sw as u32, sh as u32, out.pixels,
+        )?))
     }
 }
 
@@ -399,9 +392,12 @@ mod tests {
         let img = decode_jpeg_scaled(&p, SIZE).unwrap();
         assert_eq!((img.width(), img.height()), (250, 500));
         // Large enough for 1/8 scale: the DC decoder's image is turned too.
-        fs::write(&p, rotated(&jpeg(2400, 1200))).unwrap();
-        let img = decode_dc(&p, SIZE).expect("the DC decoder reads it");
-        assert_eq!((img.width(), img.height()), (150, 300));
+        let bytes = rotated(&jpeg(2400, 1200));
+        let img = decode_dc(&bytes, SIZE).expect("the DC decoder reads it");
+        assert_eq!((img.width(), img.height()), (300, 150), "as stored");
+        fs::write(&p, &bytes).unwrap();
+        let img = decode_at_least(&p, "image/jpeg", SIZE).unwrap();
+        assert_eq!((img.width(), img.height()), (150, 300), "turned");
         let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
         assert_eq!((img.width(), img.height()), (128, 256));
     }
@@ -422,19 +418,14 @@ mod tests {
     #[cfg(feature = "turbojpeg")]
     #[test]
     fn libjpeg_turbo_decodes_at_the_smallest_scale_that_covers_the_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.jpg");
-        fs::write(&p, jpeg(4000, 3000)).unwrap();
-        let img = turbo::decode_scaled(&p, SIZE).unwrap();
+        let img = turbo::decode_scaled(&jpeg(4000, 3000), SIZE).unwrap();
         assert_eq!((img.width(), img.height()), (500, 375));
-        fs::write(&p, jpeg(300, 200)).unwrap();
-        let img = turbo::decode_scaled(&p, SIZE).unwrap();
+        let img = turbo::decode_scaled(&jpeg(300, 200), SIZE).unwrap();
         assert_eq!((img.width(), img.height()), (300, 200));
         // A truncated file is left to jpeg-decoder (libjpeg-turbo only warns and fills grey).
         let mut bytes = jpeg(600, 600);
         bytes.truncate(bytes.len() / 2);
-        fs::write(&p, &bytes).unwrap();
-        assert!(turbo::decode_scaled(&p, SIZE).is_none());
+        assert!(turbo::decode_scaled(&bytes, SIZE).is_none());
     }
 
     #[test]
