@@ -450,10 +450,19 @@ fn create_order_dir(vault: &Vault, dir: &Path) -> Result<()> {
         // Lost a race with another process creating the same order: use theirs.
         Err(_) if dir.join(LEDGER_FILE).exists() => Ok(()),
         // `tmp/` cannot be renamed from (another file system mounted there, say): make the
-        // directory in place; the ledger is created by the caller's open.
-        Err(_) => fs::create_dir_all(dir)
-            .at(dir)
-            .and_then(|()| sync_dir(shard)),
+        // directory and its ledger in place (never truncating one that appeared meanwhile).
+        Err(_) => {
+            fs::create_dir_all(dir).at(dir)?;
+            let ledger = dir.join(LEDGER_FILE);
+            OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&ledger)
+                .and_then(|f| f.sync_all())
+                .at(&ledger)?;
+            sync_dir(dir)?;
+            sync_dir(shard)
+        }
     }
 }
 
