@@ -23,7 +23,7 @@ fn main() {
     let mut n = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let parsed = vault::chat::parse(s.as_bytes()).expect("parses");
+        let parsed = vault::evidence::chat::parse(s.as_bytes()).expect("parses");
         best = best.min(t.elapsed().as_secs_f64());
         n = parsed.messages.len();
     }

@@ -1,5 +1,5 @@
 //! Thumbnail cost per photo, side by side in one run: `image`'s decode + `thumbnail()` (the
-//! baseline) against `vault::thumbnail::make` (1/8 scale from DC coefficients, `thumbnail::dc`;
+//! baseline) against `vault::render::thumbnail::make` (1/8 scale from DC coefficients, `thumbnail::dc`;
 //! other scales by libjpeg-turbo with the default `turbojpeg` feature, jpeg-decoder without). One
 //! core, five interleaved trials, medians.
 //!
@@ -30,7 +30,7 @@ fn main() {
         bases.push(t.elapsed().as_secs_f64() * 1000.0 / n);
         let t = Instant::now();
         for f in &files {
-            std::hint::black_box(vault::thumbnail::make(f, "image/jpeg").unwrap());
+            std::hint::black_box(vault::render::thumbnail::make(f, "image/jpeg").unwrap());
         }
         ourss.push(t.elapsed().as_secs_f64() * 1000.0 / n);
     }
@@ -42,7 +42,7 @@ fn main() {
     // Metadata reading, which `vault add` does for every photo, against the cost of adding it.
     let t = Instant::now();
     for f in &files {
-        std::hint::black_box(vault::metadata::read(f, "image/jpeg"));
+        std::hint::black_box(vault::evidence::metadata::read(f, "image/jpeg"));
     }
     let meta = t.elapsed().as_secs_f64() * 1000.0 / n;
     let vault_bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/vault");

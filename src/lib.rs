@@ -2,42 +2,42 @@
 //!
 //! The library holds everything; the `vault` binary is a thin shell over [`cli::main`].
 //!
-//! - [`store`]: the vault on disk and its content-addressed objects;
+//! The layers, lowest first (see `docs/architecture.md`; `tests/cli/layers.rs` keeps them true):
+//!
+//! - [`error`], [`time`], [`digest`], [`paths`]: typed errors and exit codes, one timestamp
+//!   model, SHA-256 digests, how paths are written into JSON;
+//! - [`evidence`]: pure parsers of untrusted bytes (kind detection, photo/video metadata, chat
+//!   exports, carrier tracking payloads): they never see a vault or a ledger;
+//! - [`store`]: the vault on disk, its content-addressed objects and order ids;
+//! - [`dispute`]: platforms, reasons, outcomes, deadlines and upload profiles;
 //! - [`ledger`]: the per-order, append-only, hash-chained ledger;
-//! - [`media`]: what a file is (kind and media type);
-//! - [`ingest`]: files, folders and standard input into items;
-//! - [`verify`]: integrity checking;
-//! - [`output`]: all printing, `--json`, progress;
-//! - [`error`]: typed errors and the exit-code table.
+//! - [`case`]: one order's evidence, read once from its ledger;
+//! - [`render`]: derived files for people (thumbnails, the summary PDF), never evidence;
+//! - [`ingest`], [`verify`], [`bundle`]: what the commands do;
+//! - [`cli`]: arguments, output (the only place that prints), progress bars, one file per command.
 
 #![forbid(unsafe_code)]
 
 pub mod bundle;
-pub mod chat;
+pub mod case;
 pub mod cli;
 pub mod digest;
 pub mod dispute;
 pub mod error;
+pub mod evidence;
 pub mod ingest;
 pub mod ledger;
-pub mod media;
-pub mod metadata;
-pub mod order;
-pub mod output;
-pub mod profile;
-pub mod shipments;
+pub mod paths;
+pub mod render;
 pub mod store;
-pub mod summary;
-pub mod thumbnail;
-pub mod tracking;
-pub mod user;
+pub mod time;
 pub mod verify;
 
 /// `evidence-vault <version>`: recorded in every ledger entry.
 pub const TOOL: &str = concat!("evidence-vault ", env!("CARGO_PKG_VERSION"));
 
 /// Crash-test hook: when `VAULT_FAILPOINT` names this point, the process aborts here, as a `kill -9`
-/// or power cut would stop it. Used by `tests/crash.rs`; unset in normal use.
+/// or power cut would stop it. Used by `tests/cli/crash.rs`; unset in normal use.
 pub(crate) fn failpoint(name: &str) {
     if failpoint_is(name) {
         std::process::abort();

@@ -10,10 +10,9 @@ use serde::Serialize;
 
 use crate::digest::Digest;
 use crate::error::{IoContext, Result};
-use crate::ingest::lossy_path;
 use crate::ledger::Ledger;
-use crate::order::OrderId;
 use crate::store::Vault;
+use crate::store::order::OrderId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,7 +38,7 @@ pub struct Problem {
     /// 1-based line of the ledger entry concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
-    #[serde(serialize_with = "lossy_path")]
+    #[serde(serialize_with = "crate::paths::lossy")]
     pub path: PathBuf,
     pub what: String,
 }
@@ -48,7 +47,7 @@ pub struct Problem {
 pub struct Unreferenced {
     pub sha256: Digest,
     pub size: u64,
-    #[serde(serialize_with = "lossy_path")]
+    #[serde(serialize_with = "crate::paths::lossy")]
     pub path: PathBuf,
 }
 
@@ -74,7 +73,7 @@ pub struct VerifyReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Interrupted {
     pub order: OrderId,
-    #[serde(serialize_with = "lossy_path")]
+    #[serde(serialize_with = "crate::paths::lossy")]
     pub path: PathBuf,
     /// Bytes after the last complete line.
     pub bytes: usize,
@@ -99,7 +98,7 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Resul
     let mut problems = Vec::new();
     let orders = match only {
         Some(o) => {
-            if !vault.ledger_path(o).exists() {
+            if !crate::ledger::path(vault, o).exists() {
                 return Err(crate::error::Error::UnknownOrder {
                     order: o.to_string(),
                 });
@@ -125,7 +124,7 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Resul
     let ledgers: Vec<(OrderId, Result<Ledger>)> = orders
         .par_iter()
         .map(|o| {
-            let path = vault.ledger_path(o);
+            let path = crate::ledger::path(vault, o);
             let ledger = fs::read(&path).at(&path).map(|b| Ledger::parse(o, &b));
             (o.clone(), ledger)
         })
@@ -134,7 +133,7 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Resul
     let mut entries_checked = 0;
     let mut interrupted_appends = Vec::new();
     for (order, ledger) in ledgers {
-        let path = vault.ledger_path(&order);
+        let path = crate::ledger::path(vault, &order);
         let ledger = match ledger {
             Ok(l) => l,
             Err(e) => {

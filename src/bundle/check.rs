@@ -37,7 +37,7 @@ pub struct Problem {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleCheck {
-    #[serde(serialize_with = "crate::ingest::lossy_path")]
+    #[serde(serialize_with = "crate::paths::lossy")]
     pub file: std::path::PathBuf,
     pub sha256: Option<Digest>,
     pub bag: Option<String>,

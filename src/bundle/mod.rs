@@ -19,7 +19,7 @@
 //! `SOURCE_DATE_EPOCH` fixes. `docs/bundle-format.md` is the reference.
 
 pub mod check;
-mod html;
+mod report_html;
 pub mod upload;
 
 use std::collections::{BTreeMap, HashSet};
@@ -36,10 +36,11 @@ use zip::{CompressionMethod, ZipWriter};
 
 use crate::digest::{BUF_SIZE, Digest, Hasher, hash_reader};
 use crate::error::{Error, IoContext, Result};
-use crate::ledger::{Entry, Event, Ledger, format_time};
-use crate::media::Kind;
-use crate::order::OrderId;
+use crate::evidence::kind::Kind;
+use crate::ledger::{Entry, Event, Ledger};
 use crate::store::Vault;
+use crate::store::order::OrderId;
+use crate::time::format_time;
 
 /// Version of `manifest.json`.
 pub const MANIFEST_SCHEMA: u32 = 1;
@@ -165,7 +166,7 @@ pub struct Options {
 /// A bundle written, verified and recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct Built {
-    #[serde(serialize_with = "crate::ingest::lossy_path")]
+    #[serde(serialize_with = "crate::paths::lossy")]
     pub path: PathBuf,
     pub size: u64,
     pub sha256: Digest,
@@ -232,7 +233,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             path: opts.output.clone(),
         });
     }
-    let ledger_path = vault.ledger_path(order);
+    let ledger_path = crate::ledger::path(vault, order);
     let raw = match std::fs::read(&ledger_path) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -287,9 +288,11 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
     let mut notes = Vec::new();
 
     // Carrier events, re-derived from the snapshots the bundle carries.
-    let tracking =
-        crate::tracking::timeline_of(vault, entries.iter().filter_map(|e| e.event.item()));
-    let first_scan = crate::tracking::first_scan(&tracking);
+    let tracking = crate::evidence::tracking::timeline_of(
+        vault,
+        entries.iter().filter_map(|e| e.event.item()),
+    );
+    let first_scan = crate::evidence::tracking::first_scan(&tracking);
 
     // Originals, named by kind and original name, made unique and safe.
     let mut names = UniqueNames::default();
@@ -336,10 +339,14 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
                     .is_some_and(|m| m.starts_with("image/"))
         })
         .collect();
-    let thumbs: Vec<(Digest, Result<crate::thumbnail::Thumb>)> = photos
+    let thumbs: Vec<(Digest, Result<crate::render::thumbnail::Thumb>)> = photos
         .par_iter()
         .map(|r| {
-            let t = crate::thumbnail::get(vault, &r.sha256, r.media_type.as_deref().unwrap_or(""));
+            let t = crate::render::thumbnail::get(
+                vault,
+                &r.sha256,
+                r.media_type.as_deref().unwrap_or(""),
+            );
             (r.sha256, t)
         })
         .collect();
@@ -395,7 +402,11 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         compress: true,
     });
     // Conversations, re-derived from the chat exports the bundle carries.
-    let chats: Vec<(&FileRecord, crate::chat::Transcript, Option<String>)> = records
+    let chats: Vec<(
+        &FileRecord,
+        crate::evidence::chat::Transcript,
+        Option<String>,
+    )> = records
         .iter()
         .filter(|r| r.role == Role::Original && r.kind == Some(Kind::Chat))
         // An archive taken out of a chat export is evidence, but is never opened.
@@ -411,7 +422,9 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
                 .filter_map(|e| e.event.item())
                 .find(|i| i.sha256 == r.sha256)?;
             let tz = item.chat.as_ref().and_then(|c| c.tz_assumed.clone());
-            crate::chat::read_item(vault, item).ok().map(|t| (r, t, tz))
+            crate::evidence::chat::read_item(vault, item)
+                .ok()
+                .map(|t| (r, t, tz))
         })
         .collect();
     // The open dispute's checklist, and the platform's upload files.
@@ -452,7 +465,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         upload_report = Some(report);
     }
     let listed: Vec<FileRecord> = records.iter().chain(&upload_records).cloned().collect();
-    let report = html::render(&html::Input {
+    let report = report_html::render(&report_html::Input {
         order,
         bag: &bag,
         generated_at: &generated,

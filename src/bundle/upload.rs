@@ -18,16 +18,16 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{FileRecord, Role, UniqueNames, safe_name};
-use crate::chat::Transcript;
 use crate::digest::Digest;
 use crate::dispute::Platform;
+use crate::dispute::profile::{FileType, Profile};
+use crate::evidence::chat::Transcript;
+use crate::evidence::kind::Kind;
+use crate::evidence::tracking::{Stage, TimelineEvent};
 use crate::ledger::{DisputeOpened, Entry};
-use crate::media::Kind;
-use crate::order::OrderId;
-use crate::profile::{FileType, Profile};
+use crate::render::summary::{self, Block, Doc, Picture};
 use crate::store::Vault;
-use crate::summary::{self, Block, Doc, Picture};
-use crate::tracking::{Stage, TimelineEvent};
+use crate::store::order::OrderId;
 
 /// Long sides tried for photos inside the summary, largest first.
 const PDF_SIDES: [u32; 5] = [1200, 900, 700, 500, 350];
@@ -328,7 +328,7 @@ fn encode(img: &DynamicImage, t: FileType, quality: u8) -> crate::error::Result<
                 .map_err(|e| fail(e.to_string()))?;
             Ok(out)
         }
-        _ => crate::thumbnail::encode_jpeg(&rgb, quality).map_err(fail),
+        _ => crate::render::thumbnail::encode_jpeg(&rgb, quality).map_err(fail),
     }
 }
 
@@ -357,7 +357,11 @@ fn fit_side(img: &DynamicImage, side: u32) -> DynamicImage {
     let scale = |v: u32| {
         ((u64::from(v) * u64::from(side) + u64::from(long) / 2) / u64::from(long)).max(1) as u32
     };
-    DynamicImage::ImageRgb8(crate::thumbnail::resize_rgb(img, scale(w), scale(h)))
+    DynamicImage::ImageRgb8(crate::render::thumbnail::resize_rgb(
+        img,
+        scale(w),
+        scale(h),
+    ))
 }
 
 /// A photo as an upload file within the per-file limit: the original when it can go as it is,
@@ -502,10 +506,10 @@ fn shots(
         .map(|r| {
             let path = i.vault.object_path(&r.sha256);
             let mt = r.media_type.as_deref().unwrap_or("");
-            let img = crate::thumbnail::decode_at_least(&path, mt, side)?;
+            let img = crate::render::thumbnail::decode_at_least(&path, mt, side)?;
             // decode_at_least decodes at full size when the original is no larger than asked.
             let whole = img.width().max(img.height()) <= side;
-            let upright = crate::thumbnail::orientation_is_plain(&path, mt);
+            let upright = crate::render::thumbnail::orientation_is_plain(&path, mt);
             let img = fit_side(&img, side);
             let jpeg = encode(&img, FileType::Jpeg, 85).map_err(|e| e.to_string())?;
             // The original itself where it is a JPEG already upright and no larger than asked.
@@ -546,7 +550,7 @@ fn shots(
 
 /// Photos go in the order they were taken (else added).
 fn key(r: &FileRecord) -> chrono::NaiveDateTime {
-    crate::ledger::sort_key(
+    crate::time::sort_key(
         r.captured_at
             .as_deref()
             .or(r.added_at.as_deref())
@@ -774,7 +778,7 @@ fn summary_doc(
     }
 
     // Key dates.
-    let first_entry = i.entries.first().map(|e| crate::ledger::format_time(&e.at));
+    let first_entry = i.entries.first().map(|e| crate::time::format_time(&e.at));
     // The earliest photo whose capture time passed the sanity checks (a camera clock left at
     // 1998-01-01 says nothing about packing); else the earliest at all, marked as doubtful.
     let photo_time = |clean: bool| {
@@ -782,7 +786,7 @@ fn summary_doc(
             .iter()
             .filter(|r| r.kind == Some(Kind::Photo) && (!clean || r.warnings.is_empty()))
             .filter_map(|r| r.captured_at.clone())
-            .min_by_key(|t| crate::ledger::sort_key(t))
+            .min_by_key(|t| crate::time::sort_key(t))
     };
     let packed = photo_time(true).or_else(|| {
         photo_time(false).map(|t| format!("{t} (doubtful: see the photos' capture-time warnings)"))
@@ -823,7 +827,7 @@ fn summary_doc(
     // Timeline: ledger entries, capture times and carrier events, by time.
     let mut timeline: Vec<(String, String)> = Vec::new();
     for e in i.entries {
-        let t = crate::ledger::format_time(&e.at);
+        let t = crate::time::format_time(&e.at);
         let text = match e.event.item() {
             Some(item) => format!("{} filed: {} (by {})", item.kind, item.name, e.by),
             None => e
@@ -854,7 +858,7 @@ fn summary_doc(
             format!("carrier: {}", t.event.description),
         ));
     }
-    timeline.sort_by_key(|(t, _)| crate::ledger::sort_key(t));
+    timeline.sort_by_key(|(t, _)| crate::time::sort_key(t));
     b.push(Block::Heading("Timeline".into()));
     for (t, text) in &timeline {
         b.push(Block::Small(format!("{t}   {text}")));

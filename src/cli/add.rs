@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use regex::Regex;
 
 use super::Ctx;
+use crate::cli::output::{Report, escape_os, escape_str, human_bytes};
 use crate::error::{Error, Exit, Result};
+use crate::evidence::kind::Kind;
 use crate::ingest::{self, AddReport, Input, Options, Status, Target};
-use crate::media::Kind;
-use crate::order::OrderId;
-use crate::output::{Report, escape_os, escape_str, human_bytes};
+use crate::store::order::OrderId;
 
 /// File photos, videos, tracking snapshots and chat exports under an order
 ///
@@ -23,7 +23,7 @@ use crate::output::{Report, escape_os, escape_str, human_bytes};
 )]
 pub struct Args {
     /// The order to file everything under
-    #[arg(long, value_name = "ORDER", value_parser = parse_order,
+    #[arg(long, value_name = "ORDER", value_parser = super::args::parse_order,
           required_unless_present = "order_from", conflicts_with = "order_from")]
     pub order: Option<OrderId>,
     /// Take each file's order from the first capture group of REGEX matched against its path
@@ -44,17 +44,17 @@ pub struct Args {
     pub move_sources: bool,
     /// Leave files modified more recently than this alone (still being copied into a drop folder):
     /// e.g. 60s, 5m
-    #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
     pub min_age: Option<std::time::Duration>,
     /// Read chat exports as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<crate::chat::Format>,
+    pub format: Option<crate::evidence::chat::Format>,
     /// Day/month order of WhatsApp dates, instead of deciding it from the whole file
     #[arg(long, value_enum, value_name = "ORDER")]
-    pub date_order: Option<crate::chat::DateOrder>,
+    pub date_order: Option<crate::evidence::chat::DateOrder>,
     /// The UTC offset to assume for chat times written without a zone, e.g. +08:00
     /// [default: this machine's]
-    #[arg(long, value_name = "OFFSET", value_parser = crate::chat::parse_offset)]
+    #[arg(long, value_name = "OFFSET", value_parser = super::args::parse_offset)]
     pub tz: Option<chrono::FixedOffset>,
     /// Treat warnings (an export that cannot be parsed, a suspicious capture time) as errors:
     /// exit 1; the items are stored all the same
@@ -66,22 +66,6 @@ pub struct Args {
     /// Files and directories; `-` for standard input
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-}
-
-impl clap::ValueEnum for Kind {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Kind::ALL
-    }
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.as_str()))
-    }
-}
-
-pub(crate) fn parse_order(s: &str) -> std::result::Result<OrderId, String> {
-    s.parse::<OrderId>().map_err(|e| {
-        let hint = e.hint().unwrap_or_default();
-        format!("{e} ({hint})")
-    })
 }
 
 fn parse_order_regex(s: &str) -> std::result::Result<Regex, String> {
@@ -144,7 +128,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             )));
         }
     }
-    let by = super::who(args.by)?;
+    let by = super::args::who(args.by)?;
     let target = match (args.order, args.order_from) {
         (Some(o), _) => Target::Order(o),
         (None, Some(re)) => Target::OrderFrom(re),
@@ -168,7 +152,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let plan = ingest::plan(&vault, &inputs, &target, args.min_age)?;
     let opts = Options {
         kind: args.kind,
-        chat: crate::chat::ParseOptions {
+        chat: crate::evidence::chat::ParseOptions {
             format: args.format,
             date_order: args.date_order,
         },

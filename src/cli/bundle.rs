@@ -7,18 +7,18 @@ use chrono::{DateTime, Utc};
 
 use super::Ctx;
 use crate::bundle::{self, Built};
+use crate::cli::output::{Report, escape_os, escape_str, human_bytes};
 use crate::dispute::Platform;
+use crate::dispute::profile::Profile;
 use crate::error::{Error, Exit, Result};
-use crate::order::OrderId;
-use crate::output::{Report, escape_os, escape_str, human_bytes};
-use crate::profile::Profile;
+use crate::store::order::OrderId;
 
 /// Build a verified evidence bundle (a zipped BagIt bag) of an order
 ///
 /// With SOURCE_DATE_EPOCH set, bundles of the same evidence are byte-identical.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+    #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: OrderId,
     /// Where to write the zip [default: ORDER-evidence-<UTC date>.zip in the current directory]
     #[arg(short, long, value_name = "FILE.zip")]
@@ -123,7 +123,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let output = args
         .output
         .unwrap_or_else(|| PathBuf::from(bundle::default_name(&args.order, &at)));
-    let by = super::who(args.by)?;
+    let by = super::args::who(args.by)?;
     let upload = match args.platform {
         Some(p) => Some(bundle::upload::Request {
             profile: Profile::load(p, args.profile.as_deref(), vault.root())?,

@@ -6,11 +6,11 @@ use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::{Report, escape_str};
 use crate::dispute::{self, Outcome, Platform};
 use crate::error::{Error, Exit, Result};
 use crate::ledger::{Appender, DisputeClosed, DisputeOpened, Event, NewEntry};
-use crate::order::OrderId;
-use crate::output::{Report, escape_str};
+use crate::store::order::OrderId;
 
 /// Record a dispute: opened, noted, closed
 #[derive(Debug, clap::Args)]
@@ -26,7 +26,7 @@ pub struct Args {
 pub enum Action {
     /// A buyer opened a dispute; the answer's deadline follows the platform's rule unless --due
     Open {
-        #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+        #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
         order: OrderId,
         #[arg(long, value_enum)]
         platform: Platform,
@@ -55,14 +55,14 @@ pub enum Action {
     },
     /// A note on the dispute (what was answered, what the buyer said)
     Note {
-        #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+        #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
         order: OrderId,
         #[arg(value_name = "TEXT")]
         text: String,
     },
     /// The dispute ended
     Close {
-        #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+        #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
         order: OrderId,
         #[arg(long, value_enum)]
         outcome: Outcome,
@@ -135,7 +135,7 @@ pub fn open_dispute(
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
-    let by = super::who(args.by)?;
+    let by = super::args::who(args.by)?;
     let (order, event, note, action, due) = match args.action {
         Action::Open {
             order,

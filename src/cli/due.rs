@@ -7,17 +7,17 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::{Report, escape_str};
 use crate::dispute;
 use crate::error::{Exit, Result};
 use crate::ledger::Ledger;
-use crate::order::OrderId;
-use crate::output::{Report, escape_str};
+use crate::store::order::OrderId;
 
 /// Open disputes by deadline and what evidence is missing; exits 4 when one is due within --within
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Flag disputes due within this long (e.g. 48h, 3d); overdue ones always
-    #[arg(long, value_name = "DURATION", default_value = "48h", value_parser = super::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "48h", value_parser = super::args::parse_duration)]
     pub within: Duration,
 }
 

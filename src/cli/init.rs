@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::Report;
 use crate::error::{Exit, Result};
-use crate::ingest::lossy_path;
-use crate::output::Report;
 use crate::store::Vault;
 
 /// Create a vault (idempotent: an existing vault is left as it is)
@@ -20,7 +19,7 @@ pub struct Args {
 
 #[derive(Serialize)]
 pub struct InitReport {
-    #[serde(serialize_with = "lossy_path")]
+    #[serde(serialize_with = "crate::paths::lossy")]
     pub path: PathBuf,
     pub created: bool,
     pub vault_id: String,

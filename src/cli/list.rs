@@ -2,15 +2,15 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::{Report, human_bytes};
 use crate::error::{Exit, Result};
-use crate::ledger::{Ledger, format_time};
-use crate::order::OrderId;
-use crate::output::{Report, human_bytes};
+use crate::ledger::Ledger;
+use crate::store::order::OrderId;
+use crate::time::{format_time, short_time};
 
 /// List the orders in the vault
 #[derive(Debug, clap::Args)]
@@ -67,17 +67,6 @@ impl Report for ListReport {
             )?;
         }
         Ok(())
-    }
-}
-
-/// `2026-11-22T08:55:09.123Z` → `2026-11-22 08:55:09Z`
-pub fn short_time(s: &str) -> String {
-    match DateTime::parse_from_rfc3339(s) {
-        Ok(t) => t
-            .with_timezone(&Utc)
-            .format("%Y-%m-%d %H:%M:%SZ")
-            .to_string(),
-        Err(_) => s.to_string(),
     }
 }
 

@@ -6,20 +6,23 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::cli::output::Output;
 use crate::error::{Error, Exit, Result};
-use crate::output::Output;
 use crate::store::Vault;
 
 pub mod add;
+pub mod args;
 pub mod bundle;
 pub mod dispute;
 pub mod due;
 pub mod init;
 pub mod list;
+pub mod output;
 pub mod shipments;
 pub mod show;
 pub mod stats;
 pub mod track;
+pub mod user;
 pub mod verify;
 pub mod verify_bundle;
 
@@ -123,34 +126,6 @@ impl Ctx {
     }
 }
 
-/// Who is acting, for the ledger: `--by` (trimmed, not empty), else the OS user.
-pub fn who(by: Option<String>) -> Result<String> {
-    match by {
-        Some(b) if b.trim().is_empty() => Err(Error::Usage("--by must not be empty".into())),
-        Some(b) => Ok(b.trim().to_string()),
-        None => Ok(crate::user::os_user()),
-    }
-}
-
-/// A duration on the command line: a number with an optional unit, `s` (default), `m`, `h` or `d`:
-/// `90`, `30s`, `5m`, `2h`, `7d`.
-pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 90s, 5m, 2h or 7d"))?;
-    let secs = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(format!("unknown unit {unit:?} in {s:?}; use s, m, h or d")),
-    };
-    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
-}
-
 /// `$XDG_DATA_HOME/vault`, else `~/.local/share/vault`.
 pub fn default_vault_dir() -> Result<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
@@ -207,22 +182,5 @@ pub fn main() -> ExitCode {
             ctx.out.error(name, &e);
             e.exit().into()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86400)));
-        assert!(parse_duration("5 weeks").is_err());
-        assert!(parse_duration("m").is_err());
-        assert!(parse_duration("-1s").is_err());
     }
 }

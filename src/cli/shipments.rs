@@ -7,20 +7,20 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::case::shipments::{self, Status};
+use crate::cli::output::{Report, escape_str};
 use crate::error::{Exit, Result};
-use crate::order::OrderId;
-use crate::output::{Report, escape_str};
-use crate::shipments::{self, Status};
+use crate::store::order::OrderId;
 
 /// Shipments: latest stage, last event, days since; flags delivered, exception, failed attempt,
 /// returned and stale. Exits 4 when anything is flagged (for cron alerts)
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only this order [default: every order]
-    #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+    #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: Option<OrderId>,
     /// Flag a parcel with no carrier news for this long (e.g. 7d, 36h)
-    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = super::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = super::args::parse_duration)]
     pub stale_after: Duration,
 }
 
@@ -71,7 +71,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
     let orders = match args.order {
         Some(o) => {
-            if !vault.ledger_path(&o).exists() {
+            if !crate::ledger::path(&vault, &o).exists() {
                 return Err(crate::error::Error::UnknownOrder {
                     order: o.to_string(),
                 });

@@ -5,17 +5,18 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::{Report, escape_str, human_bytes};
 use crate::digest::Digest;
 use crate::error::{Error, Exit, Result};
-use crate::ledger::{Entry, Event, Ledger, format_time};
-use crate::media::Kind;
-use crate::order::OrderId;
-use crate::output::{Report, escape_str, human_bytes};
+use crate::evidence::kind::Kind;
+use crate::ledger::{Entry, Event, Ledger};
+use crate::store::order::OrderId;
+use crate::time::format_time;
 
 /// Show an order's items and ledger
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+    #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: OrderId,
 }
 
@@ -52,7 +53,7 @@ pub struct ShowReport {
     pub order: OrderId,
     pub items: Vec<ShownItem>,
     /// Every tracking event of the order's snapshots, merged and de-duplicated, oldest first.
-    pub timeline: Vec<crate::tracking::TimelineEvent>,
+    pub timeline: Vec<crate::evidence::tracking::TimelineEvent>,
     pub ledger: Vec<ShownEntry>,
     pub chain: ChainStatus,
 }
@@ -87,7 +88,7 @@ impl Report for ShowReport {
                     i.facts.kind.as_str(),
                     human_bytes(i.facts.size),
                     i.facts.sha256.short(),
-                    crate::cli::list::short_time(&i.added_at),
+                    crate::time::short_time(&i.added_at),
                     escape_str(&i.by),
                     escape_str(&i.facts.name),
                 )?;
@@ -229,10 +230,10 @@ pub fn item_warnings(
     if !matches!(i.kind, Kind::Photo | Kind::Video) {
         return Vec::new();
     }
-    let mut w = crate::metadata::time_warnings(m, &e.at);
+    let mut w = crate::evidence::metadata::time_warnings(m, &e.at);
     if i.kind == Kind::Photo
         && let Some(scan) = first_scan
-        && let Some(after) = crate::metadata::after_first_scan(m, scan)
+        && let Some(after) = crate::evidence::metadata::after_first_scan(m, scan)
     {
         w.push(after);
     }
@@ -241,15 +242,15 @@ pub fn item_warnings(
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
-    if !vault.ledger_path(&args.order).exists() {
+    if !crate::ledger::path(&vault, &args.order).exists() {
         return Err(Error::UnknownOrder {
             order: args.order.to_string(),
         });
     }
     let ledger = Ledger::read(&vault, &args.order)?;
     // Tracking events are derived: re-read from the snapshots, in the order they were added.
-    let timeline = crate::tracking::timeline_of(&vault, ledger.items().map(|(_, i)| i));
-    let first_scan = crate::tracking::first_scan(&timeline);
+    let timeline = crate::evidence::tracking::timeline_of(&vault, ledger.items().map(|(_, i)| i));
+    let first_scan = crate::evidence::tracking::first_scan(&timeline);
     let items = ledger
         .items()
         .map(|(e, i)| ShownItem {

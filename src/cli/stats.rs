@@ -11,16 +11,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::{Report, escape_str};
 use crate::dispute::{Outcome, Platform};
 use crate::error::{Exit, Result};
 use crate::ledger::{Event, Ledger};
-use crate::output::{Report, escape_str};
 
 /// Disputes opened, won, lost and refunded, by platform and reason
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Count disputes opened (and orders started) this long ago or later, e.g. 90d [default: all]
-    #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
     pub since: Option<Duration>,
 }
 

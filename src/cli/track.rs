@@ -6,15 +6,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::{Report, escape_str};
 use crate::error::{Exit, Result};
 use crate::ledger::{Appender, Event, NewEntry, Shipment};
-use crate::order::OrderId;
-use crate::output::{Report, escape_str};
+use crate::store::order::OrderId;
 
 /// Register a shipment (carrier and tracking number) of an order; an order can have several
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(value_name = "ORDER", value_parser = super::add::parse_order)]
+    #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: OrderId,
     /// The carrier, e.g. cainiao, ups, china-post
     #[arg(long, value_name = "NAME", value_parser = parse_token)]
@@ -84,7 +84,7 @@ impl Report for TrackReport {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
-    let by = super::who(args.by)?;
+    let by = super::args::who(args.by)?;
     let mut app = Appender::open(&vault, &args.order)?;
     if let Some(w) = app.chain_warning() {
         ctx.out.warn(&w);

@@ -3,16 +3,16 @@
 use std::io::{self, Write};
 
 use super::Ctx;
+use crate::cli::output::{Report, escape_os, human_bytes};
 use crate::error::{Exit, Result};
-use crate::order::OrderId;
-use crate::output::{Report, escape_os, human_bytes};
+use crate::store::order::OrderId;
 use crate::verify::{self, VerifyReport};
 
 /// Re-hash every object and check every ledger chain; exit 3 if anything is corrupt, missing or tampered
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Check only this order's ledger and the objects it names
-    #[arg(long, value_name = "ORDER", value_parser = super::add::parse_order)]
+    #[arg(long, value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: Option<OrderId>,
 }
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use super::Ctx;
 use crate::bundle::check::{self, BundleCheck};
+use crate::cli::output::{Report, escape_str};
 use crate::error::{Exit, Result};
-use crate::output::{Report, escape_str};
 
 /// Check an evidence bundle: zip safety, BagIt manifests, SHA256SUMS, manifest.json and the ledger
 /// chain; exit 3 if anything is tampered or malformed

@@ -1,0 +1,411 @@
+//! `report.html`: one self-contained page an arbitrator reads at a glance. No scripts, no network:
+//! styles inline, thumbnails embedded as `data:` URIs, links relative to the bag's `data/` folder.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use base64::Engine;
+
+use super::{FileRecord, Role};
+use crate::digest::Digest;
+use crate::evidence::kind::Kind;
+use crate::ledger::{Entry, Event};
+use crate::render::human_bytes;
+use crate::store::order::OrderId;
+use crate::time::format_time;
+
+pub struct Input<'a> {
+    pub order: &'a OrderId,
+    pub bag: &'a str,
+    pub generated_at: &'a str,
+    pub records: &'a [FileRecord],
+    pub entries: &'a [&'a Entry],
+    pub ledger_head: Option<Digest>,
+    pub thumbs: &'a BTreeMap<Digest, Vec<u8>>,
+    pub notes: &'a [String],
+    /// Carrier events of the order's tracking snapshots, merged.
+    pub tracking: &'a [crate::evidence::tracking::TimelineEvent],
+    /// Transcripts of the order's chat exports: the export's record and its messages.
+    pub chats: &'a [(
+        &'a FileRecord,
+        crate::evidence::chat::Transcript,
+        Option<String>,
+    )],
+}
+
+/// Escape text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Bidirectional controls could reorder what the arbitrator reads: show them.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A path inside the bag as a link from `data/report.html`.
+fn href(path: &str) -> String {
+    esc(path.strip_prefix("data/").unwrap_or(path))
+}
+
+const STYLE: &str = r#"
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
+header{background:#123;color:#fff;padding:20px 28px}
+header h1{margin:0 0 4px;font-size:24px}
+header p{margin:2px 0;color:#cfd8e3}
+main{padding:8px 28px 40px;max-width:1200px}
+h2{font-size:18px;margin:28px 0 10px;border-bottom:2px solid #d8dde3;padding-bottom:4px}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e3e7eb;vertical-align:top}
+th{background:#eef1f4;font-weight:600}
+td.hash,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+.grid{display:flex;flex-wrap:wrap;gap:14px}
+figure{margin:0;background:#fff;border:1px solid #d8dde3;border-radius:6px;padding:8px;width:272px}
+figure img{display:block;max-width:256px;max-height:256px;margin:0 auto}
+figcaption{font-size:13px;margin-top:6px}
+.kind{display:inline-block;padding:1px 6px;border-radius:4px;background:#e6eefb;font-size:12px}
+.summary td:first-child{width:220px;color:#56606b}
+.note{color:#7a4b00}
+.warn{color:#a40000}
+tr.delivered td{background:#e3f6e5;font-weight:600}
+table.chat td:first-child{white-space:nowrap;width:150px}
+table.chat td:nth-child(2){white-space:nowrap;font-weight:600}
+tr.system td{color:#6b7580;font-style:italic}
+.placeholder{display:flex;align-items:center;justify-content:center;text-align:center;width:256px;height:192px;margin:0 auto;background:#e9ecef;border:2px dashed #98a2ad;color:#3d4650;font-size:13px;padding:8px;box-sizing:border-box}
+"#;
+
+fn participants(t: &crate::evidence::chat::Transcript) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> = t
+        .messages
+        .iter()
+        .filter_map(|m| m.sender.as_deref())
+        .collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+/// A message time for people: `2026-11-18 09:41` (local, as written) or with its offset.
+fn chat_time(m: &crate::evidence::chat::Message) -> String {
+    if m.time_naive {
+        m.time.replace('T', " ")
+    } else {
+        m.time.replace('T', " ").replace("+00:00", "Z")
+    }
+}
+
+/// Where a conversation sorts in the timeline: its instant, or its local time read as UTC.
+fn chat_key(m: &crate::evidence::chat::Message) -> chrono::NaiveDateTime {
+    crate::time::sort_key(&m.time)
+}
+
+pub fn render(i: &Input<'_>) -> String {
+    let originals: Vec<&FileRecord> = i
+        .records
+        .iter()
+        .filter(|r| r.role == Role::Original)
+        .collect();
+    let total: u64 = originals.iter().map(|r| r.size).sum();
+    let mut h = String::new();
+    let _ = writeln!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+    <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+    <title>Evidence for order {order}</title><style>{STYLE}</style></head><body>\n\
+    <header><h1>Evidence for order {order}</h1>\
+    <p>{n} file(s), {size}; bundle generated {gen} UTC by {tool}.</p>\
+    <p>Every file is listed below with its SHA-256. VERIFY.txt in the bundle explains how to check them.</p></header>\n<main>",
+        order = esc(i.order.as_str()),
+        n = originals.len(),
+        size = human_bytes(total),
+        gen = esc(&i.generated_at.replace('T', " ").replace('Z', "")),
+        tool = esc(crate::TOOL),
+    );
+
+    // Summary.
+    let first = i.entries.first().map(|e| format_time(&e.at));
+    let last = i.entries.last().map(|e| format_time(&e.at));
+    let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
+    for r in &originals {
+        if let Some(k) = r.kind {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let _ = writeln!(
+        h,
+        "<h2>Summary</h2><table class=\"summary\">\
+<tr><td>Order</td><td>{}</td></tr>\
+<tr><td>Evidence</td><td>{}</td></tr>\
+<tr><td>First and last record</td><td>{} &ndash; {}</td></tr>\
+<tr><td>Ledger (chain of custody)</td><td>{} entries, last entry hash <code>{}</code></td></tr>\
+<tr><td>Bundle</td><td>{}</td></tr></table>",
+        esc(i.order.as_str()),
+        esc(&kinds.join(", ")),
+        esc(first.as_deref().unwrap_or("-")),
+        esc(last.as_deref().unwrap_or("-")),
+        i.entries.len(),
+        i.ledger_head.map(|d| d.hex()).unwrap_or_default(),
+        esc(i.bag),
+    );
+    for n in i.notes {
+        let _ = writeln!(h, "<p class=\"note\">Note: {}</p>", esc(n));
+    }
+
+    // Timeline: everything known, oldest first.
+    let by_sha: BTreeMap<Digest, &FileRecord> = originals.iter().map(|r| (r.sha256, *r)).collect();
+    // Ledger entries and carrier events in one table, by instant (a carrier time without offset
+    // is placed as if it were UTC, and marked "local").
+    let mut rows: Vec<(chrono::NaiveDateTime, String)> = Vec::new();
+    for e in i.entries {
+        let what = match &e.event {
+            Event::Add { item } => {
+                let link = by_sha
+                    .get(&item.sha256)
+                    .map(|r| format!("<a href=\"{}\">{}</a>", href(&r.path), esc(&item.name)))
+                    .unwrap_or_else(|| esc(&item.name));
+                format!(
+                    "Added <span class=\"kind\">{}</span> {link} <code>{}</code>",
+                    item.kind,
+                    item.sha256.short()
+                )
+            }
+            Event::Bundle { bundle } => format!(
+                "Evidence bundle made: {} <code>{}</code>",
+                esc(&bundle.file),
+                bundle.sha256.short()
+            ),
+            Event::Track { shipment } => format!(
+                "Shipment registered: {} {}{}",
+                esc(&shipment.carrier),
+                esc(&shipment.number),
+                shipment
+                    .shipped_at
+                    .as_deref()
+                    .map(|t| format!(", handed to the carrier {}", esc(t)))
+                    .unwrap_or_default()
+            ),
+            other => esc(&other.dispute_summary().unwrap_or_default()),
+        };
+        rows.push((
+            e.at.naive_utc(),
+            format!(
+                "<tr><td>{}</td><td>{what}</td><td>{}</td><td>{}</td></tr>",
+                esc(&format_time(&e.at).replace('T', " ")),
+                esc(&e.by),
+                esc(e.note.as_deref().unwrap_or("")),
+            ),
+        ));
+    }
+    for t in i.tracking {
+        let e = &t.event;
+        let delivered = e.stage == crate::evidence::tracking::Stage::Delivered;
+        let time = match e.utc() {
+            Some(u) => format_time(&u).replace('T', " "),
+            None => format!("{} (local)", e.time.replace('T', " ")),
+        };
+        rows.push((
+            e.sort_key(),
+            format!(
+                "<tr{}><td>{}</td><td>Carrier: <span class=\"kind\">{}</span> {}{}</td><td>{}</td><td>{}</td></tr>",
+                if delivered { " class=\"delivered\"" } else { "" },
+                esc(&time),
+                e.stage.as_str(),
+                esc(&e.description),
+                e.location.as_deref().map(|l| format!(" &mdash; {}", esc(l))).unwrap_or_default(),
+                esc(t.tracking_number.as_deref().unwrap_or("")),
+                esc(&format!("from {}", t.first_seen_name)),
+            ),
+        ));
+    }
+    for (n, (r, t, _)) in i.chats.iter().enumerate() {
+        let (Some(first), Some(last)) = (t.messages.first(), t.messages.last()) else {
+            continue;
+        };
+        let key = chat_key(first);
+        rows.push((
+            key,
+            format!(
+                "<tr><td>{}</td><td>Conversation: <a href=\"#chat-{n}\">{}</a>, {} messages until {}</td><td>{}</td><td></td></tr>",
+                esc(&chat_time(first)),
+                esc(r.original_name.as_deref().unwrap_or(&r.path)),
+                t.messages.len(),
+                esc(&chat_time(last)),
+                esc(&participants(t).join(", ")),
+            ),
+        ));
+    }
+    rows.sort_by_key(|r| r.0);
+    h.push_str("<h2>Timeline</h2><table><tr><th>Time (UTC)</th><th>What</th><th>By / parcel</th><th>Note</th></tr>\n");
+    for (_, row) in rows {
+        h.push_str(&row);
+        h.push('\n');
+    }
+    h.push_str("</table>\n");
+
+    // Photos.
+    let photos: Vec<&&FileRecord> = originals
+        .iter()
+        .filter(|r| r.kind == Some(Kind::Photo))
+        .collect();
+    if !photos.is_empty() {
+        h.push_str("<h2>Photos</h2><div class=\"grid\">\n");
+        for r in photos {
+            let name = r.original_name.as_deref().unwrap_or(&r.path);
+            let img = match i.thumbs.get(&r.sha256) {
+                Some(t) => format!(
+                    "<a href=\"{}\"><img src=\"data:image/jpeg;base64,{}\" alt=\"{}\"></a>",
+                    href(&r.path),
+                    base64::engine::general_purpose::STANDARD.encode(t),
+                    esc(name)
+                ),
+                None => {
+                    let why = if r
+                        .media_type
+                        .as_deref()
+                        .is_some_and(|m| m.contains("heic") || m.contains("heif"))
+                    {
+                        "HEIC photo: no preview (no HEIC decoder here); open the original"
+                    } else {
+                        "no preview: the image could not be decoded; open the original"
+                    };
+                    format!(
+                        "<a href=\"{}\" class=\"placeholder\">{why}</a>",
+                        href(&r.path)
+                    )
+                }
+            };
+            let captured = match (&r.captured_at, &r.captured_from) {
+                (Some(c), Some(f)) => {
+                    format!("{} <small>({})</small>", esc(&c.replace('T', " ")), esc(f))
+                }
+                (Some(c), None) => esc(&c.replace('T', " ")),
+                _ => "unknown".to_string(),
+            };
+            let warnings: String = r
+                .warnings
+                .iter()
+                .map(|w| format!("<br><span class=\"warn\">&#9888; {}</span>", esc(w)))
+                .collect();
+            let _ = writeln!(
+                h,
+                "<figure>{img}<figcaption><b>{}</b><br>Captured: {captured}<br>Added: {} by {}<br>SHA-256 <code>{}</code>{warnings}</figcaption></figure>",
+                esc(name),
+                esc(&r.added_at.as_deref().unwrap_or("-").replace('T', " ")),
+                esc(r.added_by.as_deref().unwrap_or("-")),
+                r.sha256.short(),
+            );
+        }
+        h.push_str("</div>\n");
+    }
+
+    // Conversations, as readable transcripts.
+    if !i.chats.is_empty() {
+        h.push_str("<h2>Conversations</h2>\n");
+        let by_name: BTreeMap<&str, &FileRecord> = i
+            .records
+            .iter()
+            .filter(|r| r.role == Role::Original)
+            .filter_map(|r| r.original_name.as_deref().map(|n| (n, r)))
+            .collect();
+        for (n, (r, t, tz)) in i.chats.iter().enumerate() {
+            let zone = match (t.messages.iter().any(|m| m.time_naive), tz) {
+                (true, Some(z)) => format!("Times are as the export wrote them (the phone's local time); the zone was not recorded, UTC{z} is assumed."),
+                (true, None) => "Times are as the export wrote them (the phone's local time, zone not recorded).".to_string(),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                h,
+                "<h3 id=\"chat-{n}\">{} <small>({}, {} messages; original <a href=\"{}\">{}</a>, SHA-256 <code>{}</code>)</small></h3><p class=\"note\">{}</p>",
+                esc(&participants(t).join(", ")),
+                esc(t.format),
+                t.messages.len(),
+                href(&r.path),
+                esc(r.original_name.as_deref().unwrap_or(&r.path)),
+                r.sha256.short(),
+                zone.trim()
+            );
+            h.push_str(
+                "<table class=\"chat\"><tr><th>Time</th><th>From</th><th>Message</th></tr>\n",
+            );
+            for m in &t.messages {
+                let links: String = m
+                    .attachments
+                    .iter()
+                    .map(|a| match by_name.get(a.as_str()) {
+                        Some(f) => {
+                            format!("<br>&#128206; <a href=\"{}\">{}</a>", href(&f.path), esc(a))
+                        }
+                        None => format!("<br>&#128206; {} (not in this bundle)", esc(a)),
+                    })
+                    .collect();
+                let text = esc(&m.text).replace('\n', "<br>");
+                let _ = writeln!(
+                    h,
+                    "<tr{}><td>{}</td><td>{}</td><td>{text}{links}</td></tr>",
+                    if m.sender.is_none() {
+                        " class=\"system\""
+                    } else {
+                        ""
+                    },
+                    esc(&chat_time(m)),
+                    esc(m.sender.as_deref().unwrap_or("(system)")),
+                );
+            }
+            h.push_str("</table>\n");
+        }
+    }
+
+    // Every file with its full hash.
+    h.push_str("<h2>All files</h2><table><tr><th>File</th><th>Kind</th><th>Size</th><th>Added (UTC)</th><th>SHA-256</th></tr>\n");
+    for r in i.records {
+        let kind = match r.role {
+            Role::Original => r.kind.map(|k| k.to_string()).unwrap_or_default(),
+            Role::Thumbnail => format!(
+                "thumbnail of {}",
+                r.derived_from.map(|d| d.short()).unwrap_or_default()
+            ),
+            Role::Ledger => "ledger".into(),
+            Role::Upload => format!("for upload, made from {} original(s)", r.sources.len()),
+            Role::Report => continue,
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td></tr>",
+            href(&r.path),
+            esc(&r.path),
+            esc(&kind),
+            human_bytes(r.size),
+            esc(&r.added_at.as_deref().unwrap_or("").replace('T', " ")),
+            r.sha256.hex(),
+        );
+    }
+    h.push_str("</table>\n</main></body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup_and_bidi() {
+        assert_eq!(
+            esc("<img src=x onerror=alert(1)>"),
+            "&lt;img src=x onerror=alert(1)&gt;"
+        );
+        assert_eq!(esc("a\"b'c&"), "a&quot;b&#39;c&amp;");
+        assert_eq!(esc("invoice\u{202e}gpj.exe"), "invoice\\u{202e}gpj.exe");
+    }
+}

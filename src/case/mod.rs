@@ -1,0 +1,3 @@
+//! One order's evidence, read once from its ledger.
+
+pub mod shipments;

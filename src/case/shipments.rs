@@ -1,0 +1,173 @@
+//! Shipment status for cron: per parcel of an order, its latest stage, its last event and how long
+//! ago, and the flags an ops person should hear about (delivered, exception, failed attempt,
+//! returned, no news for too long).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::evidence::tracking::{Stage, TimelineEvent};
+use crate::ledger::{Event, Ledger};
+use crate::store::Vault;
+use crate::store::order::OrderId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    Delivered,
+    Exception,
+    FailedAttempt,
+    Returned,
+    /// No carrier event for longer than `--stale-after` (or none at all since it was shipped).
+    Stale,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub order: OrderId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    pub number: String,
+    /// Registered with `vault track` (else only seen in a snapshot).
+    pub registered: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<String>,
+    pub events: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_stage: Option<Stage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_since_last_event: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
+    pub flags: Vec<Flag>,
+}
+
+/// A parcel of an order: registered with `vault track`, or only seen in a snapshot.
+struct Parcel {
+    carrier: Option<String>,
+    number: String,
+    registered: bool,
+    shipped_at: Option<String>,
+    /// When vault first heard of it (the `track` entry, or the snapshot's `add`).
+    since: DateTime<Utc>,
+}
+
+/// The shipments of one order, as of `now`.
+pub fn of_order(
+    vault: &Vault,
+    order: &OrderId,
+    now: DateTime<Utc>,
+    stale_after: Duration,
+) -> Result<Vec<Status>> {
+    let ledger = Ledger::read(vault, order)?;
+    let timeline = crate::evidence::tracking::timeline_of(vault, ledger.items().map(|(_, i)| i));
+    // Parcels: registered ones first (in order), then numbers only seen in snapshots.
+    let mut parcels: Vec<Parcel> = Vec::new();
+    let known =
+        |parcels: &[Parcel], n: &str| parcels.iter().any(|p| p.number.eq_ignore_ascii_case(n));
+    for e in ledger.entries() {
+        if let Event::Track { shipment } = &e.event
+            && !known(&parcels, &shipment.number)
+        {
+            parcels.push(Parcel {
+                carrier: Some(shipment.carrier.clone()),
+                number: shipment.number.clone(),
+                registered: true,
+                shipped_at: shipment.shipped_at.clone(),
+                since: e.at,
+            });
+        }
+    }
+    for (e, i) in ledger.items() {
+        if let Some(t) = &i.tracking
+            && let Some(n) = &t.number
+            && !known(&parcels, n)
+        {
+            parcels.push(Parcel {
+                carrier: t.carrier.clone(),
+                number: n.clone(),
+                registered: false,
+                shipped_at: None,
+                since: e.at,
+            });
+        }
+    }
+    let single = parcels.len() == 1;
+    let stale = chrono::Duration::from_std(stale_after).unwrap_or(chrono::Duration::MAX);
+    Ok(parcels
+        .into_iter()
+        .map(
+            |Parcel {
+                 carrier,
+                 number,
+                 registered,
+                 shipped_at,
+                 since,
+             }| {
+                // A snapshot without a number belongs to the order's only parcel, if it has one.
+                let events: Vec<&TimelineEvent> = timeline
+                    .iter()
+                    .filter(|t| match &t.tracking_number {
+                        Some(n) => n.eq_ignore_ascii_case(&number),
+                        None => single,
+                    })
+                    .collect();
+                let last = events
+                    .iter()
+                    .max_by_key(|t| t.event.sort_key())
+                    .map(|t| &t.event);
+                let delivered = events
+                    .iter()
+                    .filter(|t| t.event.stage == Stage::Delivered)
+                    .max_by_key(|t| t.event.sort_key());
+                let last_instant = last.map(|e| e.utc().unwrap_or_else(|| e.sort_key().and_utc()));
+                // With no event yet, the clock runs from the hand-over (or the registration).
+                let quiet_since = last_instant
+                    .or_else(|| {
+                        shipped_at
+                            .as_deref()
+                            .and_then(crate::time::parse_instant_or_date)
+                    })
+                    .unwrap_or(since);
+                let mut flags = Vec::new();
+                match last.map(|e| e.stage) {
+                    Some(Stage::Delivered) => flags.push(Flag::Delivered),
+                    Some(Stage::Exception) => flags.push(Flag::Exception),
+                    Some(Stage::FailedAttempt) => flags.push(Flag::FailedAttempt),
+                    Some(Stage::Returned) => flags.push(Flag::Returned),
+                    _ => {}
+                }
+                if delivered.is_some() && !flags.contains(&Flag::Delivered) {
+                    flags.push(Flag::Delivered);
+                }
+                let finished = flags
+                    .iter()
+                    .any(|f| matches!(f, Flag::Delivered | Flag::Returned));
+                if !finished && now - quiet_since > stale {
+                    flags.push(Flag::Stale);
+                }
+                flags.sort();
+                Status {
+                    order: order.clone(),
+                    carrier,
+                    number,
+                    registered,
+                    shipped_at,
+                    events: events.len(),
+                    latest_stage: last.map(|e| e.stage),
+                    last_event_at: last.map(|e| e.time.clone()),
+                    last_event: last.map(|e| e.description.clone()),
+                    days_since_last_event: last_instant.map(|t| (now - t).num_days()),
+                    delivered_at: delivered.map(|t| t.event.time.clone()),
+                    flags,
+                }
+            },
+        )
+        .collect())
+}

@@ -1,0 +1,363 @@
+//! Disputes and their clocks: the platforms' response deadlines, and what evidence a reason needs.
+//!
+//! Published rules used as defaults: AliExpress - the seller answers within 5 days of the buyer
+//! opening (or changing) the dispute; eBay - 3 business days; Amazon - 48 hours. PayPal, Stripe and
+//! Shopify give a per-case date, which `--due` records. Business days are Monday to Friday in the
+//! zone of the opening time; public holidays are not known to vault (a conservative choice: the
+//! deadline can only come out early, never late).
+
+pub mod profile;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Aliexpress,
+    Ebay,
+    Amazon,
+    Paypal,
+    Stripe,
+    Shopify,
+    Other,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 7] = [
+        Platform::Aliexpress,
+        Platform::Ebay,
+        Platform::Amazon,
+        Platform::Paypal,
+        Platform::Stripe,
+        Platform::Shopify,
+        Platform::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Aliexpress => "aliexpress",
+            Platform::Ebay => "ebay",
+            Platform::Amazon => "amazon",
+            Platform::Paypal => "paypal",
+            Platform::Stripe => "stripe",
+            Platform::Shopify => "shopify",
+            Platform::Other => "other",
+        }
+    }
+}
+
+/// The reasons platforms use, with their sub-reasons.
+pub const REASONS: [&str; 13] = [
+    "not-received",
+    "not-received:invalid-tracking",
+    "not-received:in-transit",
+    "not-received:customs",
+    "not-received:returned",
+    "not-as-described",
+    "not-as-described:quality",
+    "not-as-described:damaged",
+    "not-as-described:wrong-size",
+    "not-as-described:wrong-colour",
+    "not-as-described:missing-parts",
+    "not-as-described:counterfeit",
+    "other",
+];
+
+pub fn parse_reason(s: &str) -> Result<String, String> {
+    let r = s
+        .trim()
+        .to_lowercase()
+        .replace("wrong-color", "wrong-colour");
+    if REASONS.contains(&r.as_str()) {
+        Ok(r)
+    } else {
+        Err(format!(
+            "unknown reason {s:?}; one of: {}",
+            REASONS.join(", ")
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Won,
+    Lost,
+    PartialRefund,
+    Refunded,
+    Withdrawn,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Won,
+        Outcome::Lost,
+        Outcome::PartialRefund,
+        Outcome::Refunded,
+        Outcome::Withdrawn,
+    ];
+
+    /// The name `--outcome` takes and the ledger records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Won => "won",
+            Outcome::Lost => "lost",
+            Outcome::PartialRefund => "partial-refund",
+            Outcome::Refunded => "refunded",
+            Outcome::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// When the seller's answer is due, by the platform's published rule; None where the platform sets
+/// a date per case (then `--due` gives it).
+pub fn default_due(
+    platform: Platform,
+    opened: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    match platform {
+        Platform::Aliexpress => Some(opened + Duration::days(5)),
+        Platform::Amazon => Some(opened + Duration::hours(48)),
+        Platform::Ebay => Some(add_business_days(opened, 3)),
+        Platform::Paypal | Platform::Stripe | Platform::Shopify | Platform::Other => None,
+    }
+}
+
+/// `n` business days (Mon-Fri) after `t`, at the same local time, in `t`'s own offset.
+/// Opened on a weekend, the count starts on Monday.
+pub fn add_business_days(t: DateTime<FixedOffset>, n: u32) -> DateTime<FixedOffset> {
+    let weekend = |d: &DateTime<FixedOffset>| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    let mut d = t;
+    let mut left = n;
+    while left > 0 {
+        d += Duration::days(1);
+        if !weekend(&d) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// What evidence a reason needs, checked against what the order holds.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub delivered: bool,
+    pub tracking_snapshots: usize,
+    pub photos_before_first_scan: usize,
+    pub photos: usize,
+    pub chats: usize,
+    /// A carrier event says the parcel was signed for.
+    pub signed: bool,
+}
+
+/// What evidence the order's ledger holds, for the checklists.
+pub fn evidence(vault: &crate::store::Vault, ledger: &crate::ledger::Ledger) -> Evidence {
+    use crate::evidence::kind::Kind;
+    let items: Vec<_> = ledger.items().map(|(_, i)| i).collect();
+    let timeline = crate::evidence::tracking::timeline_of(vault, items.iter().copied());
+    let scan = crate::evidence::tracking::first_scan(&timeline);
+    let photos: Vec<_> = items.iter().filter(|i| i.kind == Kind::Photo).collect();
+    let before = photos
+        .iter()
+        .filter(|i| {
+            let Some(m) = &i.media else { return false };
+            m.captured_local().is_some()
+                && scan.is_none_or(|s| crate::evidence::metadata::after_first_scan(m, s).is_none())
+        })
+        .count();
+    let delivered: Vec<_> = timeline
+        .iter()
+        .filter(|t| t.event.stage == crate::evidence::tracking::Stage::Delivered)
+        .collect();
+    Evidence {
+        delivered: !delivered.is_empty(),
+        signed: delivered
+            .iter()
+            .any(|t| t.event.description.to_lowercase().contains("sign")),
+        tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
+        photos_before_first_scan: before,
+        photos: photos.len(),
+        chats: items.iter().filter(|i| i.kind == Kind::Chat).count(),
+    }
+}
+
+/// eBay's published threshold: an item not received claim on an order of this many US dollars or
+/// more needs signature confirmation as proof of delivery.
+pub const EBAY_SIGNATURE_USD: f64 = 750.0;
+
+/// Whether the dispute needs proof of a signature on delivery (eBay, $750 and over, not received).
+pub fn needs_signature(d: &crate::ledger::DisputeOpened) -> bool {
+    d.platform == Platform::Ebay
+        && d.reason.starts_with("not-received")
+        && d.currency.as_deref() == Some("USD")
+        && d.amount
+            .as_deref()
+            .and_then(|a| a.parse::<f64>().ok())
+            .is_some_and(|a| a >= EBAY_SIGNATURE_USD)
+}
+
+/// Missing evidence for a dispute, as sentences for a person.
+pub fn missing(d: &crate::ledger::DisputeOpened, e: &Evidence) -> Vec<String> {
+    let reason = d.reason.as_str();
+    let mut m = Vec::new();
+    if reason.starts_with("not-received") {
+        if e.tracking_snapshots == 0 {
+            m.push("a tracking snapshot (vault add --kind tracking)".to_string());
+        } else if !e.delivered {
+            m.push("a tracking snapshot with a delivered event".to_string());
+        }
+        if needs_signature(d) && !e.signed {
+            m.push(format!(
+                "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD:.0} or more): \
+                 the carrier's signature record, added with vault add"
+            ));
+        }
+    }
+    if reason.starts_with("not-as-described") {
+        if e.photos == 0 {
+            m.push("packing photos".to_string());
+        } else if e.photos_before_first_scan == 0 {
+            m.push("packing photos captured before the parcel's first carrier scan".to_string());
+        }
+    }
+    if e.chats == 0 {
+        m.push("the conversation with the buyer (a chat export)".to_string());
+    }
+    m
+}
+
+/// Human "time left": `2d 3h`, `5h 10m`, `overdue by 3h`.
+pub fn time_left(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let d = due - now;
+    let (neg, d) = if d < Duration::zero() {
+        (true, -d)
+    } else {
+        (false, d)
+    };
+    let s = if d.num_days() >= 1 {
+        format!("{}d {}h", d.num_days(), d.num_hours() % 24)
+    } else {
+        format!("{}h {}m", d.num_hours(), d.num_minutes() % 60)
+    };
+    if neg { format!("overdue by {s}") } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn published_deadlines() {
+        let opened = t("2026-11-20T10:00:00+08:00"); // a Friday in Shenzhen
+        assert_eq!(
+            default_due(Platform::Aliexpress, opened),
+            Some(t("2026-11-25T10:00:00+08:00"))
+        );
+        assert_eq!(
+            default_due(Platform::Amazon, opened),
+            Some(t("2026-11-22T10:00:00+08:00"))
+        );
+        // eBay: Mon, Tue, Wed.
+        assert_eq!(
+            default_due(Platform::Ebay, opened),
+            Some(t("2026-11-25T10:00:00+08:00"))
+        );
+        assert_eq!(default_due(Platform::Paypal, opened), None);
+    }
+
+    #[test]
+    fn business_days_are_counted_in_the_opening_zone() {
+        // Saturday 01:00 in Berlin is still Friday in New York: the weekend differs by zone.
+        let berlin = t("2026-11-21T01:00:00+01:00");
+        let new_york = berlin.with_timezone(&FixedOffset::west_opt(5 * 3600).unwrap());
+        assert_eq!(add_business_days(berlin, 1), t("2026-11-23T01:00:00+01:00")); // Monday
+        assert_eq!(
+            add_business_days(new_york, 1),
+            t("2026-11-23T19:00:00-05:00")
+        ); // Monday too: Fri -> Mon
+        assert_eq!(
+            add_business_days(t("2026-11-23T09:00:00Z"), 5),
+            t("2026-11-30T09:00:00Z")
+        );
+    }
+
+    #[test]
+    fn reasons_and_time_left() {
+        assert_eq!(
+            parse_reason("Not-As-Described:Wrong-Color").unwrap(),
+            "not-as-described:wrong-colour"
+        );
+        assert!(parse_reason("buyer changed mind").is_err());
+        let now = t("2026-11-22T00:00:00Z").with_timezone(&Utc);
+        assert_eq!(time_left(now + Duration::hours(50), now), "2d 2h");
+        assert_eq!(
+            time_left(now - Duration::minutes(190), now),
+            "overdue by 3h 10m"
+        );
+    }
+
+    fn opened(
+        platform: Platform,
+        reason: &str,
+        amount: Option<&str>,
+    ) -> crate::ledger::DisputeOpened {
+        crate::ledger::DisputeOpened {
+            platform,
+            reason: reason.into(),
+            case: None,
+            opened_at: "2026-11-20T10:00:00+08:00".into(),
+            due: None,
+            amount: amount.map(Into::into),
+            currency: amount.map(|_| "USD".into()),
+            ordered_at: None,
+        }
+    }
+
+    #[test]
+    fn checklists() {
+        let ali = |r: &str| opened(Platform::Aliexpress, r, None);
+        let none = Evidence::default();
+        assert_eq!(missing(&ali("not-received:in-transit"), &none).len(), 2);
+        let good = Evidence {
+            delivered: true,
+            tracking_snapshots: 2,
+            photos_before_first_scan: 3,
+            photos: 4,
+            chats: 1,
+            signed: false,
+        };
+        assert!(missing(&ali("not-received"), &good).is_empty());
+        assert!(missing(&ali("not-as-described:damaged"), &good).is_empty());
+        let late_photos = Evidence {
+            photos_before_first_scan: 0,
+            ..good.clone()
+        };
+        assert!(
+            missing(&ali("not-as-described"), &late_photos)[0]
+                .contains("before the parcel's first carrier scan")
+        );
+        // eBay: signature proof from $750, for items not received only.
+        let ebay = |amount| opened(Platform::Ebay, "not-received", Some(amount));
+        assert!(missing(&ebay("749.99"), &good).is_empty());
+        let m = missing(&ebay("750.00"), &good);
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("signature"), "{m:?}");
+        let signed = Evidence {
+            signed: true,
+            ..good.clone()
+        };
+        assert!(missing(&ebay("1200"), &signed).is_empty());
+        let nad = opened(Platform::Ebay, "not-as-described", Some("900"));
+        assert!(!needs_signature(&nad));
+        let eur = crate::ledger::DisputeOpened {
+            currency: Some("EUR".into()),
+            ..ebay("900")
+        };
+        assert!(!needs_signature(&eur));
+    }
+}

@@ -1,0 +1,554 @@
+//! What a photo or video says about itself: when it was captured (with its UTC offset when the file
+//! gives one, and which tag said so), camera, pixel size, orientation, GPS position, duration; and
+//! the checks that flag a capture time that looks wrong.
+//!
+//! Read with `nom-exif` (EXIF in JPEG/HEIC/TIFF/PNG/WebP; QuickTime keys and `mvhd` in MP4/MOV/3GP),
+//! pixel sizes from the image header where `image` can read it. Hostile files are normal: nothing
+//! here panics out (a panic in a parser is caught and recorded), and a file whose metadata cannot be
+//! read is still stored, with the reason recorded.
+
+use std::fs::File;
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
+use nom_exif::{
+    EntryValue, Exif, ExifTag, MediaKind, MediaParser, MediaSource, TrackInfo, TrackInfoTag,
+};
+use serde::{Deserialize, Serialize};
+
+/// A GPS position in decimal degrees (WGS 84), positive north and east.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Gps {
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_m: Option<f64>,
+}
+
+/// What was read from a photo or video. Stored with the item in its ledger entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// RFC 3339: with the UTC offset when the file gives one; else the local time as the camera
+    /// wrote it, without offset, and `captured_at_naive` is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub captured_at_naive: bool,
+    /// The tag the capture time came from, e.g. `EXIF DateTimeOriginal+OffsetTimeOriginal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_from: Option<String>,
+    /// Make and model, e.g. `Apple iPhone X`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// EXIF orientation, 1-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orientation: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps: Option<Gps>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    /// Why the metadata could not be read (the file is stored all the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl MediaInfo {
+    /// The capture time as an instant, when the offset is known.
+    pub fn captured_utc(&self) -> Option<DateTime<Utc>> {
+        if self.captured_at_naive {
+            return None;
+        }
+        DateTime::parse_from_rfc3339(self.captured_at.as_deref()?)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// The capture time as the camera's wall clock showed it.
+    pub fn captured_local(&self) -> Option<NaiveDateTime> {
+        let s = self.captured_at.as_deref()?;
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Some(t.naive_local());
+        }
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()
+    }
+}
+
+/// Whether this media type is one we read metadata from.
+pub fn applies_to(media_type: &str) -> bool {
+    media_type.starts_with("image/") || media_type.starts_with("video/")
+}
+
+/// Read what the file at `path` says about itself. Never panics; failures become `error`.
+pub fn read(path: &Path, media_type: &str) -> MediaInfo {
+    let caught = std::panic::catch_unwind(|| read_inner(path, media_type));
+    let mut info = match caught {
+        Ok(Ok(info)) => info,
+        Ok(Err(e)) => MediaInfo {
+            error: Some(e),
+            ..MediaInfo::default()
+        },
+        Err(_) => MediaInfo {
+            error: Some("the metadata reader failed on this file (malformed metadata)".into()),
+            ..MediaInfo::default()
+        },
+    };
+    // Pixel size from the image header is the truth where it can be read; EXIF sizes are a fallback.
+    if media_type.starts_with("image/")
+        && let Some((w, h)) = image_size(path, media_type)
+    {
+        info.width = Some(w);
+        info.height = Some(h);
+    }
+    // HEIF: the primary image's size is in its `ispe` property; EXIF may describe the unedited shot.
+    if matches!(media_type, "image/heic" | "image/heif" | "image/avif")
+        && let Some((w, h)) = heif_size(path)
+    {
+        info.width = Some(w);
+        info.height = Some(h);
+    }
+    info
+}
+
+/// Width and height from the image's own header. For JPEG, `jpeg-decoder` stops at the frame header
+/// (`image` would read the whole file first: a tenth of the cost of adding it).
+fn image_size(path: &Path, media_type: &str) -> Option<(u32, u32)> {
+    if media_type == "image/jpeg" {
+        let mut dec = jpeg_decoder::Decoder::new(std::io::BufReader::new(File::open(path).ok()?));
+        dec.read_info().ok()?;
+        let info = dec.info()?;
+        return Some((u32::from(info.width), u32::from(info.height)));
+    }
+    image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
+}
+
+/// The largest `ispe` (image spatial extent) in a HEIF file's `meta/iprp/ipco`: the primary image,
+/// or the grid it is tiled from. Reads at most the first 4 MiB; every box size is bounds-checked.
+fn heif_size(path: &Path) -> Option<(u32, u32)> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    File::open(path)
+        .ok()?
+        .take(4 << 20)
+        .read_to_end(&mut head)
+        .ok()?;
+    let meta = find_box(&head, b"meta")?;
+    // `meta` is a full box: 4 bytes of version and flags before its children.
+    let iprp = find_box(meta.get(4..)?, b"iprp")?;
+    let ipco = find_box(iprp, b"ipco")?;
+    let mut best: Option<(u32, u32)> = None;
+    let mut rest = ipco;
+    while let Some((kind, body, next)) = next_box(rest) {
+        if kind == *b"ispe" && body.len() >= 12 {
+            let w = u32::from_be_bytes(body[4..8].try_into().ok()?);
+            let h = u32::from_be_bytes(body[8..12].try_into().ok()?);
+            if u64::from(w) * u64::from(h) > best.map_or(0, |(a, b)| u64::from(a) * u64::from(b)) {
+                best = Some((w, h));
+            }
+        }
+        rest = next;
+    }
+    best.filter(|&(w, h)| w > 0 && h > 0)
+}
+
+/// Split off the first ISO-BMFF box: (type, body, rest).
+fn next_box(buf: &[u8]) -> Option<([u8; 4], &[u8], &[u8])> {
+    let size32 = u32::from_be_bytes(buf.get(0..4)?.try_into().ok()?) as usize;
+    let kind: [u8; 4] = buf.get(4..8)?.try_into().ok()?;
+    let (header, size) = match size32 {
+        0 => (8, buf.len()),
+        1 => (
+            16,
+            usize::try_from(u64::from_be_bytes(buf.get(8..16)?.try_into().ok()?)).ok()?,
+        ),
+        n => (8, n),
+    };
+    if size < header || size > buf.len() {
+        return None;
+    }
+    Some((kind, &buf[header..size], &buf[size..]))
+}
+
+fn find_box<'a>(mut buf: &'a [u8], want: &[u8; 4]) -> Option<&'a [u8]> {
+    while let Some((kind, body, rest)) = next_box(buf) {
+        if kind == *want {
+            return Some(body);
+        }
+        buf = rest;
+    }
+    None
+}
+
+fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let ms = match MediaSource::seekable(file) {
+        Ok(ms) => ms,
+        Err(nom_exif::Error::UnsupportedFormat) => {
+            return Err(format!("metadata of {media_type} files is not read"));
+        }
+        Err(e) => return Err(format!("unreadable metadata: {e}")),
+    };
+    let mut parser = MediaParser::new();
+    match ms.kind() {
+        MediaKind::Image => match parser.parse_exif(ms) {
+            Ok(iter) => Ok(from_exif(&iter.into())),
+            // No EXIF at all (a screenshot, a stripped photo) is not an error: nothing to say.
+            Err(nom_exif::Error::ExifNotFound) => Ok(MediaInfo::default()),
+            Err(e) => Err(format!("unreadable EXIF: {e}")),
+        },
+        MediaKind::Track => match parser.parse_track(ms) {
+            Ok(t) => Ok(from_track(&t)),
+            Err(nom_exif::Error::TrackNotFound) => Ok(MediaInfo::default()),
+            Err(e) => Err(format!("unreadable container metadata: {e}")),
+        },
+    }
+}
+
+fn text(v: Option<&EntryValue>) -> Option<String> {
+    let s = v?
+        .as_str()?
+        .trim_matches(|c: char| c == '\0' || c.is_whitespace());
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn number(v: Option<&EntryValue>) -> Option<u64> {
+    match v? {
+        EntryValue::U8(n) => Some(u64::from(*n)),
+        EntryValue::U16(n) => Some(u64::from(*n)),
+        EntryValue::U32(n) => Some(u64::from(*n)),
+        EntryValue::U64(n) => Some(*n),
+        EntryValue::U16Array(a) => a.first().map(|n| u64::from(*n)),
+        EntryValue::U32Array(a) => a.first().map(|n| u64::from(*n)),
+        _ => None,
+    }
+}
+
+/// `Canon` + `Canon EOS 40D` → `Canon EOS 40D`; `Apple` + `iPhone X` → `Apple iPhone X`.
+fn camera(make: Option<String>, model: Option<String>) -> Option<String> {
+    match (make, model) {
+        (Some(make), Some(model)) if model.to_lowercase().starts_with(&make.to_lowercase()) => {
+            Some(model)
+        }
+        (Some(make), Some(model)) => Some(format!("{make} {model}")),
+        (make, model) => make.or(model),
+    }
+}
+
+fn gps_of(g: &nom_exif::GPSInfo) -> Option<Gps> {
+    let (lat, lon) = (g.latitude_decimal()?, g.longitude_decimal()?);
+    if !(lat.is_finite() && lon.is_finite()) || lat.abs() > 90.0 || lon.abs() > 180.0 {
+        return None;
+    }
+    if lat == 0.0 && lon == 0.0 {
+        return None; // "null island": an empty GPS block
+    }
+    Some(Gps {
+        lat,
+        lon,
+        alt_m: g.altitude_meters().filter(|a| a.is_finite()),
+    })
+}
+
+fn from_exif(exif: &Exif) -> MediaInfo {
+    let mut info = MediaInfo {
+        camera: camera(
+            text(exif.get(ExifTag::Make)),
+            text(exif.get(ExifTag::Model)),
+        ),
+        orientation: number(exif.get(ExifTag::Orientation))
+            .and_then(|o| u16::try_from(o).ok())
+            .filter(|o| (1..=8).contains(o)),
+        gps: exif.gps_info().and_then(gps_of),
+        width: number(exif.get(ExifTag::ExifImageWidth)).and_then(|n| u32::try_from(n).ok()),
+        height: number(exif.get(ExifTag::ExifImageHeight)).and_then(|n| u32::try_from(n).ok()),
+        ..MediaInfo::default()
+    };
+    let candidates = [
+        (
+            ExifTag::DateTimeOriginal,
+            ExifTag::OffsetTimeOriginal,
+            ExifTag::SubSecTimeOriginal,
+            "DateTimeOriginal",
+            "OffsetTimeOriginal",
+            "SubSecTimeOriginal",
+        ),
+        (
+            ExifTag::CreateDate,
+            ExifTag::OffsetTimeDigitized,
+            ExifTag::SubSecTimeDigitized,
+            "CreateDate",
+            "OffsetTimeDigitized",
+            "SubSecTimeDigitized",
+        ),
+        (
+            ExifTag::ModifyDate,
+            ExifTag::OffsetTime,
+            ExifTag::SubSecTime,
+            "ModifyDate",
+            "OffsetTime",
+            "SubSecTime",
+        ),
+    ];
+    for (tag, off_tag, sub_tag, name, off_name, sub_name) in candidates {
+        let Some(v) = exif.get(tag) else { continue };
+        let sub = text(exif.get(sub_tag)).filter(|s| s.bytes().all(|b| b.is_ascii_digit()));
+        let mut from = format!("EXIF {name}");
+        let (naive, offset) = match v {
+            EntryValue::DateTime(t) => (t.naive_local(), Some(*t.offset())),
+            EntryValue::NaiveDateTime(t) => (*t, None),
+            EntryValue::Text(s) => {
+                match NaiveDateTime::parse_from_str(s.trim_end_matches('\0'), "%Y:%m:%d %H:%M:%S") {
+                    Ok(t) => (t, None),
+                    Err(_) => continue,
+                }
+            }
+            _ => continue,
+        };
+        let offset =
+            offset.or_else(|| text(exif.get(off_tag)).and_then(|o| crate::time::parse_offset(&o)));
+        if offset.is_some() && exif.get(off_tag).is_some() {
+            from.push_str(&format!("+{off_name}"));
+        }
+        let naive = match sub.as_deref() {
+            Some(s) => {
+                from.push_str(&format!("+{sub_name}"));
+                let frac: String = s.chars().chain(std::iter::repeat('0')).take(9).collect();
+                naive.with_nanosecond_checked(frac.parse().unwrap_or(0))
+            }
+            None => naive,
+        };
+        set_time(&mut info, naive, offset, from);
+        break;
+    }
+    info
+}
+
+trait WithNanos {
+    fn with_nanosecond_checked(self, n: u32) -> NaiveDateTime;
+}
+impl WithNanos for NaiveDateTime {
+    fn with_nanosecond_checked(self, n: u32) -> NaiveDateTime {
+        chrono::Timelike::with_nanosecond(&self, n).unwrap_or(self)
+    }
+}
+
+fn set_time(info: &mut MediaInfo, naive: NaiveDateTime, offset: Option<FixedOffset>, from: String) {
+    let fmt = if chrono::Timelike::nanosecond(&naive) == 0 {
+        "%Y-%m-%dT%H:%M:%S"
+    } else {
+        "%Y-%m-%dT%H:%M:%S%.3f"
+    };
+    match offset.and_then(|o| naive.and_local_timezone(o).single()) {
+        Some(t) => {
+            let secs = if chrono::Timelike::nanosecond(&naive) == 0 {
+                chrono::SecondsFormat::Secs
+            } else {
+                chrono::SecondsFormat::Millis
+            };
+            info.captured_at = Some(t.to_rfc3339_opts(secs, false));
+            info.captured_at_naive = false;
+        }
+        None => {
+            info.captured_at = Some(naive.format(fmt).to_string());
+            info.captured_at_naive = true;
+        }
+    }
+    info.captured_from = Some(from);
+}
+
+fn from_track(t: &TrackInfo) -> MediaInfo {
+    let mut info = MediaInfo {
+        camera: camera(
+            text(t.get(TrackInfoTag::Make)),
+            text(t.get(TrackInfoTag::Model)),
+        ),
+        width: number(t.get(TrackInfoTag::Width))
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n > 0),
+        height: number(t.get(TrackInfoTag::Height))
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n > 0),
+        duration_s: number(t.get(TrackInfoTag::DurationMs))
+            .map(|ms| ms as f64 / 1000.0)
+            .filter(|d| *d > 0.0),
+        gps: t.gps_info().and_then(gps_of),
+        ..MediaInfo::default()
+    };
+    if let Some(EntryValue::DateTime(d)) = t.get(TrackInfoTag::CreateDate) {
+        // An `mvhd` creation time of 0 is "not set": 1904-01-01, the QuickTime epoch.
+        if d.year() > 1904 {
+            // nom-exif prefers `com.apple.quicktime.creationdate` (local time with offset) over
+            // `mvhd` (UTC); a non-zero offset can only have come from the former.
+            let from = if d.offset().local_minus_utc() != 0 {
+                "QuickTime com.apple.quicktime.creationdate"
+            } else {
+                "QuickTime/MP4 creation time (mvhd or creationdate, UTC)"
+            };
+            set_time(
+                &mut info,
+                d.naive_local(),
+                Some(*d.offset()),
+                from.to_string(),
+            );
+        }
+    }
+    info
+}
+
+/// A warning about a capture time, shown on `add` and `show` and carried into bundles.
+pub fn time_warnings(info: &MediaInfo, added_at: &DateTime<Utc>) -> Vec<String> {
+    let mut w = Vec::new();
+    let Some(local) = info.captured_local() else {
+        w.push(match &info.error {
+            Some(e) => format!("capture time unknown: {e}"),
+            None => "no capture time in the file".to_string(),
+        });
+        return w;
+    };
+    let date = local.date();
+    let defaults = [
+        (1998, 1, 1),
+        (2000, 1, 1),
+        (2001, 1, 1),
+        (2002, 1, 1),
+        (1970, 1, 1),
+        (1980, 1, 1),
+    ];
+    if defaults
+        .iter()
+        .any(|&(y, m, d)| date.year() == y && date.month() == m && date.day() == d)
+    {
+        w.push(format!(
+            "capture time {} is a camera's default date: its clock was not set",
+            date
+        ));
+    } else if date.year() < 2005 {
+        w.push(format!(
+            "capture time {} is before 2005: the camera clock is probably wrong",
+            date
+        ));
+    }
+    // With no offset the wall-clock time could be anywhere from UTC-12 to UTC+14.
+    let (utc, slack) = match info.captured_utc() {
+        Some(t) => (t, chrono::Duration::minutes(2)),
+        None => (local.and_utc(), chrono::Duration::hours(14)),
+    };
+    if utc > *added_at + slack {
+        w.push(format!(
+            "captured {} after it was added: the camera clock is ahead, or the time was edited",
+            human_span(utc - *added_at)
+        ));
+    } else if *added_at - utc > chrono::Duration::days(30) + slack {
+        w.push(format!(
+            "captured {} before it was added (more than 30 days): is this photo from this order?",
+            human_span(*added_at - utc)
+        ));
+    }
+    w
+}
+
+/// The flag for a packing photo taken after the parcel was already with the carrier. `scan` is the
+/// parcel's first carrier scan and whether its time had no offset.
+pub fn after_first_scan(info: &MediaInfo, scan: (DateTime<Utc>, bool)) -> Option<String> {
+    let local = info.captured_local()?;
+    let (captured, naive) = match info.captured_utc() {
+        Some(t) => (t, false),
+        None => (local.and_utc(), true),
+    };
+    let slack = if naive || scan.1 {
+        chrono::Duration::hours(14)
+    } else {
+        chrono::Duration::minutes(2)
+    };
+    (captured > scan.0 + slack).then(|| {
+        format!(
+            "captured {} after the parcel's first carrier scan ({}): not a packing photo?",
+            human_span(captured - scan.0),
+            scan.0.format("%Y-%m-%d %H:%MZ")
+        )
+    })
+}
+
+fn human_span(d: chrono::Duration) -> String {
+    let d = d.abs();
+    if d.num_days() >= 2 {
+        format!("{} days", d.num_days())
+    } else if d.num_hours() >= 2 {
+        format!("{} hours", d.num_hours())
+    } else {
+        format!("{} minutes", d.num_minutes().max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn info(captured: &str, naive: bool) -> MediaInfo {
+        MediaInfo {
+            captured_at: Some(captured.into()),
+            captured_at_naive: naive,
+            ..MediaInfo::default()
+        }
+    }
+
+    #[test]
+    fn sane_times_give_no_warning() {
+        let added = at("2026-11-18T03:00:00Z");
+        assert!(time_warnings(&info("2026-11-18T10:05:02+08:00", false), &added).is_empty());
+        assert!(
+            time_warnings(&info("2026-11-18T10:05:02", true), &added).is_empty(),
+            "naive: +14 h slack"
+        );
+    }
+
+    #[test]
+    fn wrong_clocks_are_flagged() {
+        let added = at("2026-11-18T03:00:00Z");
+        let w = |c: &str, n: bool| time_warnings(&info(c, n), &added).join("; ");
+        assert!(w("2000-01-01T00:03:00", true).contains("default date"));
+        assert!(w("2003-06-01T12:00:00+02:00", false).contains("before 2005"));
+        assert!(w("2026-11-18T12:00:00+08:00", false).contains("after it was added"));
+        assert!(w("2026-09-01T12:00:00+08:00", false).contains("more than 30 days"));
+        assert!(time_warnings(&MediaInfo::default(), &added)[0].contains("no capture time"));
+    }
+
+    #[test]
+    fn heif_boxes_are_bounds_checked() {
+        // A box claiming more bytes than there are, a zero-size header, garbage: no panic, no size.
+        assert!(next_box(&[0, 0, 0, 200, b'm', b'e', b't', b'a']).is_none());
+        assert!(next_box(&[0, 0, 0, 4, b'x', b'x', b'x', b'x']).is_none());
+        assert!(
+            next_box(&[
+                0, 0, 0, 1, b'f', b't', b'y', b'p', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+            ])
+            .is_none()
+        );
+        assert!(find_box(b"garbage", b"meta").is_none());
+        let mut ispe = vec![0, 0, 0, 20];
+        ispe.extend_from_slice(b"ispe");
+        ispe.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x0a, 0x06, 0, 0, 0x0c, 0xf1]);
+        let (k, body, rest) = next_box(&ispe).unwrap();
+        assert_eq!((&k, body.len(), rest.len()), (b"ispe", 12, 0));
+    }
+
+    #[test]
+    fn cameras_are_named_once() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(camera(s("Canon"), s("Canon EOS 40D")), s("Canon EOS 40D"));
+        assert_eq!(camera(s("Apple"), s("iPhone X")), s("Apple iPhone X"));
+        assert_eq!(camera(None, s("X")), s("X"));
+    }
+}

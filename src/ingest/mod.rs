@@ -1,0 +1,928 @@
+//! Ingest: turn files, directories and standard input into items filed under orders.
+//!
+//! The work is split in two steps so that a dry look at the inputs (`plan`) is separate from the
+//! writes (`run`):
+//! 1. `plan` walks the inputs in sorted order, decides each file's order and lists what it skips;
+//! 2. `run` stores objects in parallel, one read per file (hash and copy in one pass), then appends
+//!    one ledger entry per new item under the order's lock, chunk by chunk, and only then removes
+//!    sources for `--move`.
+//!
+//! A crash at any point leaves stored objects (perhaps unreferenced, which `verify` reports but does
+//! not count as an error) and complete ledger lines; running the same add again files what is missing.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::Utc;
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use regex::Regex;
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::evidence::kind::{self as media, Kind};
+use crate::evidence::metadata::{self, MediaInfo};
+use crate::ledger::{Appender, Event, Item, NewEntry};
+use crate::store::order::OrderId;
+use crate::store::{PutError, Stored, Vault};
+
+/// How many files are stored before their ledger entries are written. Bounds the work a crash can
+/// leave unfiled, and the memory held for results.
+const CHUNK: usize = 64;
+
+/// Where each file goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Every file to this order.
+    Order(OrderId),
+    /// The order is the first capture group of this regex matched against the path relative to the
+    /// walked directory.
+    OrderFrom(Regex),
+}
+
+/// What to ingest.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Path(PathBuf),
+    /// Standard input, filed under this name.
+    Stdin {
+        name: OsString,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub kind: Option<Kind>,
+    /// How chat exports are read (`--format`, `--date-order`).
+    pub chat: crate::evidence::chat::ParseOptions,
+    /// The zone assumed for chat times written without one (`--tz`); None: this machine's.
+    pub tz: Option<chrono::FixedOffset>,
+    pub note: Option<String>,
+    pub by: String,
+    pub move_sources: bool,
+}
+
+#[derive(Debug)]
+enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+#[derive(Debug)]
+struct Job {
+    source: Source,
+    order: OrderId,
+    name: OsString,
+    size_hint: u64,
+}
+
+/// The inputs, resolved to files and orders, plus everything left alone and why.
+#[derive(Debug)]
+pub struct Plan {
+    jobs: Vec<Job>,
+    /// Files modified more recently than this before `now` are skipped.
+    min_age: Option<std::time::Duration>,
+    now: SystemTime,
+    pub skipped: Vec<Skipped>,
+    pub unmatched: Vec<Unmatched>,
+    pub failed: Vec<Failed>,
+}
+
+impl Default for Plan {
+    fn default() -> Plan {
+        Plan {
+            jobs: Vec::new(),
+            min_age: None,
+            now: SystemTime::now(),
+            skipped: Vec::new(),
+            unmatched: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
+}
+
+impl Plan {
+    pub fn file_count(&self) -> usize {
+        self.jobs.len()
+    }
+    pub fn total_bytes(&self) -> u64 {
+        self.jobs.iter().map(|j| j.size_hint).sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    #[serde(serialize_with = "crate::paths::lossy")]
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unmatched {
+    #[serde(serialize_with = "crate::paths::lossy")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failed {
+    #[serde(serialize_with = "crate::paths::lossy")]
+    pub path: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderId>,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Added,
+    Duplicate,
+}
+
+/// One file's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Filed {
+    #[serde(flatten)]
+    pub facts: crate::ledger::ItemFacts,
+    pub status: Status,
+    /// Ledger sequence number of the new entry (absent for duplicates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// Where it came from: a path, or `-` for standard input.
+    #[serde(serialize_with = "crate::paths::lossy")]
+    pub source: PathBuf,
+    /// The source file was removed (`--move`).
+    pub moved: bool,
+    #[serde(skip)]
+    pub raw_name: OsString,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct AddReport {
+    pub items: Vec<Filed>,
+    pub skipped: Vec<Skipped>,
+    pub unmatched: Vec<Unmatched>,
+    pub failed: Vec<Failed>,
+    /// Warnings that do not fail the run (e.g. a file that changed while it was read).
+    pub warnings: Vec<String>,
+}
+
+/// Resolve inputs to jobs. Errors here are usage errors (nothing has been written yet); unreadable
+/// paths become `failed` entries so that the rest still goes in.
+pub fn plan(
+    vault: &Vault,
+    inputs: &[Input],
+    target: &Target,
+    min_age: Option<std::time::Duration>,
+) -> Result<Plan> {
+    let mut plan = Plan {
+        min_age,
+        now: SystemTime::now(),
+        ..Plan::default()
+    };
+    let vault_root = fs::canonicalize(vault.root()).unwrap_or_else(|_| vault.root().to_path_buf());
+    for input in inputs {
+        match input {
+            Input::Stdin { name } => {
+                let Target::Order(order) = target else {
+                    return Err(Error::Usage(
+                        "standard input needs --order (not --order-from)".into(),
+                    ));
+                };
+                plan.jobs.push(Job {
+                    source: Source::Stdin,
+                    order: order.clone(),
+                    name: name.clone(),
+                    size_hint: 0,
+                });
+            }
+            Input::Path(path) => plan_path(&mut plan, path, target, &vault_root),
+        }
+    }
+    Ok(plan)
+}
+
+fn plan_path(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
+    // A path named on the command line is followed even if it is a symlink: the user chose it.
+    let meta = match fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) => {
+            plan.failed.push(Failed {
+                path: root.to_path_buf(),
+                order: None,
+                error: describe_io(&e),
+            });
+            return;
+        }
+    };
+    if meta.is_file() {
+        let rel = root.file_name().map(PathBuf::from).unwrap_or_default();
+        plan_file(plan, root, &rel, &meta, target, Some(vault_root));
+        return;
+    }
+    if !meta.is_dir() {
+        plan.skipped.push(Skipped {
+            path: root.to_path_buf(),
+            reason: "not a regular file or directory".into(),
+        });
+        return;
+    }
+    if is_inside(root, vault_root) {
+        plan.skipped.push(Skipped {
+            path: root.to_path_buf(),
+            reason: "inside the vault".into(),
+        });
+        return;
+    }
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
+    let mut it = walker;
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
+                let error = e
+                    .io_error()
+                    .map(describe_io)
+                    .unwrap_or_else(|| e.to_string());
+                plan.failed.push(Failed {
+                    path,
+                    order: None,
+                    error,
+                });
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = entry.path();
+        let ft = entry.file_type();
+        let hidden = entry.file_name().as_encoded_bytes().first() == Some(&b'.');
+        if ft.is_symlink() {
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: "symbolic link (not followed)".into(),
+            });
+            continue;
+        }
+        if ft.is_dir() {
+            let reason = if hidden {
+                Some("hidden directory")
+            } else if is_inside(path, vault_root) {
+                Some("the vault itself")
+            } else {
+                None
+            };
+
+            if let Some(reason) = reason {
+                plan.skipped.push(Skipped {
+                    path: path.to_path_buf(),
+                    reason: reason.into(),
+                });
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if !ft.is_file() {
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
+        if hidden {
+            // Dot files in drop folders are system files (.DS_Store) or copies still in flight
+            // (rsync's .name.XXXXXX); they are left alone.
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: "hidden file".into(),
+            });
+            continue;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                plan.failed.push(Failed {
+                    path: path.to_path_buf(),
+                    order: None,
+                    error: e
+                        .io_error()
+                        .map(describe_io)
+                        .unwrap_or_else(|| e.to_string()),
+                });
+                continue;
+            }
+        };
+        // Directories inside the vault were pruned above, so files need no check of their own.
+        plan_file(plan, path, &rel, &meta, target, None);
+    }
+}
+
+fn plan_file(
+    plan: &mut Plan,
+    path: &Path,
+    rel: &Path,
+    meta: &fs::Metadata,
+    target: &Target,
+    vault_root: Option<&Path>,
+) {
+    if vault_root.is_some_and(|v| is_inside(path, v)) {
+        plan.skipped.push(Skipped {
+            path: path.to_path_buf(),
+            reason: "inside the vault".into(),
+        });
+        return;
+    }
+    if let (Some(min_age), Ok(mtime)) = (plan.min_age, meta.modified()) {
+        // A file from the future (clock skew) counts as age zero: it is left for later too.
+        let age = plan.now.duration_since(mtime).unwrap_or_default();
+        if age < min_age {
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: format!("modified {}s ago, younger than --min-age", age.as_secs()),
+            });
+            return;
+        }
+    }
+    let order = match target {
+        Target::Order(o) => o.clone(),
+        Target::OrderFrom(re) => {
+            let rel_str = rel
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            let Some(m) = re.captures(&rel_str).and_then(|c| c.get(1)) else {
+                plan.unmatched.push(Unmatched {
+                    path: path.to_path_buf(),
+                });
+                return;
+            };
+            match m.as_str().parse::<OrderId>() {
+                Ok(o) => o,
+                Err(e) => {
+                    plan.failed.push(Failed {
+                        path: path.to_path_buf(),
+                        order: None,
+                        error: e.to_string(),
+                    });
+                    return;
+                }
+            }
+        }
+    };
+    plan.jobs.push(Job {
+        source: Source::File(path.to_path_buf()),
+        order,
+        name: path
+            .file_name()
+            .map(OsStr::to_os_string)
+            .unwrap_or_default(),
+        size_hint: meta.len(),
+    });
+}
+
+/// Whether `path` is `dir` or lies under it, comparing canonical paths.
+fn is_inside(path: &Path, dir: &Path) -> bool {
+    match fs::canonicalize(path) {
+        Ok(p) => p.starts_with(dir),
+        Err(_) => false,
+    }
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A job's file stored, not yet filed.
+struct StoredJob {
+    stored: Stored,
+    kind: Kind,
+    media_type: String,
+    media: Option<MediaInfo>,
+    /// The source's size or mtime changed while it was read.
+    changed: bool,
+}
+
+fn store_one(
+    vault: &Vault,
+    job: &Job,
+    bar: &ProgressBar,
+) -> std::result::Result<StoredJob, String> {
+    let (stored, changed) = match &job.source {
+        Source::Stdin => {
+            let stdin = io::stdin().lock();
+            let stored = vault.put(bar.wrap_read(stdin)).map_err(put_error)?;
+            (stored, false)
+        }
+        Source::File(path) => {
+            let f = File::open(path).map_err(|e| describe_io(&e))?;
+            let before = stamp(&f);
+            let stored = vault.put(bar.wrap_read(&f)).map_err(put_error)?;
+            let after = fs::metadata(path)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()));
+            let changed =
+                before.is_none() || after != before || before.map(|b| b.0) != Some(stored.size);
+            (stored, changed)
+        }
+    };
+    let detected = media::detect(&stored.head, &job.name);
+    // Read from the stored object (just written, so in the page cache), not the source, which may
+    // have changed since.
+    let media = metadata::applies_to(&detected.media_type)
+        .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
+    Ok(StoredJob {
+        kind: detected.kind,
+        media_type: detected.media_type,
+        media,
+        stored,
+        changed,
+    })
+}
+
+fn stamp(f: &File) -> Option<(u64, Option<SystemTime>)> {
+    f.metadata().ok().map(|m| (m.len(), m.modified().ok()))
+}
+
+fn put_error(e: PutError) -> String {
+    match e {
+        PutError::Source(e) => format!("read failed: {}", describe_io(&e)),
+        PutError::Store(e) => format!("could not store: {e}"),
+    }
+}
+
+fn job_path(job: &Job) -> PathBuf {
+    match &job.source {
+        Source::File(p) => p.clone(),
+        Source::Stdin => PathBuf::from("-"),
+    }
+}
+
+/// The original name as the ledger keeps it: UTF-8 (lossy) plus the exact bytes when not UTF-8.
+fn ledger_name(name: &OsStr) -> (String, Option<String>) {
+    match name.to_str() {
+        Some(s) => (s.to_string(), None),
+        None => {
+            let bytes = name.as_encoded_bytes();
+            let hex = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            (name.to_string_lossy().into_owned(), Some(hex))
+        }
+    }
+}
+
+/// File each media entry of a chat export zip under the same order, as its own item linked to the
+/// zip (`extracted_from`). Bounded by `chat::ZipExport`; nested archives are filed, not opened.
+fn extract_chat_media(
+    vault: &Vault,
+    app: &mut Appender,
+    zip: Digest,
+    job: &Job,
+    opts: &Options,
+    now: chrono::DateTime<Utc>,
+    report: &mut AddReport,
+) {
+    let shown = crate::cli::output::escape_os(job_path(job).as_os_str());
+    let export = match crate::evidence::chat::ZipExport::open(&vault.object_path(&zip)) {
+        Ok(z) => z,
+        Err(why) => {
+            report
+                .warnings
+                .push(format!("{shown}: media not taken out of the export: {why}"));
+            return;
+        }
+    };
+    for s in &export.skipped {
+        report.warnings.push(format!("{shown}: {s}"));
+    }
+    for (index, name, _) in &export.media {
+        let stored = match export.with_entry(*index, |r| vault.put(r)) {
+            Ok(Ok(stored)) => stored,
+            Ok(Err(PutError::Source(e))) => {
+                report
+                    .warnings
+                    .push(format!("{shown}: {name}: unreadable in the zip: {e}"));
+                continue;
+            }
+            Ok(Err(PutError::Store(e))) => {
+                report
+                    .warnings
+                    .push(format!("{shown}: {name}: could not store: {e}"));
+                continue;
+            }
+            Err(e) => {
+                report.warnings.push(format!("{shown}: {name}: {e}"));
+                continue;
+            }
+        };
+        file_extracted(vault, app, zip, name, stored, job, opts, now, report);
+    }
+}
+
+/// File the attachments of an e-mail (or mailbox) under the same order, each as its own item
+/// linked to the message file (`extracted_from`).
+fn extract_email_attachments(
+    vault: &Vault,
+    app: &mut Appender,
+    mail: Digest,
+    job: &Job,
+    opts: &Options,
+    now: chrono::DateTime<Utc>,
+    report: &mut AddReport,
+) {
+    let shown = crate::cli::output::escape_os(job_path(job).as_os_str());
+    let attachments = match crate::evidence::chat::email_attachments(vault, &mail) {
+        Ok(a) => a,
+        Err(why) => {
+            report
+                .warnings
+                .push(format!("{shown}: attachments not taken out: {why}"));
+            return;
+        }
+    };
+    for (name, bytes) in attachments {
+        match vault.put(&bytes[..]) {
+            Ok(stored) => file_extracted(vault, app, mail, &name, stored, job, opts, now, report),
+            Err(_) => report
+                .warnings
+                .push(format!("{shown}: {name}: could not store")),
+        }
+    }
+}
+
+/// File one file taken out of an export (`from`) under the appender's order.
+#[allow(clippy::too_many_arguments)]
+fn file_extracted(
+    vault: &Vault,
+    app: &mut Appender,
+    from: Digest,
+    name: &str,
+    stored: Stored,
+    job: &Job,
+    opts: &Options,
+    now: chrono::DateTime<Utc>,
+    report: &mut AddReport,
+) {
+    if stored.new {
+        let _ = vault.sync_object_dir(&stored.digest);
+    }
+    if app.contains(&stored.digest) {
+        return;
+    }
+    // A name from inside an export is untrusted: only its last path component is kept (display and
+    // bundles escape the rest).
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
+    let detected = media::detect(&stored.head, OsStr::new(&name));
+    let media_info = metadata::applies_to(&detected.media_type)
+        .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
+    let item = Item {
+        sha256: stored.digest,
+        size: stored.size,
+        kind: detected.kind,
+        name: name.clone(),
+        name_bytes_hex: None,
+        media_type: detected.media_type,
+        media: media_info,
+        tracking: None,
+        chat: None,
+        extracted_from: Some(from),
+    };
+    let entry = app.push(NewEntry {
+        at: now,
+        by: opts.by.clone(),
+        event: Event::Add {
+            item: Box::new(item.clone()),
+        },
+        note: Some(format!("from the export {}", ledger_name(&job.name).0)),
+    });
+    report.items.push(Filed {
+        facts: item.facts(app.order(), Vec::new()),
+        status: Status::Added,
+        seq: Some(entry.seq),
+        source: job_path(job).join(&name),
+        moved: false,
+        raw_name: OsString::from(&name),
+    });
+}
+
+/// A parser's summary, or `None` and a warning saying the item is stored without it and why.
+fn summarised<T>(
+    parsed: std::result::Result<T, String>,
+    what: &str,
+    job: &Job,
+    warnings: &mut Vec<String>,
+) -> Option<T> {
+    parsed
+        .map_err(|why| {
+            let without = if what == "chat" {
+                "a transcript"
+            } else {
+                "events"
+            };
+            warnings.push(format!(
+                "{}: stored as a {what} item without {without}: {why}",
+                crate::cli::output::escape_os(job_path(job).as_os_str())
+            ));
+        })
+        .ok()
+}
+
+/// Store and file everything in `plan`.
+pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &ProgressBar) -> AddReport {
+    let mut report = AddReport {
+        skipped: plan.skipped,
+        unmatched: plan.unmatched,
+        failed: plan.failed,
+        ..AddReport::default()
+    };
+    // Ingest waits on the disk (each object is fsynced) as much as it hashes: with twice as many
+    // workers as cores, one thread hashes while another waits in fsync. See docs/performance.md.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads((2 * cores).clamp(4, 16))
+        .thread_name(|i| format!("ingest-{i}"))
+        .build();
+    for chunk in plan.jobs.chunks(CHUNK) {
+        match &pool {
+            Ok(pool) => pool.install(|| run_chunk(vault, chunk, opts, bar, &mut report)),
+            // No threads to be had: the global pool still works.
+            Err(_) => run_chunk(vault, chunk, opts, bar, &mut report),
+        }
+    }
+    bar.finish_and_clear();
+    report
+}
+
+fn run_chunk(
+    vault: &Vault,
+    jobs: &[Job],
+    opts: &Options,
+    bar: &ProgressBar,
+    report: &mut AddReport,
+) {
+    let results: Vec<_> = jobs.par_iter().map(|j| store_one(vault, j, bar)).collect();
+
+    // Directory entries of new objects become durable before any ledger line names them.
+    let mut synced = HashSet::new();
+    for r in results.iter().flatten() {
+        if r.stored.new
+            && synced.insert(r.stored.digest.0[0])
+            && let Err(e) = vault.sync_object_dir(&r.stored.digest)
+        {
+            report.warnings.push(e.to_string());
+        }
+    }
+
+    crate::failpoint("after-objects");
+
+    // Group by order, keeping the input order within each.
+    let mut groups: Vec<(&OrderId, Vec<usize>)> = Vec::new();
+    let mut index: HashMap<&OrderId, usize> = HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let g = *index.entry(&job.order).or_insert_with(|| {
+            groups.push((&job.order, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
+
+    let mut filed: Vec<Option<Filed>> = vec![None; jobs.len()];
+    // Files taken out of exports are reported right after their export (below).
+    let extracted_from_here = report.items.len();
+    for (order, idxs) in groups {
+        let fail_all = |report: &mut AddReport, idxs: &[usize], error: String| {
+            for &i in idxs {
+                if results[i].is_ok() {
+                    report.failed.push(Failed {
+                        path: job_path(&jobs[i]),
+                        order: Some(order.clone()),
+                        error: error.clone(),
+                    });
+                }
+            }
+        };
+        let mut app = match Appender::open(vault, order) {
+            Ok(a) => a,
+            Err(e) => {
+                fail_all(report, &idxs, format!("stored but not filed: {e}"));
+                continue;
+            }
+        };
+        if let Some(w) = app.chain_warning() {
+            report.warnings.push(w);
+        }
+        let now = Utc::now();
+        // Files taken out of this order's exports are reported from here on.
+        let batch_extracted = report.items.len();
+        for &i in &idxs {
+            let job = &jobs[i];
+            let sj = match &results[i] {
+                Ok(sj) => sj,
+                Err(error) => {
+                    report.failed.push(Failed {
+                        path: job_path(job),
+                        order: Some(order.clone()),
+                        error: error.clone(),
+                    });
+                    continue;
+                }
+            };
+            let (name, name_bytes_hex) = ledger_name(&job.name);
+            let kind = opts.kind.unwrap_or(sj.kind);
+            // Tracking snapshots and chat exports are parsed into summaries; what cannot be parsed
+            // is stored all the same, with a warning that says why.
+            let digest = &sj.stored.digest;
+            let tracking = (kind == Kind::Tracking && sj.media_type == "application/json")
+                .then(|| {
+                    let parsed = crate::evidence::tracking::read(vault, digest);
+                    let parsed = parsed.map(|s| crate::evidence::tracking::Summary::from(&s));
+                    summarised(parsed, "tracking", job, &mut report.warnings)
+                })
+                .flatten();
+            let textual = sj.media_type.starts_with("text/")
+                || matches!(
+                    sj.media_type.as_str(),
+                    "application/json" | "application/zip" | "message/rfc822" | "application/mbox"
+                );
+            let chat = (kind == Kind::Chat && textual)
+                .then(|| {
+                    // A file already known to be e-mail is read as e-mail (its header block
+                    // can be too long for content detection); the choice is recorded.
+                    let is_mail = matches!(
+                        sj.media_type.as_str(),
+                        "message/rfc822" | "application/mbox"
+                    );
+                    let chat_opts = crate::evidence::chat::ParseOptions {
+                        format: opts
+                            .chat
+                            .format
+                            .or(is_mail.then_some(crate::evidence::chat::Format::Email)),
+                        ..opts.chat
+                    };
+                    let parsed = crate::evidence::chat::read_with(vault, digest, chat_opts);
+                    let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
+                    let parsed = parsed.map(|t| crate::evidence::chat::Summary {
+                        read_with: chat_opts,
+                        tz_assumed: t
+                            .messages
+                            .iter()
+                            .any(|m| m.time_naive)
+                            .then(|| tz.to_string()),
+                        ..crate::evidence::chat::Summary::from(&t)
+                    });
+                    summarised(parsed, "chat", job, &mut report.warnings)
+                })
+                .flatten();
+            let digest = sj.stored.digest;
+            let item = Item {
+                sha256: digest,
+                size: sj.stored.size,
+                kind,
+                name,
+                name_bytes_hex,
+                media_type: sj.media_type.clone(),
+                media: sj.media.clone(),
+                tracking,
+                chat,
+                extracted_from: None,
+            };
+            let (status, seq) = if app.contains(&digest) {
+                (Status::Duplicate, None)
+            } else {
+                let entry = app.push(NewEntry {
+                    at: now,
+                    by: opts.by.clone(),
+                    event: Event::Add {
+                        item: Box::new(item.clone()),
+                    },
+                    note: opts.note.clone(),
+                });
+                if kind == Kind::Chat && sj.media_type == "application/zip" {
+                    extract_chat_media(vault, &mut app, digest, job, opts, now, report);
+                }
+                if kind == Kind::Chat
+                    && matches!(
+                        sj.media_type.as_str(),
+                        "message/rfc822" | "application/mbox"
+                    )
+                {
+                    extract_email_attachments(vault, &mut app, digest, job, opts, now, report);
+                }
+                (Status::Added, Some(entry.seq))
+            };
+            if sj.changed {
+                report.warnings.push(format!(
+                    "{}: changed while it was read; what was read is filed, the file is kept",
+                    crate::cli::output::escape_os(job_path(job).as_os_str())
+                ));
+            }
+            let warnings = match &sj.media {
+                Some(m) if kind == Kind::Photo || kind == Kind::Video => {
+                    metadata::time_warnings(m, &now)
+                }
+                _ => Vec::new(),
+            };
+            for w in &warnings {
+                report.warnings.push(format!(
+                    "{}: {w}",
+                    crate::cli::output::escape_os(job_path(job).as_os_str())
+                ));
+            }
+            filed[i] = Some(Filed {
+                facts: item.facts(order, warnings),
+                status,
+                seq,
+                source: job_path(job),
+                moved: false,
+                raw_name: job.name.clone(),
+            });
+        }
+        if let Err(e) = app.commit() {
+            let error = format!("stored but not filed: {e}");
+            for &i in &idxs {
+                if filed[i].take().is_some() {
+                    report.failed.push(Failed {
+                        path: job_path(&jobs[i]),
+                        order: Some(order.clone()),
+                        error: error.clone(),
+                    });
+                }
+            }
+            // What was taken out of this batch's exports was not filed either.
+            for f in report.items.drain(batch_extracted..) {
+                report.failed.push(Failed {
+                    path: f.source,
+                    order: Some(order.clone()),
+                    error: error.clone(),
+                });
+            }
+        }
+    }
+
+    crate::failpoint("after-ledger");
+
+    // Sources are removed only once their entries are durable and the object re-reads correctly.
+    if opts.move_sources {
+        for (i, f) in filed.iter_mut().enumerate() {
+            let (Some(f), Ok(sj), Source::File(path)) = (f.as_mut(), &results[i], &jobs[i].source)
+            else {
+                continue;
+            };
+            if sj.changed {
+                continue;
+            }
+            match vault.rehash_object(&f.facts.sha256) {
+                Ok((d, _)) if d == f.facts.sha256 => match fs::remove_file(path) {
+                    Ok(()) => f.moved = true,
+                    Err(e) => report.failed.push(Failed {
+                        path: path.clone(),
+                        order: Some(f.facts.order.clone()),
+                        error: format!(
+                            "filed, but the source could not be removed: {}",
+                            describe_io(&e)
+                        ),
+                    }),
+                },
+                Ok((d, _)) => report.failed.push(Failed {
+                    path: path.clone(),
+                    order: Some(f.facts.order.clone()),
+                    error: format!(
+                        "stored object re-reads as {d}, not {}; source kept (run vault verify)",
+                        f.facts.sha256
+                    ),
+                }),
+                Err(e) => report.failed.push(Failed {
+                    path: path.clone(),
+                    order: Some(f.facts.order.clone()),
+                    error: format!("stored object could not be re-read: {e}; source kept"),
+                }),
+            }
+        }
+    }
+    let mut extracted: Vec<Filed> = report.items.drain(extracted_from_here..).collect();
+    for parent in filed.into_iter().flatten() {
+        let (children, rest): (Vec<Filed>, Vec<Filed>) = extracted
+            .into_iter()
+            .partition(|f| f.source.parent() == Some(parent.source.as_path()));
+        extracted = rest;
+        report.items.push(parent);
+        report.items.extend(children);
+    }
+    report.items.extend(extracted);
+}

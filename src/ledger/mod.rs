@@ -1,0 +1,723 @@
+//! The per-order ledger: an append-only, hash-chained JSON-lines file.
+//!
+//! Each line is one entry. Its `prev` field holds the SHA-256 of the exact bytes of the previous line
+//! (without the line feed); the first entry's `prev` is 64 zeros. Editing, removing or reordering any
+//! line breaks the chain at the next line. `seq` counts from 0, and `order` names the order, so an
+//! entry cannot be moved to another order's ledger unnoticed.
+//!
+//! Appends take an exclusive lock on the ledger file, so concurrent `vault add` runs serialise. Each
+//! batch of entries is written with one `write` call and fsynced before the command reports success.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::error::{Error, IoContext, Result};
+use crate::evidence::kind::Kind;
+use crate::store::order::OrderId;
+use crate::store::{Vault, sync_dir};
+
+pub const LEDGER_FILE: &str = "ledger.jsonl";
+
+/// `orders/<shard>/<order>/ledger.jsonl`: where `order`'s ledger is kept.
+pub fn path(vault: &Vault, order: &OrderId) -> PathBuf {
+    vault.order_dir(order).join(LEDGER_FILE)
+}
+
+/// One ledger line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Entry {
+    pub seq: u64,
+    pub prev: Digest,
+    pub order: OrderId,
+    #[serde(with = "crate::time::rfc3339")]
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub tool: String,
+    #[serde(flatten)]
+    pub event: Event,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What happened. Tagged by the `event` field.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// An object was filed under the order.
+    Add { item: Box<Item> },
+    /// An evidence bundle was made of the order (see `bundle`).
+    Bundle { bundle: BundleRecord },
+    /// A shipment (parcel) of the order was registered with its carrier and tracking number.
+    Track { shipment: Shipment },
+    /// A buyer opened a dispute on a platform.
+    DisputeOpen { dispute: DisputeOpened },
+    /// A note on the dispute (the text is the entry's `note`).
+    DisputeNote {},
+    /// The dispute ended.
+    DisputeClose { close: DisputeClosed },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeOpened {
+    pub platform: crate::dispute::Platform,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// When the buyer opened it (RFC 3339).
+    pub opened_at: String,
+    /// When the seller's answer is due: `--due`, else the platform's published rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// The amount in dispute (the order's value), e.g. "812.00", with its currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// When the buyer placed the order (RFC 3339), for the summary's key dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordered_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeClosed {
+    pub outcome: crate::dispute::Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// A parcel registered with `vault track`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Shipment {
+    pub carrier: String,
+    pub number: String,
+    /// When it was handed to the carrier, as the user gave it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<String>,
+}
+
+/// What a `bundle` entry records: enough to recognise the zip later and to know what it covered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BundleRecord {
+    /// SHA-256 of the zip file.
+    pub sha256: Digest,
+    pub size: u64,
+    /// The zip's file name (not its directory).
+    pub file: String,
+    /// The bag's top-level folder inside the zip.
+    pub bag: String,
+    /// How many ledger entries the bundle carries, and the hash of the last one.
+    pub ledger_entries: u64,
+    pub ledger_head: Digest,
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Add { .. } => "add",
+            Event::Bundle { .. } => "bundle",
+            Event::Track { .. } => "track",
+            Event::DisputeOpen { .. } => "dispute_open",
+            Event::DisputeNote {} => "dispute_note",
+            Event::DisputeClose { .. } => "dispute_close",
+        }
+    }
+
+    /// One line for people about a dispute event; None for other events.
+    pub fn dispute_summary(&self) -> Option<String> {
+        match self {
+            Event::DisputeOpen { dispute: d } => Some(format!(
+                "dispute opened on {} ({}){}{}, at {}",
+                d.platform.as_str(),
+                d.reason,
+                d.case
+                    .as_deref()
+                    .map(|c| format!(", case {c}"))
+                    .unwrap_or_default(),
+                d.due
+                    .as_deref()
+                    .map(|t| format!(", answer due {t}"))
+                    .unwrap_or_default(),
+                d.opened_at
+            )),
+            Event::DisputeNote {} => Some("dispute note".to_string()),
+            Event::DisputeClose { close: c } => Some(format!(
+                "dispute closed: {}{}",
+                serde_json::to_value(c.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                match (&c.amount, &c.currency) {
+                    (Some(a), Some(cur)) => format!(", {a} {cur}"),
+                    (Some(a), None) => format!(", {a}"),
+                    _ => String::new(),
+                }
+            )),
+            _ => None,
+        }
+    }
+
+    /// The item an `add` entry files; `None` for other events.
+    pub fn item(&self) -> Option<&Item> {
+        match self {
+            Event::Add { item } => Some(item.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+/// An object filed under an order, as recorded in an `add` entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Item {
+    pub sha256: Digest,
+    pub size: u64,
+    pub kind: Kind,
+    /// The original file name, as UTF-8 (lossy when the name was not UTF-8).
+    pub name: String,
+    /// The original name's exact bytes in hex, present only when the name was not valid UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_bytes_hex: Option<String>,
+    pub media_type: String,
+    /// What a photo or video says about itself (capture time, camera, size, GPS, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::evidence::metadata::MediaInfo>,
+    /// For tracking snapshots vault can read: format, tracking number, event count, delivery time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<crate::evidence::tracking::Summary>,
+    /// For chat exports vault can read: format, message count, participants, first and last time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<crate::evidence::chat::Summary>,
+    /// For a media file taken out of a chat export zip: the zip's SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extracted_from: Option<Digest>,
+}
+
+impl Item {
+    /// What `add` and `show` report of this item under `order`, with its capture-time warnings.
+    pub fn facts(&self, order: &OrderId, warnings: Vec<String>) -> ItemFacts {
+        ItemFacts {
+            order: order.clone(),
+            sha256: self.sha256,
+            size: self.size,
+            kind: self.kind,
+            name: self.name.clone(),
+            name_bytes_hex: self.name_bytes_hex.clone(),
+            media_type: self.media_type.clone(),
+            media: self.media.clone(),
+            tracking: self.tracking.clone(),
+            chat: self.chat.clone(),
+            warnings,
+        }
+    }
+}
+
+/// An item as `add` and `show` report it (`--json`: the fields of `items[]` they share).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemFacts {
+    pub order: OrderId,
+    pub sha256: Digest,
+    pub size: u64,
+    pub kind: Kind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_bytes_hex: Option<String>,
+    pub media_type: String,
+    /// What a photo or video says about itself: `captured_at`, `captured_from`, `camera`, `width`,
+    /// `height`, `orientation`, `gps`, `duration_s`, `error`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::evidence::metadata::MediaInfo>,
+    /// For tracking snapshots vault can read: `format`, `number`, `carrier`, `events`, `delivered_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<crate::evidence::tracking::Summary>,
+    /// For chat exports vault can read: `format`, `messages`, `participants`, `first`, `last`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<crate::evidence::chat::Summary>,
+    /// Capture-time checks that failed (see `metadata::time_warnings`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The fields every ledger line has, whatever its event: enough to check the chain even for event
+/// types a newer version of vault wrote.
+#[derive(Debug, Deserialize)]
+struct Header {
+    seq: u64,
+    prev: Digest,
+    order: OrderId,
+}
+
+/// One line of a ledger file as read from disk.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// 1-based line number.
+    pub number: usize,
+    /// SHA-256 of the line's bytes without its line feed.
+    pub hash: Digest,
+    /// The parsed entry, or why it could not be parsed.
+    pub entry: std::result::Result<Entry, String>,
+}
+
+/// A problem found while checking a ledger's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainProblem {
+    /// 1-based line number.
+    pub line: usize,
+    pub what: String,
+}
+
+/// A whole ledger read from disk.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub lines: Vec<Line>,
+    /// Bytes after the last line feed: an append that was cut short (the process was killed in the
+    /// middle of its `write`, which Linux may cut at a page boundary). Nobody was told those entries
+    /// were recorded; they are not part of the ledger, and the next append removes them.
+    pub torn_tail: usize,
+    /// The hash of the last line, which the next entry must name as `prev`.
+    pub head: Option<Digest>,
+    /// Chain problems, in line order.
+    pub problems: Vec<ChainProblem>,
+}
+
+impl Ledger {
+    /// Parse and check ledger bytes for `order`.
+    pub fn parse(order: &OrderId, bytes: &[u8]) -> Ledger {
+        let mut ledger = Ledger::default();
+        if bytes.is_empty() {
+            return ledger;
+        }
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        ledger.torn_tail = bytes.len() - complete;
+        let Some(body) = bytes[..complete].strip_suffix(b"\n") else {
+            return ledger;
+        };
+        let mut prev = Digest::ZERO;
+        for (i, raw) in body.split(|&b| b == b'\n').enumerate() {
+            let number = i + 1;
+            let hash = Digest::of(raw);
+            let problem = |what: String| ChainProblem { line: number, what };
+            let entry = match std::str::from_utf8(raw) {
+                Err(_) => Err("not valid UTF-8".to_string()),
+                Ok(text) => serde_json::from_str::<Entry>(text).map_err(|e| e.to_string()),
+            };
+            // The chain is checked from the header alone so that entry types this version does not
+            // know (written by a newer vault) still verify.
+            match serde_json::from_slice::<Header>(raw) {
+                Err(e) => ledger
+                    .problems
+                    .push(problem(format!("not a ledger entry: {e}"))),
+                Ok(h) => {
+                    if h.seq != i as u64 {
+                        ledger.problems.push(problem(format!(
+                            "sequence number {} where {} was expected (an entry was removed, added or moved)",
+                            h.seq, i
+                        )));
+                    }
+                    if h.prev != prev {
+                        ledger.problems.push(problem(if i == 0 {
+                            "the first entry does not start the chain (prev is not 64 zeros): earlier entries were removed".to_string()
+                        } else {
+                            format!(
+                                "prev hash does not match line {}: that line, or this one, was edited, removed or reordered",
+                                number - 1
+                            )
+                        }));
+                    }
+                    if &h.order != order {
+                        ledger.problems.push(problem(format!(
+                            "entry belongs to order {}, not {order}",
+                            h.order
+                        )));
+                    }
+                    if let Err(e) = &entry {
+                        ledger.problems.push(problem(format!(
+                            "entry not understood (written by a newer vault?): {e}"
+                        )));
+                    }
+                }
+            }
+            prev = hash;
+            ledger.lines.push(Line {
+                number,
+                hash,
+                entry,
+            });
+        }
+        ledger.head = ledger.lines.last().map(|l| l.hash);
+        ledger
+    }
+
+    /// Read `order`'s ledger; an empty ledger when the order has none yet.
+    pub fn read(vault: &Vault, order: &OrderId) -> Result<Ledger> {
+        let path = path(vault, order);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Ledger::parse(order, &bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.lines.iter().filter_map(|l| l.entry.as_ref().ok())
+    }
+
+    /// The items filed under the order, each with the entry that added it, oldest first.
+    pub fn items(&self) -> impl Iterator<Item = (&Entry, &Item)> {
+        self.entries()
+            .filter_map(|e| e.event.item().map(|i| (e, i)))
+    }
+}
+
+/// An open, locked ledger for appending. Dropping it releases the lock.
+pub struct Appender {
+    file: File,
+    path: PathBuf,
+    order: OrderId,
+    next_seq: u64,
+    prev: Digest,
+    known: HashSet<Digest>,
+    pending: Vec<u8>,
+    /// The ledger as read under the lock, before this appender's entries.
+    ledger: Ledger,
+}
+
+/// The fields of a new entry that the caller chooses.
+pub struct NewEntry {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub event: Event,
+    pub note: Option<String>,
+}
+
+/// Makes a new order's directory with its empty ledger, so that it appears whole: staged under
+/// `tmp/`, fsynced, and renamed into place. A crash at any point leaves either no order
+/// directory or one with a ledger (never a directory that `verify` would find without one).
+/// When another process creates the same order first, its directory is kept.
+fn create_order_dir(vault: &Vault, dir: &Path) -> Result<()> {
+    let shard = dir.parent().expect("order dir has a shard parent");
+    fs::create_dir_all(shard).at(shard)?;
+    let tmp = vault.tmp_dir();
+    fs::create_dir_all(&tmp).at(&tmp)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".order-")
+        .tempdir_in(&tmp)
+        .at(&tmp)?;
+    let ledger = staging.path().join(LEDGER_FILE);
+    File::create(&ledger)
+        .and_then(|f| f.sync_all())
+        .at(&ledger)?;
+    sync_dir(staging.path())?;
+    crate::failpoint("new-order");
+    match fs::rename(staging.path(), dir) {
+        Ok(()) => {
+            // Moved away: nothing left for the guard to remove.
+            let _ = staging.keep();
+            sync_dir(shard)
+        }
+        // Lost a race with another process creating the same order: use theirs.
+        Err(_) if dir.join(LEDGER_FILE).exists() => Ok(()),
+        // `tmp/` cannot be renamed from (another file system mounted there, say): make the
+        // directory and its ledger in place (never truncating one that appeared meanwhile).
+        Err(_) => {
+            fs::create_dir_all(dir).at(dir)?;
+            let ledger = dir.join(LEDGER_FILE);
+            OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&ledger)
+                .and_then(|f| f.sync_all())
+                .at(&ledger)?;
+            sync_dir(dir)?;
+            sync_dir(shard)
+        }
+    }
+}
+
+impl Appender {
+    /// Open (creating when needed) and lock `order`'s ledger. Blocks while another process holds it.
+    pub fn open(vault: &Vault, order: &OrderId) -> Result<Appender> {
+        let dir = vault.order_dir(order);
+        if !dir.exists() {
+            create_order_dir(vault, &dir)?;
+        }
+        let path = dir.join(LEDGER_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .at(&path)?;
+        file.lock().at(&path)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).at(&path)?;
+        let ledger = Ledger::parse(order, &bytes);
+        if ledger.torn_tail > 0 {
+            // An earlier append was killed mid-write. We hold the lock, so no writer is still at
+            // work: cut the unacknowledged partial line so that this append starts on a line.
+            let keep = (bytes.len() - ledger.torn_tail) as u64;
+            file.set_len(keep).at(&path)?;
+            file.sync_data().at(&path)?;
+        }
+        let known = ledger.items().map(|(_, item)| item.sha256).collect();
+        let next_seq = ledger.lines.len() as u64;
+        let prev = ledger.head.unwrap_or(Digest::ZERO);
+        Ok(Appender {
+            file,
+            path,
+            order: order.clone(),
+            next_seq,
+            prev,
+            known,
+            pending: Vec::new(),
+            ledger,
+        })
+    }
+
+    /// Whether an object is already filed under this order (including entries staged in this batch).
+    pub fn contains(&self, d: &Digest) -> bool {
+        self.known.contains(d)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn order(&self) -> &OrderId {
+        &self.order
+    }
+
+    /// The ledger as it was when the lock was taken.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// When the ledger's chain is already broken (edited, truncated inside, reordered): a warning
+    /// to show before appending. New entries chain on from the last line as it is, so nothing new
+    /// is refused; the break stays for `vault verify` to report.
+    pub fn chain_warning(&self) -> Option<String> {
+        let first = self.ledger.problems.first()?;
+        Some(format!(
+            "{}: the ledger's chain is broken ({} problem{}, first at line {}: {}); new entries \
+             are appended after it. Run `vault verify --order {}`",
+            self.path.display(),
+            self.ledger.problems.len(),
+            if self.ledger.problems.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            first.line,
+            first.what,
+            self.order
+        ))
+    }
+
+    /// Stage an entry. Nothing is written until `commit`.
+    pub fn push(&mut self, new: NewEntry) -> Entry {
+        let entry = Entry {
+            seq: self.next_seq,
+            prev: self.prev,
+            order: self.order.clone(),
+            at: new.at,
+            by: new.by,
+            tool: crate::TOOL.to_string(),
+            event: new.event,
+            note: new.note,
+        };
+        let line = serde_json::to_vec(&entry).expect("serialising a ledger entry");
+        debug_assert!(!line.contains(&b'\n'));
+        self.prev = Digest::of(&line);
+        self.next_seq += 1;
+        if let Some(item) = entry.event.item() {
+            self.known.insert(item.sha256);
+        }
+        self.pending.extend_from_slice(&line);
+        self.pending.push(b'\n');
+        entry
+    }
+
+    /// Write the staged entries in one call and fsync. The lock is held until the appender drops.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if crate::failpoint_is("mid-ledger") {
+            // What a `kill -9` during a long write can leave: part of the batch, cut mid-line.
+            let half = self.pending.len() / 2 + 7;
+            self.file
+                .write_all(&self.pending[..half.min(self.pending.len() - 1)])
+                .at(&self.path)?;
+            std::process::abort();
+        }
+        if crate::failpoint_is("ledger-write-fails") {
+            // A full disk or an I/O error: the write fails and the process carries on.
+            return Err(Error::io(
+                &self.path,
+                std::io::Error::other("injected write failure"),
+            ));
+        }
+        self.file.write_all(&self.pending).at(&self.path)?;
+        self.file.sync_data().at(&self.path)?;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(bytes: &[u8]) -> Item {
+        Item {
+            sha256: Digest::of(bytes),
+            size: bytes.len() as u64,
+            kind: Kind::Other,
+            name: "x".into(),
+            name_bytes_hex: None,
+            media_type: "application/octet-stream".into(),
+            media: None,
+            tracking: None,
+            chat: None,
+            extracted_from: None,
+        }
+    }
+
+    fn ledger_with(n: usize) -> (tempfile::TempDir, Vault, OrderId) {
+        let dir = tempfile::tempdir().unwrap();
+        let (v, _) = Vault::init(&dir.path().join("v")).unwrap();
+        let order: OrderId = "8000000000000001".parse().unwrap();
+        let mut a = Appender::open(&v, &order).unwrap();
+        for i in 0..n {
+            a.push(NewEntry {
+                at: Utc::now(),
+                by: "tester".into(),
+                event: Event::Add {
+                    item: Box::new(item(format!("item {i}").as_bytes())),
+                },
+                note: (i == 1).then(|| "a note".to_string()),
+            });
+        }
+        a.commit().unwrap();
+        (dir, v, order)
+    }
+
+    #[test]
+    fn fresh_chain_is_clean() {
+        let (_d, v, order) = ledger_with(3);
+        let l = Ledger::read(&v, &order).unwrap();
+        assert_eq!(l.lines.len(), 3);
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        assert_eq!(l.items().count(), 3);
+        assert_eq!(l.entries().next().unwrap().prev, Digest::ZERO);
+    }
+
+    #[test]
+    fn appends_continue_the_chain() {
+        let (_d, v, order) = ledger_with(2);
+        let mut a = Appender::open(&v, &order).unwrap();
+        assert!(a.contains(&Digest::of(b"item 0")));
+        let e = a.push(NewEntry {
+            at: Utc::now(),
+            by: "b".into(),
+            event: Event::Add {
+                item: Box::new(item(b"z")),
+            },
+            note: None,
+        });
+        a.commit().unwrap();
+        drop(a);
+        assert_eq!(e.seq, 2);
+        let l = Ledger::read(&v, &order).unwrap();
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+    }
+
+    fn problems_after(edit: impl Fn(&mut Vec<String>)) -> Vec<ChainProblem> {
+        let (_d, v, order) = ledger_with(4);
+        let text = fs::read_to_string(path(&v, &order)).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        edit(&mut lines);
+        let bytes = lines.join("\n") + "\n";
+        Ledger::parse(&order, bytes.as_bytes()).problems
+    }
+
+    #[test]
+    fn edit_is_detected_at_the_next_line() {
+        let p = problems_after(|l| l[1] = l[1].replace("a note", "another note"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].line, 3);
+        assert!(p[0].what.contains("prev hash does not match line 2"));
+    }
+
+    #[test]
+    fn removal_and_reorder_are_detected() {
+        let p = problems_after(|l| {
+            l.remove(2);
+        });
+        assert!(p.iter().any(|p| p.line == 3 && p.what.contains("sequence")));
+        let p = problems_after(|l| l.swap(1, 2));
+        assert!(!p.is_empty());
+        let p = problems_after(|l| {
+            l.remove(0);
+        });
+        assert!(p.iter().any(|p| p.line == 1 && p.what.contains("64 zeros")));
+    }
+
+    #[test]
+    fn garbage_is_reported_and_a_torn_tail_is_not_part_of_the_ledger() {
+        let order: OrderId = "o".parse().unwrap();
+        let l = Ledger::parse(&order, b"not json\n");
+        assert_eq!(l.problems.len(), 1);
+        assert!(l.problems[0].what.contains("not a ledger entry"));
+        let l = Ledger::parse(&order, b"{\"seq\":0");
+        assert_eq!((l.torn_tail, l.lines.len()), (8, 0));
+        assert!(l.problems.is_empty());
+    }
+
+    #[test]
+    fn entry_moved_from_another_order_is_detected() {
+        let (_d, v, order) = ledger_with(1);
+        let bytes = fs::read(path(&v, &order)).unwrap();
+        let other: OrderId = "other".parse().unwrap();
+        let p = Ledger::parse(&other, &bytes).problems;
+        assert!(p.iter().any(|p| p.what.contains("belongs to order")));
+    }
+
+    #[test]
+    fn an_append_after_a_torn_one_cuts_the_partial_line_and_keeps_the_chain() {
+        let (_d, v, order) = ledger_with(2);
+        let path = path(&v, &order);
+        let before = fs::read(&path).unwrap();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"seq\":2,\"prev\":\"ab").unwrap();
+        drop(f);
+        assert_eq!(Ledger::read(&v, &order).unwrap().torn_tail, 19);
+        let mut a = Appender::open(&v, &order).unwrap();
+        let e = a.push(NewEntry {
+            at: Utc::now(),
+            by: "b".into(),
+            event: Event::Add {
+                item: Box::new(item(b"next")),
+            },
+            note: None,
+        });
+        a.commit().unwrap();
+        drop(a);
+        assert_eq!(e.seq, 2);
+        let after = fs::read(&path).unwrap();
+        assert!(after.starts_with(&before), "complete entries untouched");
+        let l = Ledger::read(&v, &order).unwrap();
+        assert!(
+            l.problems.is_empty() && l.torn_tail == 0,
+            "{:?}",
+            l.problems
+        );
+        assert_eq!(l.lines.len(), 3);
+    }
+}

@@ -1,0 +1,504 @@
+//! Disputes: open/note/close in the ledger, the platforms' deadlines, and `vault due` for cron
+//! (exit 4 when an answer is due soon) with the evidence each reason still needs.
+
+use crate::common;
+
+use chrono::{Duration, SecondsFormat, Utc};
+use common::{Env, jpeg_with_exif};
+use predicates::prelude::*;
+use serde_json::Value;
+
+const ORDER: &str = "8123456789012345";
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tracking")
+        .join(name)
+}
+
+#[test]
+fn a_dispute_is_opened_noted_and_closed_in_the_ledger() {
+    let env = Env::new();
+    let (v, code) = env.json(&[
+        "dispute",
+        "open",
+        ORDER,
+        "--platform",
+        "aliexpress",
+        "--reason",
+        "not-received:in-transit",
+        "--opened-at",
+        "2026-11-20T10:00:00+08:00",
+        "--case",
+        "AE-1",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["due"], "2026-11-25T10:00:00+08:00", "AliExpress: 5 days");
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            ORDER,
+            "--platform",
+            "ebay",
+            "--reason",
+            "other",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already has an open dispute"));
+    env.vault()
+        .args([
+            "dispute",
+            "note",
+            ORDER,
+            "answered with tracking and photos",
+        ])
+        .assert()
+        .success();
+    env.vault()
+        .args([
+            "dispute",
+            "close",
+            ORDER,
+            "--outcome",
+            "partial-refund",
+            "--amount",
+            "8.00",
+            "--currency",
+            "usd",
+        ])
+        .assert()
+        .success();
+    env.vault()
+        .args(["dispute", "close", ORDER, "--outcome", "won"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no open dispute"));
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            ORDER,
+            "--platform",
+            "ebay",
+            "--reason",
+            "changed-mind",
+        ])
+        .assert()
+        .code(2);
+    let (show, _) = env.json(&["show", ORDER]);
+    let events: Vec<&str> = show["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["dispute_open", "dispute_note", "dispute_close"]);
+    assert_eq!(
+        show["ledger"][1]["note"],
+        "answered with tracking and photos"
+    );
+    assert_eq!(show["ledger"][2]["close"]["outcome"], "partial-refund");
+    assert_eq!(show["ledger"][2]["close"]["currency"], "USD");
+    env.vault()
+        .args(["show", ORDER])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "dispute closed: partial-refund, 8.00 USD",
+        ));
+    env.vault().arg("verify").assert().success();
+}
+
+#[test]
+fn ebay_counts_business_days_and_paypal_needs_a_date() {
+    let env = Env::new();
+    // Friday 2026-11-20 -> Mon, Tue, Wed.
+    let (v, _) = env.json(&[
+        "dispute",
+        "open",
+        "E-1",
+        "--platform",
+        "ebay",
+        "--reason",
+        "not-as-described:damaged",
+        "--opened-at",
+        "2026-11-20T17:00:00-05:00",
+    ]);
+    assert_eq!(v["due"], "2026-11-25T17:00:00-05:00");
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            "P-1",
+            "--platform",
+            "paypal",
+            "--reason",
+            "not-received",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "paypal sets the answer's deadline per case: give it with --due",
+        ));
+}
+
+#[test]
+fn due_flags_what_is_due_soon_and_lists_missing_evidence() {
+    let env = Env::new();
+    let now = Utc::now();
+    // Opened 4 days ago on AliExpress: due in about a day.
+    let opened = (now - Duration::days(4)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            ORDER,
+            "--platform",
+            "aliexpress",
+            "--reason",
+            "not-received",
+            "--opened-at",
+            &opened,
+        ])
+        .assert()
+        .success();
+    // A Stripe case due in 10 days, and a PayPal case with no date.
+    let later = (now + Duration::days(10)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            "S-1",
+            "--platform",
+            "stripe",
+            "--reason",
+            "not-as-described",
+            "--due",
+            &later,
+        ])
+        .assert()
+        .success();
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            "P-1",
+            "--platform",
+            "paypal",
+            "--reason",
+            "other",
+        ])
+        .assert()
+        .success();
+
+    let (v, code) = env.json(&["due"]);
+    assert_eq!(code, 4, "{v}");
+    let d = v["disputes"].as_array().unwrap();
+    let orders: Vec<&str> = d.iter().map(|d| d["order"].as_str().unwrap()).collect();
+    assert_eq!(
+        orders,
+        [ORDER, "S-1", "P-1"],
+        "soonest first, no deadline last"
+    );
+    assert_eq!(d[0]["urgent"], true);
+    assert!(
+        d[0]["time_left"].as_str().unwrap().starts_with("23h")
+            || d[0]["time_left"].as_str().unwrap().starts_with("1d")
+    );
+    assert_eq!(d[1]["urgent"], false);
+    let missing = |i: usize| {
+        d[i]["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        missing(0)
+            .iter()
+            .any(|m| m.starts_with("a tracking snapshot"))
+    );
+    assert!(missing(1).iter().any(|m| m == "packing photos"));
+
+    // The evidence arrives: a delivered snapshot and the chat; nothing missing for not-received.
+    env.vault()
+        .args(["add", "--order", ORDER, "--kind", "tracking"])
+        .arg(fixture("17track-v2.2-gettrackinfo.json"))
+        .assert()
+        .success();
+    env.vault()
+        .args(["add", "--order", ORDER])
+        .arg(common::example_evidence().join("WhatsApp-Chat-with-Lena.txt"))
+        .assert()
+        .success();
+    let (v, _) = env.json(&["due"]);
+    assert!(
+        v["disputes"][0]["missing"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+
+    // A photo taken after the parcel's first scan does not count as a packing photo.
+    env.vault()
+        .args(["add", "--order", "S-1", "--kind", "tracking"])
+        .arg(fixture("17track-v2.2-gettrackinfo.json"))
+        .assert()
+        .success();
+    let late = env.write(
+        "late.jpg",
+        &jpeg_with_exif("2026:11:20 12:00:00", Some("+08:00")),
+    );
+    env.vault()
+        .args(["add", "--order", "S-1"])
+        .arg(&late)
+        .assert()
+        .success();
+    let (v, _) = env.json(&["due"]);
+    let s1 = v["disputes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["order"] == "S-1")
+        .unwrap()
+        .clone();
+    assert!(
+        s1["missing"]
+            .to_string()
+            .contains("before the parcel's first carrier scan"),
+        "{s1}"
+    );
+
+    // A wider window makes the Stripe case urgent too; closing the first leaves nothing urgent at 48h.
+    let (v, _) = env.json(&["due", "--within", "30d"]);
+    assert_eq!(v["urgent"], 2);
+    env.vault()
+        .args(["dispute", "close", ORDER, "--outcome", "won"])
+        .assert()
+        .success();
+    let (v, code) = env.json(&["due"]);
+    assert_eq!((code, v["urgent"].as_u64()), (0, Some(0)));
+    let _: Value = v;
+}
+
+#[test]
+fn bad_close_arguments_are_usage_errors_and_record_nothing() {
+    let env = Env::new();
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            ORDER,
+            "--platform",
+            "amazon",
+            "--reason",
+            "other",
+        ])
+        .assert()
+        .success();
+    let before = std::fs::read(env.ledger(ORDER)).unwrap();
+    for args in [
+        vec!["--outcome", "won", "--amount", "eight", "--currency", "USD"],
+        vec![
+            "--outcome",
+            "won",
+            "--amount",
+            "8.00",
+            "--currency",
+            "dollars",
+        ],
+        vec!["--outcome", "won", "--amount", "8.00"],
+        vec!["--outcome", "maybe"],
+    ] {
+        env.vault()
+            .args(["dispute", "close", ORDER])
+            .args(&args)
+            .assert()
+            .code(2);
+    }
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            ORDER,
+            "--platform",
+            "ebay",
+            "--reason",
+            "other",
+            "--opened-at",
+            "yesterday",
+        ])
+        .assert()
+        .code(2);
+    assert_eq!(
+        std::fs::read(env.ledger(ORDER)).unwrap(),
+        before,
+        "nothing recorded"
+    );
+}
+
+#[test]
+fn ebay_at_750_dollars_asks_for_signature_proof() {
+    let env = Env::new();
+    let open = |order: &str, amount: &str| {
+        env.vault()
+            .args(["dispute", "open", order, "--platform", "ebay"])
+            .args(["--reason", "not-received", "--amount", amount])
+            .args(["--currency", "USD"])
+            .assert()
+            .success();
+    };
+    open("EB-750", "750.00");
+    open("EB-749", "749.99");
+    let (v, code) = env.json(&["due", "--within", "30d"]);
+    assert_eq!(code, 4, "{v}");
+    let missing = |order: &str| -> Vec<String> {
+        v["disputes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["order"] == order)
+            .unwrap()["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        missing("EB-750").iter().any(|m| m.contains("signature")),
+        "{v}"
+    );
+    assert!(
+        !missing("EB-749").iter().any(|m| m.contains("signature")),
+        "{v}"
+    );
+}
+
+#[test]
+fn stats_count_outcomes_and_refunds_by_platform_and_reason() {
+    let env = Env::new();
+    let old = (Utc::now() - Duration::days(200)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let recent = (Utc::now() - Duration::days(3)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let dispute = |order: &str, platform: &str, reason: &str, at: &str, close: &[&str]| {
+        env.vault()
+            .args(["dispute", "open", order, "--platform", platform])
+            .args(["--reason", reason, "--opened-at", at, "--due", at])
+            .assert()
+            .success();
+        if !close.is_empty() {
+            env.vault()
+                .args(["dispute", "close", order])
+                .args(close)
+                .assert()
+                .success();
+        }
+    };
+    dispute(
+        "A1",
+        "aliexpress",
+        "not-received",
+        &recent,
+        &["--outcome", "won"],
+    );
+    dispute(
+        "A2",
+        "aliexpress",
+        "not-as-described:damaged",
+        &recent,
+        &[
+            "--outcome",
+            "refunded",
+            "--amount",
+            "12.5",
+            "--currency",
+            "usd",
+        ],
+    );
+    dispute(
+        "E1",
+        "ebay",
+        "not-received",
+        &recent,
+        &[
+            "--outcome",
+            "partial-refund",
+            "--amount",
+            "0.75",
+            "--currency",
+            "USD",
+        ],
+    );
+    dispute("E2", "ebay", "other", &recent, &[]);
+    dispute(
+        "OLD",
+        "paypal",
+        "not-received",
+        &old,
+        &["--outcome", "lost"],
+    );
+    // A second dispute on the same order after the first closed counts too.
+    dispute(
+        "A1",
+        "aliexpress",
+        "other",
+        &recent,
+        &["--outcome", "withdrawn"],
+    );
+
+    let (v, code) = env.json(&["stats"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["total"]["opened"], 6);
+    assert_eq!(v["total"]["lost"], 1);
+    assert_eq!(v["total"]["open"], 1);
+    assert_eq!(v["total"]["amount_refunded"]["USD"], "13.25");
+
+    let (v, _) = env.json(&["stats", "--since", "90d"]);
+    assert_eq!(
+        v["total"]["opened"], 5,
+        "the 200-day-old dispute is out: {v}"
+    );
+    assert_eq!(v["total"]["lost"], 0);
+    let group = |list: &str, name: &str| {
+        v[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {list}: {v}"))
+    };
+    let ali = group("by_platform", "aliexpress");
+    assert_eq!(
+        (ali["opened"].as_u64(), ali["won"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(ali["refunded"], 1);
+    assert_eq!(ali["withdrawn"], 1);
+    assert_eq!(ali["amount_refunded"]["USD"], "12.50");
+    let ebay = group("by_platform", "ebay");
+    assert_eq!(
+        (ebay["partial_refund"].as_u64(), ebay["open"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(group("by_reason", "not-received")["opened"], 2);
+    assert!(
+        v["by_platform"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["name"] != "paypal")
+    );
+    // Every order here was started now: 5 disputes over 5 orders in the period.
+    assert_eq!(v["orders"], 5);
+    assert_eq!(v["dispute_rate_percent"], 100.0);
+
+    let out = env.vault().args(["stats"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.starts_with("6 dispute(s) opened, over 5 order(s)"),
+        "{text}"
+    );
+    assert!(text.contains("paid back 13.25 USD"), "{text}");
+}

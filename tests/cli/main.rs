@@ -1,0 +1,21 @@
+//! vault's integration tests: one binary (linking the crate and its image, zip and PDF code once),
+//! one module per area. Each test drives the real `vault` binary in a temp dir (see `common`).
+
+mod common;
+
+mod add;
+mod bundle;
+mod bundle_interop;
+mod chat;
+mod corpus;
+mod crash;
+mod cron;
+mod disputes;
+mod exit_codes;
+mod interop;
+mod media;
+mod shipments;
+mod snapshots;
+mod tracking;
+mod upload;
+mod verify;

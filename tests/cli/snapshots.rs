@@ -1,0 +1,84 @@
+//! The human output of each command, pinned with insta. Times and ledger-line hashes (which depend on
+//! the time) are filtered; everything else is exact.
+
+use crate::common;
+
+use common::{Env, jpeg_bytes};
+
+fn stdout(env: &Env, args: &[&str]) -> String {
+    let out = env.vault().args(args).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn settings(env: &Env) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "[TIME]");
+    s.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", "[TIME]");
+    s.add_filter(r"\[[0-9a-f]{12}\]", "[LINE-HASH]");
+    s.add_filter(&regex_escape(env.dir.path().to_str().unwrap()), "[TMP]");
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '/' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn human_output() {
+    let env = Env::new();
+    env.write("drop/IMG_0001.jpg", &jpeg_bytes(1));
+    env.write("drop/IMG_0002.jpg", &jpeg_bytes(2));
+    env.write(
+        "drop/chat.txt",
+        b"[31.12.24, 21:41:05] Ann: shipped?\n[31.12.24, 21:42:00] Bob: yes\n",
+    );
+    env.write("drop/evil\nname\u{202e}gpj.exe", b"x");
+    let s = settings(&env);
+    s.bind(|| {
+        insta::assert_snapshot!(
+            "add",
+            stdout(
+                &env,
+                &[
+                    "add",
+                    "--order",
+                    "8123456789012345",
+                    "--by",
+                    "packer-3",
+                    "--note",
+                    "box 1 of 2",
+                    "drop"
+                ]
+            )
+        );
+        insta::assert_snapshot!(
+            "add_again",
+            stdout(
+                &env,
+                &["add", "--order", "8123456789012345", "drop/IMG_0001.jpg"]
+            )
+        );
+        env.write("other.jpg", &jpeg_bytes(9));
+        stdout(
+            &env,
+            &["add", "--order", "EBAY-12-34567-89012", "other.jpg"],
+        );
+        insta::assert_snapshot!("list", stdout(&env, &["list"]));
+        insta::assert_snapshot!("show", stdout(&env, &["show", "8123456789012345"]));
+        insta::assert_snapshot!("verify", stdout(&env, &["verify"]));
+    });
+}
+
+#[test]
+fn empty_list() {
+    let env = Env::new();
+    insta::assert_snapshot!(stdout(&env, &["list"]));
+}

@@ -1,0 +1,616 @@
+//! `vault bundle --platform`: upload files within each platform profile's limits, a summary PDF
+//! read back by poppler (`pdfinfo`, `pdftotext`), page images for image-only platforms, photos
+//! re-encoded (never upscaled, orientation applied), video stills by ffmpeg, and every upload file
+//! traced to its originals in manifest.json.
+
+use crate::common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{Env, have_tool, sha256_hex};
+use serde_json::Value;
+
+const ORDER: &str = "8123456789012345";
+
+/// A noisy photo (noise does not compress: a large file, like a real 12 MP photo).
+fn big_photo(seed: u32, w: u32, h: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let img = image::RgbImage::from_fn(w, h, |px, py| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let [a, b, c, _] = x.to_le_bytes();
+        image::Rgb([
+            (px / 16) as u8 ^ a,
+            (py / 16) as u8 ^ b,
+            (seed as u8).wrapping_mul(40) ^ c,
+        ])
+    });
+    // vault's own encoder (libjpeg-turbo in the default build): fixtures cost seconds otherwise.
+    vault::render::thumbnail::encode_jpeg(&img, 92).unwrap()
+}
+
+/// `jpeg` with EXIF orientation 6 (rotate 90° clockwise to display).
+fn rotated(jpeg: &[u8]) -> Vec<u8> {
+    let mut app1 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+    app1.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+const CHAT: &str = "\
+20/11/2026, 09:15 - Дмитрий: Здравствуйте! Посылка пришла пустая.
+20/11/2026, 09:20 - Seller: Hello, the parcel left us sealed; here are the packing photos.
+20/11/2026, 09:31 - Ελένη: Το κουτί ήταν σκισμένο όταν έφτασε.
+";
+
+/// An order with `photos` large photos, a chat in three scripts and a tracking snapshot, and an
+/// open dispute on `platform`.
+fn order(env: &Env, photos: u32, side: u32, platform: &str) -> Vec<String> {
+    let mut files = Vec::new();
+    for k in 0..photos {
+        files.push(env.write(
+            &format!("in/IMG_{k:04}.jpg"),
+            &big_photo(k, side, side * 3 / 4),
+        ));
+    }
+    files.push(env.write("in/WhatsApp Chat with Dmitri.txt", CHAT.as_bytes()));
+    let tracking = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tracking");
+    let snapshot = std::fs::read_dir(&tracking)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("17track"))
+        .expect("a 17TRACK fixture");
+    files.push(env.write("in/tracking.json", &std::fs::read(snapshot).unwrap()));
+    let mut add = env.vault();
+    add.args(["add", "-q", "--order", ORDER]).args(&files);
+    add.assert().success();
+    env.vault()
+        .args(["dispute", "open", ORDER, "--platform", platform])
+        .args(["--reason", "not-as-described:damaged", "--case", "CASE-7"])
+        .args(["--due", "2026-12-01T00:00:00Z"])
+        .args(["--ordered-at", "2026-11-15T08:00:00+08:00"])
+        .assert()
+        .success();
+    let mut hashes: Vec<String> = files
+        .iter()
+        .map(|f| sha256_hex(&std::fs::read(f).unwrap()))
+        .collect();
+    hashes.sort();
+    hashes
+}
+
+fn bundle(env: &Env, args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["bundle", ORDER, "-o", "b.zip", "--force"];
+    all.extend(args);
+    env.json(&all)
+}
+
+/// A payload file of a bundle, by its path inside the bag (`data/...`).
+fn zip_entry(zip: &Path, rel: &str) -> Vec<u8> {
+    let f = std::fs::File::open(zip).unwrap();
+    let z = zip::ZipArchive::new(f).unwrap();
+    let name = z
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .find(|n| n.split_once('/').is_some_and(|(_, r)| r == rel))
+        .unwrap_or_else(|| panic!("{rel} not in {}", zip.display()));
+    common::zip_entry(zip, &name)
+}
+
+fn manifest(env: &Env) -> Value {
+    let bytes = zip_entry(&env.path("b.zip"), "data/manifest.json");
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn upload_files(m: &Value) -> Vec<&Value> {
+    m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["role"] == "upload")
+        .collect()
+}
+
+fn poppler(env: &Env, pdf: &[u8], tool: &str) -> String {
+    let p = env.write("check.pdf", pdf);
+    let mut c = Command::new(tool);
+    c.arg(&p);
+    if tool == "pdftotext" {
+        c.arg("-");
+    }
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{tool} failed: {:?}", out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn stripe_gets_one_pdf_within_its_published_limits() {
+    let env = Env::new();
+    let originals = order(&env, 12, 1600, "stripe");
+    let statement = "Packed intact on 18 November — see the photos; упаковано целым.";
+    let (v, code) = bundle(&env, &["--platform", "stripe", "--statement", statement]);
+    assert_eq!(code, 0, "{v}");
+    let up = &v["upload"];
+    assert_eq!(up["platform"], "stripe");
+    assert_eq!(up["files"].as_array().unwrap().len(), 1, "{up}");
+    let total = up["total_bytes"].as_u64().unwrap();
+    assert!(total <= 4_500_000, "{total}");
+    assert!(
+        up["checklist"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("01-summary.pdf → "),
+        "{up}"
+    );
+    // 12 photos of ~2 MB do not fit 4.5 MB as they are: they were made smaller, and said so.
+    assert!(
+        up["shrunk"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("px")),
+        "{up}"
+    );
+    // The dispute's checklist comes with the bundle.
+    assert_eq!(v["dispute"]["reason"], "not-as-described:damaged");
+
+    let m = manifest(&env);
+    let ups = upload_files(&m);
+    assert_eq!(ups.len(), 1);
+    assert_eq!(ups[0]["media_type"], "application/pdf");
+    let mut sources: Vec<String> = ups[0]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    sources.sort();
+    assert_eq!(sources, originals, "made from every original");
+
+    let pdf = zip_entry(&env.path("b.zip"), ups[0]["path"].as_str().unwrap());
+    assert_eq!(sha256_hex(&pdf), ups[0]["sha256"].as_str().unwrap());
+    if !have_tool("pdfinfo", &["-v"]) {
+        return;
+    }
+    let info = poppler(&env, &pdf, "pdfinfo");
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((2..=49).contains(&pages), "{info}");
+    assert_eq!(up["files"][0]["pages"], pages);
+    let text = poppler(&env, &pdf, "pdftotext");
+    for want in [
+        ORDER,
+        "CASE-7",
+        "not-as-described:damaged",
+        "упаковано целым",
+        "Посылка пришла пустая",
+        "Το κουτί ήταν σκισμένο",
+        "IMG_0004.jpg",
+        "Key dates",
+        "Order placed",
+        "2026-11-15T08:00:00+08:00",
+        &format!("page 1 of {pages}"),
+        &format!("page {pages} of {pages}"),
+    ] {
+        assert!(text.contains(want), "{want:?} not in the PDF text:\n{text}");
+    }
+    for h in &originals {
+        assert!(text.contains(h.as_str()), "SHA-256 {h} not printed");
+    }
+}
+
+#[test]
+fn image_only_platforms_get_pages_and_photos_within_count_and_size() {
+    let env = Env::new();
+    order(&env, 9, 800, "aliexpress");
+    // A small photo is never upscaled; a rotated one is turned upright.
+    let small = env.write("in/small.jpg", &big_photo(99, 300, 200));
+    let turned = env.write("in/turned.jpg", &rotated(&big_photo(98, 600, 400)));
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&small)
+        .arg(&turned)
+        .assert()
+        .success();
+    let (v, code) = bundle(&env, &["--platform", "aliexpress"]);
+    assert_eq!(code, 0, "{v}");
+    let up = &v["upload"];
+    let files = up["files"].as_array().unwrap();
+    assert_eq!(files.len(), 10, "AliExpress profile: 10 files: {up}");
+    let m = manifest(&env);
+    let ups = upload_files(&m);
+    assert_eq!(ups.len(), 10);
+    let mut total = 0;
+    let mut page_images = 0;
+    for f in &ups {
+        let bytes = zip_entry(&env.path("b.zip"), f["path"].as_str().unwrap());
+        total += bytes.len();
+        assert!(
+            bytes.len() <= 2 * 1024 * 1024,
+            "{}: {}",
+            f["path"],
+            bytes.len()
+        );
+        assert!(
+            ["image/jpeg", "image/png"].contains(&f["media_type"].as_str().unwrap()),
+            "{f}"
+        );
+        let img = image::load_from_memory(&bytes).unwrap();
+        let path = f["path"].as_str().unwrap();
+        if path.contains("summary-page-") {
+            page_images += 1;
+            assert_eq!((img.width(), img.height()), (1190, 1684));
+        } else {
+            assert!(img.width().max(img.height()) <= 2048, "{path}");
+            assert_eq!(f["sources"].as_array().unwrap().len(), 1, "{f}");
+            assert_eq!(f["sources"][0], f["derived_from"]);
+        }
+        if path.ends_with("-small.jpg") {
+            assert_eq!((img.width(), img.height()), (300, 200), "never upscaled");
+        }
+        if path.ends_with("-turned.jpg") {
+            assert_eq!(
+                (img.width(), img.height()),
+                (400, 600),
+                "orientation applied"
+            );
+        }
+    }
+    assert!(page_images >= 1);
+    assert_eq!(total as u64, up["total_bytes"].as_u64().unwrap());
+    // 9 + 2 photos and the pages do not fit 10 files: what was left out is named.
+    let dropped = up["dropped"].as_array().unwrap();
+    assert!(!dropped.is_empty(), "{up}");
+    assert!(
+        dropped
+            .iter()
+            .all(|d| d.as_str().unwrap().contains("the form takes 10 file(s)")),
+        "{up}"
+    );
+}
+
+#[test]
+fn a_profile_file_tightens_the_limits_and_photos_are_re_encoded_to_fit() {
+    let env = Env::new();
+    order(&env, 3, 1200, "paypal");
+    let profile = env.write(
+        "paypal.json",
+        br#"{"max_file_bytes": 150000, "max_files": 3, "photo_max_side": 1600}"#,
+    );
+    let (v, code) = bundle(
+        &env,
+        &[
+            "--platform",
+            "paypal",
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let up = &v["upload"];
+    assert_eq!(up["profile"]["max_file_bytes"], 150000);
+    assert!(
+        up["profile"]["overridden_by"]
+            .as_str()
+            .unwrap()
+            .ends_with("paypal.json")
+    );
+    let files = up["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3, "{up}");
+    for f in files {
+        assert!(f["size"].as_u64().unwrap() <= 150_000, "{f}");
+    }
+    assert_eq!(files[0]["path"], "data/upload/01-summary.pdf");
+    assert!(
+        up["shrunk"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("to fit 150000 bytes per file")),
+        "{up}"
+    );
+    // The originals are untouched in the same bundle.
+    let m = manifest(&env);
+    let originals: Vec<&Value> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["role"] == "original" && f["kind"] == "photo")
+        .collect();
+    assert_eq!(originals.len(), 3);
+    for o in originals {
+        assert!(o["size"].as_u64().unwrap() > 150_000);
+    }
+    env.vault()
+        .args(["verify-bundle"])
+        .arg(env.path("b.zip"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_bad_profile_file_is_a_usage_error_naming_the_file() {
+    let env = Env::new();
+    order(&env, 1, 64, "stripe");
+    let bad = env.write("stripe-profile.json", br#"{"max_file_size": 10}"#);
+    let out = env
+        .vault()
+        .args([
+            "bundle",
+            ORDER,
+            "-o",
+            "b.zip",
+            "--platform",
+            "stripe",
+            "--profile",
+        ])
+        .arg(&bad)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("stripe-profile.json"), "{err}");
+    assert!(err.contains("max_file_size"), "{err}");
+    assert!(!env.path("b.zip").exists());
+    // --profile without --platform is refused by the command line.
+    env.vault()
+        .args(["bundle", ORDER, "--profile"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn videos_become_still_frames_or_a_checklist_note_without_ffmpeg() {
+    let env = Env::new();
+    if !have_tool("ffmpeg", &["-version"]) {
+        return;
+    }
+    let video = env.path("in/unboxing.mp4");
+    std::fs::create_dir_all(video.parent().unwrap()).unwrap();
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=4:size=320x240:rate=10",
+        ])
+        .args(["-pix_fmt", "yuv420p", "-c:v", "mpeg4"])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let photo = env.write("in/IMG_0001.jpg", &big_photo(1, 800, 600));
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&video)
+        .arg(&photo)
+        .assert()
+        .success();
+    let video_hash = sha256_hex(&std::fs::read(&video).unwrap());
+
+    let (v, code) = bundle(&env, &["--platform", "paypal"]);
+    assert_eq!(code, 0, "{v}");
+    let m = manifest(&env);
+    let stills: Vec<&Value> = upload_files(&m)
+        .into_iter()
+        .filter(|f| f["derived_from"] == video_hash.as_str())
+        .collect();
+    assert!(stills.len() >= 2, "{v}");
+    for s in &stills {
+        assert!(s["path"].as_str().unwrap().contains("unboxing-at-"), "{s}");
+        let img =
+            image::load_from_memory(&zip_entry(&env.path("b.zip"), s["path"].as_str().unwrap()))
+                .unwrap();
+        assert_eq!((img.width(), img.height()), (320, 240));
+    }
+
+    // Without ffmpeg on PATH the bundle still succeeds and says what it could not do.
+    let mut cmd = env.vault();
+    cmd.env("PATH", "/nonexistent").args([
+        "--json",
+        "bundle",
+        ORDER,
+        "-o",
+        "b2.zip",
+        "--platform",
+        "paypal",
+    ]);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["upload"]["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains("ffmpeg is not installed")),
+        "{v}"
+    );
+}
+
+#[test]
+fn platform_bundles_are_deterministic() {
+    let env = Env::new();
+    order(&env, 2, 640, "ebay");
+    let mut zips = Vec::new();
+    for name in ["a.zip", "b.zip"] {
+        env.vault()
+            .env("SOURCE_DATE_EPOCH", "1790000000")
+            .args(["bundle", "-q", ORDER, "-o", name, "--platform", "ebay"])
+            .assert()
+            .success();
+        zips.push(std::fs::read(env.path(name)).unwrap());
+    }
+    assert!(zips[0] == zips[1], "same evidence, same bytes");
+}
+
+#[test]
+fn every_profile_s_limits_hold_on_an_order_of_many_large_photos() {
+    let env = Env::new();
+    order(&env, 8, 1600, "other");
+    for platform in [
+        "aliexpress",
+        "ebay",
+        "amazon",
+        "paypal",
+        "stripe",
+        "shopify",
+        "other",
+    ] {
+        let (v, code) = bundle(&env, &["--platform", platform]);
+        assert_eq!(code, 0, "{platform}: {v}");
+        let up = &v["upload"];
+        let prof = &up["profile"];
+        let files = up["files"].as_array().unwrap();
+        assert!(!files.is_empty(), "{platform}: {up}");
+        if let Some(n) = prof["max_files"].as_u64() {
+            assert!(files.len() as u64 <= n, "{platform}: {up}");
+        }
+        let accepts: Vec<&str> = prof["accepts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let m = manifest(&env);
+        let mut total = 0;
+        for f in upload_files(&m) {
+            let path = f["path"].as_str().unwrap();
+            let bytes = zip_entry(&env.path("b.zip"), path);
+            total += bytes.len() as u64;
+            assert!(
+                bytes.len() as u64 <= prof["max_file_bytes"].as_u64().unwrap(),
+                "{platform}: {path} is {} bytes",
+                bytes.len()
+            );
+            let kind = match &bytes[..4] {
+                b"%PDF" => "pdf",
+                [0xFF, 0xD8, 0xFF, _] => "jpeg",
+                [0x89, b'P', b'N', b'G'] => "png",
+                _ => panic!("{platform}: {path} is neither PDF, JPEG nor PNG"),
+            };
+            assert!(accepts.contains(&kind), "{platform}: {path} is {kind}");
+            if kind == "pdf"
+                && let Some(max) = prof["max_pages"].as_u64()
+                && have_tool("pdfinfo", &["-v"])
+            {
+                let info = poppler(&env, &bytes, "pdfinfo");
+                let pages: u64 = info
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Pages:"))
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .unwrap();
+                assert!(pages <= max, "{platform}: {pages} pages");
+            }
+        }
+        assert_eq!(total, up["total_bytes"].as_u64().unwrap());
+        if let Some(max) = prof["max_total_bytes"].as_u64() {
+            assert!(total <= max, "{platform}: {total} bytes in all");
+        }
+        // Every upload file is a derived file of this bundle: the bundle still verifies.
+        env.vault()
+            .args(["verify-bundle", "-q"])
+            .arg(env.path("b.zip"))
+            .assert()
+            .success();
+    }
+}
+
+/// Without `--platform`, a bundle of an order with an open dispute says how to get the upload
+/// files for that platform (on stderr; the bundle itself has no `data/upload/`).
+#[test]
+fn a_bundle_without_platform_hints_at_the_open_dispute_s_platform() {
+    let env = Env::new();
+    order(&env, 1, 640, "paypal");
+    let out = env
+        .vault()
+        .args(["bundle", ORDER, "-o", "b.zip"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("vault bundle {ORDER} --platform paypal")),
+        "{err}"
+    );
+    assert!(upload_files(&manifest(&env)).is_empty());
+    // `--quiet` keeps cron quiet.
+    let out = env
+        .vault()
+        .args(["bundle", "-q", ORDER, "-o", "c.zip"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hint:"));
+}
+
+/// "Packed (first photo)" among the key dates skips a capture time that fails the sanity checks
+/// (a camera clock left at 1998-01-01), and says "doubtful" when no photo's time is plausible.
+#[test]
+fn the_packing_date_ignores_camera_default_clocks() {
+    if !have_tool("pdftotext", &["-v"]) {
+        return;
+    }
+    let env = Env::new();
+    let recent = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y:%m:%d 10:15:00");
+    let good = env.write(
+        "in/good.jpg",
+        &common::jpeg_with_exif(&recent.to_string(), Some("+08:00")),
+    );
+    let bad = env.write(
+        "in/bad.jpg",
+        &common::jpeg_with_exif("1998:01:01 00:00:00", None),
+    );
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .args([&bad, &good])
+        .assert()
+        .success();
+    let key_dates = |env: &Env| {
+        let (v, code) = bundle(env, &["--platform", "stripe"]);
+        assert_eq!(code, 0, "{v}");
+        let m = manifest(env);
+        let pdf = upload_files(&m)
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(".pdf"))
+            .map(|f| zip_entry(&env.path("b.zip"), f["path"].as_str().unwrap()))
+            .expect("a summary PDF");
+        let text = poppler(env, &pdf, "pdftotext");
+        let start = text.find("Key dates").unwrap();
+        let end = text[start..].find("Timeline").unwrap() + start;
+        text[start..end].to_string()
+    };
+    let dates = key_dates(&env);
+    let expected =
+        (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT10:15:00+08:00");
+    assert!(dates.contains(&expected.to_string()), "{dates}");
+    assert!(!dates.contains("1998"), "{dates}");
+
+    // Only the doubtful photo: shown, and marked.
+    let env = Env::new();
+    let bad = env.write(
+        "in/bad.jpg",
+        &common::jpeg_with_exif("1998:01:01 00:00:00", None),
+    );
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&bad)
+        .assert()
+        .success();
+    let dates = key_dates(&env);
+    assert!(dates.contains("1998-01-01T00:00:00 (doubtful"), "{dates}");
+}

@@ -1,0 +1,259 @@
+//! `vault verify`: a clean vault passes; every kind of damage is found, named, and exits 3.
+
+use crate::common;
+
+use std::fs;
+use std::io::Write;
+
+use common::{Env, jpeg_bytes, make_writable, sha256_hex};
+use predicates::prelude::*;
+use serde_json::Value;
+
+const ORDER: &str = "8123456789012345";
+
+fn filled() -> Env {
+    let env = Env::new();
+    let a = env.write("in/a.jpg", &jpeg_bytes(1));
+    let b = env.write("in/b.jpg", &jpeg_bytes(2));
+    let c = env.write("in/c.jpg", &jpeg_bytes(3));
+    env.vault()
+        .args([
+            "add",
+            "--order",
+            ORDER,
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            c.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    env.vault()
+        .args(["add", "--order", "OTHER-9", c.to_str().unwrap()])
+        .assert()
+        .success();
+    env
+}
+
+fn problems(env: &Env, extra: &[&str]) -> (Vec<Value>, i32) {
+    let mut args = vec!["verify"];
+    args.extend_from_slice(extra);
+    let (v, code) = env.json(&args);
+    assert_eq!(v["schema_version"], 1);
+    (v["problems"].as_array().unwrap().clone(), code)
+}
+
+#[test]
+fn a_clean_vault_verifies() {
+    let env = filled();
+    let (v, code) = env.json(&["verify"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["orders_checked"], 2);
+    assert_eq!(v["entries_checked"], 4);
+    assert_eq!(v["objects_checked"], 3);
+    assert!(v["problems"].as_array().unwrap().is_empty());
+    env.vault()
+        .arg("verify")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("OK: 2 order(s)"));
+}
+
+#[test]
+fn a_flipped_byte_is_corrupt_for_every_order_that_files_it() {
+    let env = filled();
+    let obj = env.object_path(&sha256_hex(&jpeg_bytes(3)));
+    make_writable(&obj);
+    let mut bytes = fs::read(&obj).unwrap();
+    bytes[100] ^= 1;
+    fs::write(&obj, bytes).unwrap();
+    let (p, code) = problems(&env, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p.iter()
+            .all(|p| p["kind"] == "corrupt" && p["path"] == obj.to_str().unwrap())
+    );
+    assert_eq!(p[0]["order"], ORDER);
+    assert_eq!(p[0]["line"], 3);
+    assert_eq!(p[1]["order"], "OTHER-9");
+    // Human form: one line per problem naming order, entry, path, what.
+    env.vault()
+        .arg("verify")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(format!(
+            "corrupt     {ORDER}  line 3  {}  content hashes to",
+            obj.display()
+        )))
+        .stdout(predicate::str::contains("FAILED: 2 problem(s)"));
+    // Scoped to one order that files it: still found.
+    let (_, code) = problems(&env, &["--order", "8123456789012345"]);
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn a_missing_object_is_reported() {
+    let env = filled();
+    let obj = env.object_path(&sha256_hex(&jpeg_bytes(2)));
+    fs::remove_file(&obj).unwrap();
+    let (p, code) = problems(&env, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0]["kind"], "missing");
+    assert_eq!(p[0]["order"], ORDER);
+    assert_eq!(p[0]["line"], 2);
+    let (_, code) = problems(&env, &["--order", "OTHER-9"]);
+    assert_eq!(code, 0, "the other order is intact");
+}
+
+#[test]
+fn edited_removed_and_appended_ledger_lines_are_tampering() {
+    type Edit = fn(&mut Vec<String>);
+    let edits: [(&str, Edit); 4] = [
+        ("edit", |l| l[0] = l[0].replace("a.jpg", "x.jpg")),
+        ("remove", |l| {
+            l.remove(1);
+        }),
+        ("reorder", |l| l.swap(0, 1)),
+        ("forge", |l| {
+            let forged = l[2].replace("\"seq\":2", "\"seq\":3");
+            l.push(forged)
+        }),
+    ];
+    for (name, edit) in edits {
+        let env = filled();
+        let path = env.ledger(ORDER);
+        let text = fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        edit(&mut lines);
+        fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let (p, code) = problems(&env, &[]);
+        assert_eq!(code, 3, "{name}");
+        assert!(
+            p.iter()
+                .any(|p| p["kind"] == "tampered" && p["order"] == ORDER),
+            "{name}: {p:?}"
+        );
+        env.vault()
+            .args(["show", ORDER])
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains("ledger of"));
+    }
+}
+
+/// Adding to an order whose ledger was tampered with files the new evidence (nothing is
+/// refused) but says so, naming the ledger and the first broken line; `--strict` makes it fail.
+#[test]
+fn adding_to_a_tampered_ledger_warns_and_still_files() {
+    let env = filled();
+    let path = env.ledger(ORDER);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replacen("a.jpg", "x.jpg", 1)).unwrap();
+    // Plain text: no warning of its own.
+    let d = env.write("in/d.txt", b"packing list");
+    let (v, code) = env.json(&["add", "--order", ORDER, d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["items"][0]["status"], "added");
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter().any(|w| {
+            let w = w.as_str().unwrap();
+            w.contains("ledger.jsonl")
+                && w.contains("chain is broken")
+                && w.contains(&format!("vault verify --order {ORDER}"))
+        }),
+        "{v}"
+    );
+    assert_eq!(w.len(), 1, "{v}");
+    let e = env.write("in/e.txt", b"label");
+    env.vault()
+        .args(["add", "--strict", "--order", ORDER, e.to_str().unwrap()])
+        .assert()
+        .failure();
+    // The break is still there for verify; the other order is untouched and adds quietly.
+    assert_eq!(problems(&env, &[]).1, 3);
+    let f = env.write("in/f.txt", b"invoice");
+    let (v, code) = env.json(&["add", "--strict", "--order", "OTHER-9", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v["warnings"].as_array().unwrap().is_empty(), "{v}");
+}
+
+#[test]
+fn an_interrupted_append_is_a_note_and_the_next_add_completes_the_ledger() {
+    // A `kill -9` can cut a ledger write at a page boundary, leaving a partial last line that no
+    // caller was told had been recorded.
+    let env = filled();
+    let path = env.ledger(ORDER);
+    let before = fs::read(&path).unwrap();
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(b"{\"seq\":3,\"prev\"")
+        .unwrap();
+    let (v, code) = env.json(&["verify"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["interrupted_appends"][0]["order"], ORDER);
+    assert_eq!(v["interrupted_appends"][0]["bytes"], 15);
+    env.vault()
+        .arg("verify")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("interrupted append"));
+    let d = env.write("in/d.jpg", &jpeg_bytes(4));
+    env.vault()
+        .args(["add", "--order", ORDER, d.to_str().unwrap()])
+        .assert()
+        .success();
+    let after = fs::read(&path).unwrap();
+    assert!(
+        after.starts_with(&before),
+        "nothing already recorded was touched"
+    );
+    let (v, code) = env.json(&["verify"]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v["interrupted_appends"].as_array().unwrap().is_empty());
+    let (show, _) = env.json(&["show", ORDER]);
+    assert_eq!(show["items"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn unreferenced_objects_are_reported_but_not_an_error() {
+    let env = filled();
+    let orphan = b"an object no ledger names";
+    let p = env.object_path(&sha256_hex(orphan));
+    fs::write(&p, orphan).unwrap();
+    let (v, code) = env.json(&["verify"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["unreferenced"][0]["sha256"], sha256_hex(orphan));
+    env.vault()
+        .arg("verify")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 object(s) no order files"));
+}
+
+#[test]
+fn stray_files_in_the_store_are_unexpected() {
+    let env = filled();
+    fs::write(env.vault_dir().join("objects/sha256/00/not-a-hash"), b"x").unwrap();
+    fs::create_dir(env.vault_dir().join("orders/00/bad order")).unwrap();
+    let (p, code) = problems(&env, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(
+        p.iter().filter(|p| p["kind"] == "unexpected").count(),
+        2,
+        "{p:?}"
+    );
+}
+
+#[test]
+fn verify_of_an_unknown_order_is_an_error() {
+    let env = filled();
+    env.vault()
+        .args(["verify", "--order", "NOPE"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no order NOPE"));
+}
