@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use crate::case::Case;
 use crate::digest::{BUF_SIZE, Digest, Hasher, hash_reader};
 use crate::error::{Error, IoContext, Result};
 use crate::evidence::kind::Kind;
@@ -233,20 +234,16 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             path: opts.output.clone(),
         });
     }
-    let ledger_path = crate::ledger::path(vault, order);
-    let raw = match std::fs::read(&ledger_path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(Error::UnknownOrder {
-                order: order.to_string(),
-            });
-        }
-        Err(e) => return Err(Error::io(&ledger_path, e)),
+    let Some(raw) = crate::ledger::read_bytes(vault, order)? else {
+        return Err(Error::UnknownOrder {
+            order: order.to_string(),
+        });
     };
-    let ledger = Ledger::parse(order, &raw);
+    let case = Case::new(vault, order, Ledger::parse(order, &raw));
+    let ledger = case.ledger();
     if let Some(p) = ledger.problems.first() {
         return Err(Error::Integrity {
-            path: ledger_path,
+            path: crate::ledger::path(vault, order),
             what: format!(
                 "line {}: {}; a bundle is not made from a broken ledger",
                 p.line, p.what
@@ -287,12 +284,9 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
     let generated = format_time(&opts.generated_at);
     let mut notes = Vec::new();
 
-    // Carrier events, re-derived from the snapshots the bundle carries.
-    let tracking = crate::evidence::tracking::timeline_of(
-        vault,
-        entries.iter().filter_map(|e| e.event.item()),
-    );
-    let first_scan = crate::evidence::tracking::first_scan(&tracking);
+    // Carrier events, re-derived from the snapshots the bundle carries (every item is in the
+    // bundle: only trailing `bundle` records are left out).
+    let tracking = case.timeline();
 
     // Originals, named by kind and original name, made unique and safe.
     let mut names = UniqueNames::default();
@@ -315,7 +309,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
             note: e.note.clone(),
             captured_at: item.media.as_ref().and_then(|m| m.captured_at.clone()),
             captured_from: item.media.as_ref().and_then(|m| m.captured_from.clone()),
-            warnings: crate::cli::show::item_warnings(e, item, first_scan),
+            warnings: case.item_warnings(e, item),
             derived_from: None,
             sources: Vec::new(),
         });
@@ -422,16 +416,12 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
                 .filter_map(|e| e.event.item())
                 .find(|i| i.sha256 == r.sha256)?;
             let tz = item.chat.as_ref().and_then(|c| c.tz_assumed.clone());
-            crate::evidence::chat::read_item(vault, item)
-                .ok()
-                .map(|t| (r, t, tz))
+            case.transcript(item).ok().map(|t| (r, t, tz))
         })
         .collect();
     // The open dispute's checklist, and the platform's upload files.
-    let dispute = crate::cli::dispute::open_dispute(&ledger).map(|(_, d)| d);
-    let missing = dispute
-        .map(|d| crate::dispute::missing(d, &crate::dispute::evidence(vault, &ledger)))
-        .unwrap_or_default();
+    let dispute = case.open_dispute().map(|(_, d)| d);
+    let missing = case.missing();
     let mut upload_report = None;
     let mut upload_records = Vec::new();
     if let Some(req) = &opts.upload {
@@ -446,7 +436,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
                 order,
                 originals: &originals,
                 entries: &entries,
-                tracking: &tracking,
+                tracking,
                 chats: &chats,
                 dispute,
                 missing: &missing,
@@ -474,7 +464,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         ledger_head,
         thumbs: &thumb_of,
         notes: &notes,
-        tracking: &tracking,
+        tracking,
         chats: &chats,
     });
     drop(chats);

@@ -19,12 +19,13 @@ use serde::Serialize;
 
 use super::{FileRecord, Role, UniqueNames, safe_name};
 use crate::digest::Digest;
+use crate::dispute::DisputeOpened;
 use crate::dispute::Platform;
 use crate::dispute::profile::{FileType, Profile};
 use crate::evidence::chat::Transcript;
 use crate::evidence::kind::Kind;
 use crate::evidence::tracking::{Stage, TimelineEvent};
-use crate::ledger::{DisputeOpened, Entry};
+use crate::ledger::Entry;
 use crate::render::summary::{self, Block, Doc, Picture};
 use crate::store::Vault;
 use crate::store::order::OrderId;

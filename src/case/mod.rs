@@ -1,3 +1,233 @@
-//! One order's evidence, read once from its ledger.
+//! One order's evidence, read once from its ledger: what `show`, `bundle`, `due`, `shipments`,
+//! `stats` and the summary PDF ask about an order, answered in one place.
+//!
+//! A [`Case`] holds the order's ledger as read from the store. What is derived from stored objects
+//! (the carriers' merged timeline) is computed on first use and kept, so a command that asks for
+//! the timeline, the first carrier scan, the photo warnings and the dispute checklist reads each
+//! tracking snapshot once.
 
 pub mod shipments;
+
+use std::cell::OnceCell;
+
+use chrono::{DateTime, Utc};
+
+use crate::digest::Digest;
+use crate::dispute::{DisputeClosed, DisputeOpened, Evidence};
+use crate::error::{Error, Result};
+use crate::evidence::chat::{self, Transcript};
+use crate::evidence::kind::Kind;
+use crate::evidence::metadata;
+use crate::evidence::tracking::{self, Snapshot, Stage, TimelineEvent};
+use crate::ledger::{Entry, Event, Item, Ledger};
+use crate::store::Vault;
+use crate::store::order::OrderId;
+
+/// An order's evidence, as its ledger records it.
+pub struct Case<'v> {
+    vault: &'v Vault,
+    order: OrderId,
+    ledger: Ledger,
+    timeline: OnceCell<Vec<TimelineEvent>>,
+}
+
+/// A dispute of the order: how it was opened and, once it ended, how it closed.
+#[derive(Debug, Clone, Copy)]
+pub struct DisputeSpan<'a> {
+    pub opened: &'a DisputeOpened,
+    pub opened_entry: &'a Entry,
+    pub closed: Option<&'a DisputeClosed>,
+}
+
+impl<'v> Case<'v> {
+    /// Read `order`'s ledger; [`Error::UnknownOrder`] when the vault has no such order.
+    pub fn load(vault: &'v Vault, order: &OrderId) -> Result<Case<'v>> {
+        match Ledger::read_existing(vault, order)? {
+            Some(ledger) => Ok(Case::new(vault, order, ledger)),
+            None => Err(Error::UnknownOrder {
+                order: order.to_string(),
+            }),
+        }
+    }
+
+    /// A case over a ledger already read (e.g. from bytes the caller also needs).
+    pub fn new(vault: &'v Vault, order: &OrderId, ledger: Ledger) -> Case<'v> {
+        Case {
+            vault,
+            order: order.clone(),
+            ledger,
+            timeline: OnceCell::new(),
+        }
+    }
+
+    pub fn order(&self) -> &OrderId {
+        &self.order
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The items filed under the order, each with the entry that added it, oldest first.
+    pub fn items(&self) -> impl Iterator<Item = (&Entry, &Item)> {
+        self.ledger.items()
+    }
+
+    /// The item that filed object `d`, if any.
+    pub fn item(&self, d: &Digest) -> Option<&Item> {
+        self.items().map(|(_, i)| i).find(|i| i.sha256 == *d)
+    }
+
+    /// The carriers' events, merged from the order's tracking snapshots in the order they were
+    /// added, each event once. Re-derived from the stored objects, on first use.
+    pub fn timeline(&self) -> &[TimelineEvent] {
+        self.timeline.get_or_init(|| {
+            let snapshots: Vec<(Digest, &str, Snapshot)> = self
+                .items()
+                .map(|(_, i)| i)
+                // Any tracking JSON, whatever version of vault filed it (older ones kept no summary).
+                .filter(|i| i.kind == Kind::Tracking && i.media_type == "application/json")
+                .filter_map(|i| {
+                    read_snapshot(self.vault, &i.sha256)
+                        .ok()
+                        .map(|s| (i.sha256, i.name.as_str(), s))
+                })
+                .collect();
+            tracking::merge(snapshots.iter().map(|(d, n, s)| (*d, *n, s)))
+        })
+    }
+
+    /// The parcel's first carrier scan: its instant, and whether the carrier gave no offset.
+    pub fn first_scan(&self) -> Option<(DateTime<Utc>, bool)> {
+        tracking::first_scan(self.timeline())
+    }
+
+    /// Capture-time warnings for a photo or video item: relative to when it was added, and for
+    /// photos to the parcel's first carrier scan when the order has tracking.
+    pub fn item_warnings(&self, e: &Entry, i: &Item) -> Vec<String> {
+        let Some(m) = &i.media else { return Vec::new() };
+        if !matches!(i.kind, Kind::Photo | Kind::Video) {
+            return Vec::new();
+        }
+        let mut w = metadata::time_warnings(m, &e.at);
+        if i.kind == Kind::Photo
+            && let Some(scan) = self.first_scan()
+            && let Some(after) = metadata::after_first_scan(m, scan)
+        {
+            w.push(after);
+        }
+        w
+    }
+
+    /// Every dispute of the order, oldest first: each `dispute_open` with the `dispute_close`
+    /// that ends it, if any.
+    pub fn disputes(&self) -> Vec<DisputeSpan<'_>> {
+        let mut spans = Vec::new();
+        let mut open: Option<(&Entry, &DisputeOpened)> = None;
+        for e in self.ledger.entries() {
+            match &e.event {
+                Event::DisputeOpen { dispute } => {
+                    // A second open without a close replaces the first, as `open_dispute` reads it.
+                    open = Some((e, dispute));
+                }
+                Event::DisputeClose { close } => {
+                    if let Some((oe, d)) = open.take() {
+                        spans.push(DisputeSpan {
+                            opened: d,
+                            opened_entry: oe,
+                            closed: Some(close),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some((oe, d)) = open {
+            spans.push(DisputeSpan {
+                opened: d,
+                opened_entry: oe,
+                closed: None,
+            });
+        }
+        spans
+    }
+
+    /// The order's open dispute, if any: the last `dispute_open` with no `dispute_close` after it.
+    pub fn open_dispute(&self) -> Option<(&Entry, &DisputeOpened)> {
+        open_dispute(&self.ledger)
+    }
+
+    /// What evidence the order holds, for the dispute checklists.
+    pub fn evidence(&self) -> Evidence {
+        let items: Vec<&Item> = self.items().map(|(_, i)| i).collect();
+        let scan = self.first_scan();
+        let photos: Vec<_> = items.iter().filter(|i| i.kind == Kind::Photo).collect();
+        let before = photos
+            .iter()
+            .filter(|i| {
+                let Some(m) = &i.media else { return false };
+                m.captured_local().is_some()
+                    && scan.is_none_or(|s| metadata::after_first_scan(m, s).is_none())
+            })
+            .count();
+        let delivered: Vec<_> = self
+            .timeline()
+            .iter()
+            .filter(|t| t.event.stage == Stage::Delivered)
+            .collect();
+        Evidence {
+            delivered: !delivered.is_empty(),
+            signed: delivered
+                .iter()
+                .any(|t| t.event.description.to_lowercase().contains("sign")),
+            tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
+            photos_before_first_scan: before,
+            photos: photos.len(),
+            chats: items.iter().filter(|i| i.kind == Kind::Chat).count(),
+        }
+    }
+
+    /// The evidence still missing for the open dispute (empty when none is open).
+    pub fn missing(&self) -> Vec<String> {
+        self.open_dispute()
+            .map(|(_, d)| crate::dispute::missing(d, &self.evidence()))
+            .unwrap_or_default()
+    }
+
+    /// A chat item's transcript, read the way it was read when it was added.
+    pub fn transcript(&self, item: &Item) -> std::result::Result<Transcript, String> {
+        read_transcript(
+            self.vault,
+            &item.sha256,
+            item.chat.as_ref().map(|c| c.read_with).unwrap_or_default(),
+        )
+    }
+}
+
+/// The open dispute of a ledger, if any: the last `dispute_open` with no `dispute_close` after it.
+pub fn open_dispute(ledger: &Ledger) -> Option<(&Entry, &DisputeOpened)> {
+    let mut open = None;
+    for e in ledger.entries() {
+        match &e.event {
+            Event::DisputeOpen { dispute } => open = Some((e, dispute)),
+            Event::DisputeClose { .. } => open = None,
+            _ => {}
+        }
+    }
+    open
+}
+
+/// Parse a stored tracking snapshot (at most [`tracking::MAX_SNAPSHOT`] bytes).
+pub fn read_snapshot(vault: &Vault, d: &Digest) -> std::result::Result<Snapshot, String> {
+    tracking::parse(&vault.read_object_bounded(d, tracking::MAX_SNAPSHOT)?)
+}
+
+/// Parse a stored chat export: a text or JSON export, or a WhatsApp zip.
+pub fn read_transcript(
+    vault: &Vault,
+    d: &Digest,
+    opts: chat::ParseOptions,
+) -> std::result::Result<Transcript, String> {
+    let object = vault.open_object(d).map_err(|e| e.to_string())?;
+    chat::read_export(object, opts)
+}

@@ -65,8 +65,9 @@ pub fn of_order(
     now: DateTime<Utc>,
     stale_after: Duration,
 ) -> Result<Vec<Status>> {
-    let ledger = Ledger::read(vault, order)?;
-    let timeline = crate::evidence::tracking::timeline_of(vault, ledger.items().map(|(_, i)| i));
+    let case = super::Case::new(vault, order, Ledger::read(vault, order)?);
+    let ledger = case.ledger();
+    let timeline = case.timeline();
     // Parcels: registered ones first (in order), then numbers only seen in snapshots.
     let mut parcels: Vec<Parcel> = Vec::new();
     let known =

@@ -183,7 +183,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         ));
     }
     for w in &report.warnings {
-        ctx.out.warn(w);
+        ctx.out.warn(&match &w.path {
+            Some(p) => format!("{}: {}", escape_os(p.as_os_str()), escape_str(&w.text)),
+            None => escape_str(&w.text),
+        });
     }
     for f in &report.failed {
         ctx.out

@@ -8,8 +8,9 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::output::{Report, escape_str};
 use crate::dispute::{self, Outcome, Platform};
+use crate::dispute::{DisputeClosed, DisputeOpened};
 use crate::error::{Error, Exit, Result};
-use crate::ledger::{Appender, DisputeClosed, DisputeOpened, Event, NewEntry};
+use crate::ledger::{Appender, Event, NewEntry};
 use crate::store::order::OrderId;
 
 /// Record a dispute: opened, noted, closed
@@ -118,21 +119,6 @@ impl Report for DisputeReport {
     }
 }
 
-/// The order's open dispute, if any: the last `dispute_open` with no `dispute_close` after it.
-pub fn open_dispute(
-    ledger: &crate::ledger::Ledger,
-) -> Option<(&crate::ledger::Entry, &DisputeOpened)> {
-    let mut open = None;
-    for e in ledger.entries() {
-        match &e.event {
-            Event::DisputeOpen { dispute } => open = Some((e, dispute)),
-            Event::DisputeClose { .. } => open = None,
-            _ => {}
-        }
-    }
-    open
-}
-
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
     let by = super::args::who(args.by)?;
@@ -199,7 +185,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     if let Some(w) = app.chain_warning() {
         ctx.out.warn(&w);
     }
-    let has_open = open_dispute(app.ledger()).is_some();
+    let has_open = crate::case::open_dispute(app.ledger()).is_some();
     match (&event, has_open) {
         (Event::DisputeOpen { .. }, true) => {
             return Err(Error::Usage(format!(

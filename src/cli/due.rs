@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::case::Case;
 use crate::cli::output::{Report, escape_str};
 use crate::dispute;
 use crate::error::{Exit, Result};
@@ -80,8 +81,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let within = chrono::Duration::from_std(args.within).unwrap_or(chrono::Duration::MAX);
     let mut disputes = Vec::new();
     for order in vault.orders()?.0 {
-        let ledger = Ledger::read(&vault, &order)?;
-        let Some((_, d)) = super::dispute::open_dispute(&ledger) else {
+        let case = Case::new(&vault, &order, Ledger::read(&vault, &order)?);
+        let Some((_, d)) = case.open_dispute() else {
             continue;
         };
         let due: Option<DateTime<Utc>> = d
@@ -90,7 +91,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc));
         disputes.push(Due {
-            missing: dispute::missing(d, &dispute::evidence(&vault, &ledger)),
+            missing: case.missing(),
             urgent: due.is_some_and(|t| t - now <= within),
             time_left: due.map(|t| dispute::time_left(t, now)),
             order,

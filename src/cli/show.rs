@@ -5,11 +5,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::case::Case;
 use crate::cli::output::{Report, escape_str, human_bytes};
 use crate::digest::Digest;
-use crate::error::{Error, Exit, Result};
-use crate::evidence::kind::Kind;
-use crate::ledger::{Entry, Event, Ledger};
+use crate::error::{Exit, Result};
+use crate::ledger::{Entry, Event};
 use crate::store::order::OrderId;
 use crate::time::format_time;
 
@@ -219,42 +219,14 @@ impl Report for ShowReport {
     }
 }
 
-/// Capture-time warnings for a photo or video item: relative to when it was added, and for photos
-/// to the parcel's first carrier scan when the order has tracking.
-pub fn item_warnings(
-    e: &Entry,
-    i: &crate::ledger::Item,
-    first_scan: Option<(chrono::DateTime<chrono::Utc>, bool)>,
-) -> Vec<String> {
-    let Some(m) = &i.media else { return Vec::new() };
-    if !matches!(i.kind, Kind::Photo | Kind::Video) {
-        return Vec::new();
-    }
-    let mut w = crate::evidence::metadata::time_warnings(m, &e.at);
-    if i.kind == Kind::Photo
-        && let Some(scan) = first_scan
-        && let Some(after) = crate::evidence::metadata::after_first_scan(m, scan)
-    {
-        w.push(after);
-    }
-    w
-}
-
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
-    if !crate::ledger::path(&vault, &args.order).exists() {
-        return Err(Error::UnknownOrder {
-            order: args.order.to_string(),
-        });
-    }
-    let ledger = Ledger::read(&vault, &args.order)?;
-    // Tracking events are derived: re-read from the snapshots, in the order they were added.
-    let timeline = crate::evidence::tracking::timeline_of(&vault, ledger.items().map(|(_, i)| i));
-    let first_scan = crate::evidence::tracking::first_scan(&timeline);
-    let items = ledger
+    let case = Case::load(&vault, &args.order)?;
+    let ledger = case.ledger();
+    let items = case
         .items()
         .map(|(e, i)| ShownItem {
-            facts: i.facts(&args.order, item_warnings(e, i, first_scan)),
+            facts: i.facts(&args.order, case.item_warnings(e, i)),
             status: "added",
             added_at: format_time(&e.at),
             by: e.by.clone(),
@@ -262,6 +234,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             seq: e.seq,
         })
         .collect();
+    // Tracking events are derived: re-read from the snapshots, in the order they were added.
+    let timeline = case.timeline().to_vec();
     let entries = ledger
         .lines
         .iter()

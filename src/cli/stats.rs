@@ -11,10 +11,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::case::Case;
 use crate::cli::output::{Report, escape_str};
 use crate::dispute::{Outcome, Platform};
 use crate::error::{Exit, Result};
-use crate::ledger::{Event, Ledger};
+use crate::ledger::Ledger;
 
 /// Disputes opened, won, lost and refunded, by platform and reason
 #[derive(Debug, clap::Args)]
@@ -171,21 +172,24 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let mut by_reason: BTreeMap<String, Tally> = BTreeMap::new();
     let mut orders = 0;
     for order in vault.orders()?.0 {
-        let ledger = Ledger::read(&vault, &order)?;
-        let mut entries = ledger.entries().peekable();
-        if entries.peek().is_some_and(|e| in_period(e.at)) {
+        let case = Case::new(&vault, &order, Ledger::read(&vault, &order)?);
+        if case
+            .ledger()
+            .entries()
+            .next()
+            .is_some_and(|e| in_period(e.at))
+        {
             orders += 1;
         }
-        // Each dispute_open, with the close that ends it (the next dispute_close), if any.
-        let mut open: Option<&crate::ledger::DisputeOpened> = None;
-        let mut finish = |d: &crate::ledger::DisputeOpened,
-                          close: Option<&crate::ledger::DisputeClosed>| {
+        for span in case.disputes() {
+            let d = span.opened;
             let opened = DateTime::parse_from_rfc3339(&d.opened_at)
                 .map(|t| t.with_timezone(&Utc))
                 .ok();
             if !opened.is_some_and(in_period) {
-                return;
+                continue;
             }
+            let close = span.closed;
             let outcome = close.map(|c| c.outcome);
             let amount = close.and_then(|c| Some((c.amount.as_deref()?, c.currency.as_deref()?)));
             total.count(outcome, amount);
@@ -197,20 +201,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 .entry(d.reason.clone())
                 .or_default()
                 .count(outcome, amount);
-        };
-        for e in entries {
-            match &e.event {
-                Event::DisputeOpen { dispute } => open = Some(dispute),
-                Event::DisputeClose { close } => {
-                    if let Some(d) = open.take() {
-                        finish(d, Some(close));
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(d) = open {
-            finish(d, None);
         }
     }
     let rate = (orders > 0).then(|| 100.0 * total.opened as f64 / orders as f64);

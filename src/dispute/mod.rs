@@ -139,6 +139,38 @@ pub fn add_business_days(t: DateTime<FixedOffset>, n: u32) -> DateTime<FixedOffs
     d
 }
 
+/// What a `dispute_open` ledger entry records.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeOpened {
+    pub platform: Platform,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// When the buyer opened it (RFC 3339).
+    pub opened_at: String,
+    /// When the seller's answer is due: `--due`, else the platform's published rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// The amount in dispute (the order's value), e.g. "812.00", with its currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// When the buyer placed the order (RFC 3339), for the summary's key dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordered_at: Option<String>,
+}
+
+/// What a `dispute_close` ledger entry records.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeClosed {
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
 /// What evidence a reason needs, checked against what the order holds.
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
@@ -151,43 +183,12 @@ pub struct Evidence {
     pub signed: bool,
 }
 
-/// What evidence the order's ledger holds, for the checklists.
-pub fn evidence(vault: &crate::store::Vault, ledger: &crate::ledger::Ledger) -> Evidence {
-    use crate::evidence::kind::Kind;
-    let items: Vec<_> = ledger.items().map(|(_, i)| i).collect();
-    let timeline = crate::evidence::tracking::timeline_of(vault, items.iter().copied());
-    let scan = crate::evidence::tracking::first_scan(&timeline);
-    let photos: Vec<_> = items.iter().filter(|i| i.kind == Kind::Photo).collect();
-    let before = photos
-        .iter()
-        .filter(|i| {
-            let Some(m) = &i.media else { return false };
-            m.captured_local().is_some()
-                && scan.is_none_or(|s| crate::evidence::metadata::after_first_scan(m, s).is_none())
-        })
-        .count();
-    let delivered: Vec<_> = timeline
-        .iter()
-        .filter(|t| t.event.stage == crate::evidence::tracking::Stage::Delivered)
-        .collect();
-    Evidence {
-        delivered: !delivered.is_empty(),
-        signed: delivered
-            .iter()
-            .any(|t| t.event.description.to_lowercase().contains("sign")),
-        tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
-        photos_before_first_scan: before,
-        photos: photos.len(),
-        chats: items.iter().filter(|i| i.kind == Kind::Chat).count(),
-    }
-}
-
 /// eBay's published threshold: an item not received claim on an order of this many US dollars or
 /// more needs signature confirmation as proof of delivery.
 pub const EBAY_SIGNATURE_USD: f64 = 750.0;
 
 /// Whether the dispute needs proof of a signature on delivery (eBay, $750 and over, not received).
-pub fn needs_signature(d: &crate::ledger::DisputeOpened) -> bool {
+pub fn needs_signature(d: &DisputeOpened) -> bool {
     d.platform == Platform::Ebay
         && d.reason.starts_with("not-received")
         && d.currency.as_deref() == Some("USD")
@@ -198,7 +199,7 @@ pub fn needs_signature(d: &crate::ledger::DisputeOpened) -> bool {
 }
 
 /// Missing evidence for a dispute, as sentences for a person.
-pub fn missing(d: &crate::ledger::DisputeOpened, e: &Evidence) -> Vec<String> {
+pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<String> {
     let reason = d.reason.as_str();
     let mut m = Vec::new();
     if reason.starts_with("not-received") {
@@ -301,12 +302,8 @@ mod tests {
         );
     }
 
-    fn opened(
-        platform: Platform,
-        reason: &str,
-        amount: Option<&str>,
-    ) -> crate::ledger::DisputeOpened {
-        crate::ledger::DisputeOpened {
+    fn opened(platform: Platform, reason: &str, amount: Option<&str>) -> DisputeOpened {
+        DisputeOpened {
             platform,
             reason: reason.into(),
             case: None,
@@ -354,7 +351,7 @@ mod tests {
         assert!(missing(&ebay("1200"), &signed).is_empty());
         let nad = opened(Platform::Ebay, "not-as-described", Some("900"));
         assert!(!needs_signature(&nad));
-        let eur = crate::ledger::DisputeOpened {
+        let eur = DisputeOpened {
             currency: Some("EUR".into()),
             ..ebay("900")
         };

@@ -8,6 +8,7 @@
 //! CSV. Times without a zone are kept as written and marked `time_naive`.
 
 use std::collections::BTreeSet;
+use std::io::{Read, Seek, SeekFrom};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -58,18 +59,6 @@ pub struct Summary {
     pub read_with: ParseOptions,
 }
 
-/// Read a filed item's transcript the way it was read when it was added.
-pub fn read_item(
-    vault: &crate::store::Vault,
-    item: &crate::ledger::Item,
-) -> Result<Transcript, String> {
-    read_with(
-        vault,
-        &item.sha256,
-        item.chat.as_ref().map(|c| c.read_with).unwrap_or_default(),
-    )
-}
-
 impl From<&Transcript> for Summary {
     fn from(t: &Transcript) -> Summary {
         let user: Vec<&Message> = t.messages.iter().filter(|m| m.sender.is_some()).collect();
@@ -89,27 +78,23 @@ impl From<&Transcript> for Summary {
 /// Largest export parsed in memory.
 pub const MAX_EXPORT: u64 = 256 << 20;
 
-/// Parse a stored export object: a text or JSON export, or a WhatsApp zip (its chat text inside).
-pub fn read(vault: &crate::store::Vault, d: &crate::digest::Digest) -> Result<Transcript, String> {
-    read_with(vault, d, ParseOptions::default())
-}
-
-pub fn read_with(
-    vault: &crate::store::Vault,
-    d: &crate::digest::Digest,
-    opts: ParseOptions,
-) -> Result<Transcript, String> {
-    let path = vault.object_path(d);
+/// Parse an export: a text or JSON export, or a WhatsApp zip (its chat text inside).
+pub fn read_export<R: Read + Seek>(mut r: R, opts: ParseOptions) -> Result<Transcript, String> {
     let mut magic = [0u8; 4];
-    let is_zip = std::fs::File::open(&path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok()
-        && magic == *b"PK\x03\x04";
+    let is_zip = r.read_exact(&mut magic).is_ok() && magic == *b"PK\x03\x04";
+    r.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
     if is_zip {
-        let z = ZipExport::open(&path)?;
+        let z = ZipExport::new(r)?;
         return parse_with(&z.chat_text, opts);
     }
-    parse_with(&vault.read_object_bounded(d, MAX_EXPORT)?, opts)
+    let mut bytes = Vec::new();
+    r.take(MAX_EXPORT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_EXPORT {
+        return Err(format!("larger than {MAX_EXPORT} bytes; not parsed"));
+    }
+    parse_with(&bytes, opts)
 }
 
 /// Most entries a chat zip may have, and most bytes it may inflate to in all.
@@ -118,22 +103,21 @@ pub const ZIP_MAX_TOTAL: u64 = 4 << 30;
 /// A deflated entry over 1 MiB claiming more than this ratio is not inflated (a zip bomb).
 pub const ZIP_MAX_RATIO: u64 = 200;
 
-/// A WhatsApp "Export chat" zip: its chat text, and the media entries it carries.
-pub struct ZipExport {
+/// A WhatsApp "Export chat" zip: its chat text, and the media entries it carries. The central
+/// directory is read once, when it is opened.
+pub struct ZipExport<R> {
     pub chat_name: String,
     pub chat_text: Vec<u8>,
     /// (index in the zip, file name) of every media entry that is safe to read.
     pub media: Vec<(usize, String, u64)>,
     /// Entries left alone, and why.
     pub skipped: Vec<String>,
-    path: std::path::PathBuf,
+    archive: zip::ZipArchive<R>,
 }
 
-impl ZipExport {
-    pub fn open(path: &std::path::Path) -> Result<ZipExport, String> {
-        let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-        let mut z = zip::ZipArchive::new(std::io::BufReader::new(f))
-            .map_err(|e| format!("not a readable zip: {e}"))?;
+impl<R: Read + Seek> ZipExport<R> {
+    pub fn new(reader: R) -> Result<ZipExport<R>, String> {
+        let mut z = zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip: {e}"))?;
         if z.len() > ZIP_MAX_ENTRIES {
             return Err(format!("{} entries, more than {ZIP_MAX_ENTRIES}", z.len()));
         }
@@ -212,20 +196,17 @@ impl ZipExport {
             chat_text,
             media,
             skipped,
-            path: path.to_path_buf(),
+            archive: z,
         })
     }
 
     /// Stream one media entry, bounded by its declared size, into `f`.
     pub fn with_entry<T>(
-        &self,
+        &mut self,
         index: usize,
         f: impl FnOnce(&mut dyn std::io::Read) -> T,
     ) -> Result<T, String> {
-        let file = std::fs::File::open(&self.path).map_err(|e| e.to_string())?;
-        let mut z =
-            zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| e.to_string())?;
-        let e = z.by_index(index).map_err(|e| e.to_string())?;
+        let e = self.archive.by_index(index).map_err(|e| e.to_string())?;
         let declared = e.size();
         let mut bounded = std::io::Read::take(e, declared);
         Ok(f(&mut bounded))
@@ -709,13 +690,9 @@ fn email(bytes: &[u8]) -> Result<Transcript, String> {
     })
 }
 
-/// The attachments of a stored e-mail or mailbox: (file name, bytes), at most `ZIP_MAX_ENTRIES`.
-pub fn email_attachments(
-    vault: &crate::store::Vault,
-    d: &crate::digest::Digest,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// The attachments of an e-mail or mailbox (at most [`MAX_EXPORT`] bytes, the caller's bound): (file name, bytes), at most `ZIP_MAX_ENTRIES`.
+pub fn email_attachments(bytes: Vec<u8>) -> Result<Vec<(String, Vec<u8>)>, String> {
     use mail_parser::MimeHeaders;
-    let bytes = vault.read_object_bounded(d, MAX_EXPORT)?;
     let parser = mail_parser::MessageParser::default();
     let mut raw_messages: Vec<Vec<u8>> = Vec::new();
     if bytes.starts_with(b"From ") {

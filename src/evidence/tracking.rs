@@ -144,11 +144,6 @@ impl From<&Snapshot> for Summary {
 /// Largest snapshot parsed (carrier payloads are kilobytes; this bounds a hostile one).
 pub const MAX_SNAPSHOT: u64 = 32 << 20;
 
-/// Parse a stored snapshot object.
-pub fn read(vault: &crate::store::Vault, d: &crate::digest::Digest) -> Result<Snapshot, String> {
-    parse(&vault.read_object_bounded(d, MAX_SNAPSHOT)?)
-}
-
 /// Parse a snapshot; `Err` says what format it could not match.
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, String> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
@@ -508,27 +503,6 @@ pub struct TimelineEvent {
     pub first_seen_in: crate::digest::Digest,
     pub first_seen_name: String,
     pub tracking_number: Option<String>,
-}
-
-/// The merged timeline of the tracking snapshots among `items` (in the order they were added);
-/// events are re-derived from the stored objects.
-pub fn timeline_of<'a>(
-    vault: &crate::store::Vault,
-    items: impl IntoIterator<Item = &'a crate::ledger::Item>,
-) -> Vec<TimelineEvent> {
-    let snapshots: Vec<(crate::digest::Digest, &str, Snapshot)> = items
-        .into_iter()
-        // Any tracking JSON, whatever version of vault filed it (older ones kept no summary).
-        .filter(|i| {
-            i.kind == crate::evidence::kind::Kind::Tracking && i.media_type == "application/json"
-        })
-        .filter_map(|i| {
-            read(vault, &i.sha256)
-                .ok()
-                .map(|s| (i.sha256, i.name.as_str(), s))
-        })
-        .collect();
-    merge(snapshots.iter().map(|(d, n, s)| (*d, *n, s)))
 }
 
 /// The parcel's first carrier scan: the earliest event past `info_received` (a label is created

@@ -170,7 +170,40 @@ pub struct AddReport {
     pub unmatched: Vec<Unmatched>,
     pub failed: Vec<Failed>,
     /// Warnings that do not fail the run (e.g. a file that changed while it was read).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A warning about one input, or about the run. The path is kept as it is (the output layer
+/// escapes it for a terminal); `--json` writes `"<path>: <text>"`, or the text alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+impl Warning {
+    pub fn about(path: &Path, text: impl Into<String>) -> Warning {
+        Warning {
+            path: Some(path.to_path_buf()),
+            text: text.into(),
+        }
+    }
+
+    pub fn general(text: impl Into<String>) -> Warning {
+        Warning {
+            path: None,
+            text: text.into(),
+        }
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match &self.path {
+            Some(p) => s.serialize_str(&format!("{}: {}", p.to_string_lossy(), self.text)),
+            None => s.serialize_str(&self.text),
+        }
+    }
 }
 
 /// Resolve inputs to jobs. Errors here are usage errors (nothing has been written yet); unreadable
@@ -498,40 +531,46 @@ fn extract_chat_media(
     now: chrono::DateTime<Utc>,
     report: &mut AddReport,
 ) {
-    let shown = crate::cli::output::escape_os(job_path(job).as_os_str());
-    let export = match crate::evidence::chat::ZipExport::open(&vault.object_path(&zip)) {
+    let shown = job_path(job);
+    let opened = vault.open_object(&zip).map_err(|e| e.to_string());
+    let mut export = match opened.and_then(crate::evidence::chat::ZipExport::new) {
         Ok(z) => z,
         Err(why) => {
-            report
-                .warnings
-                .push(format!("{shown}: media not taken out of the export: {why}"));
+            report.warnings.push(Warning::about(
+                &shown,
+                format!("media not taken out of the export: {why}"),
+            ));
             return;
         }
     };
     for s in &export.skipped {
-        report.warnings.push(format!("{shown}: {s}"));
+        report.warnings.push(Warning::about(&shown, s.clone()));
     }
-    for (index, name, _) in &export.media {
-        let stored = match export.with_entry(*index, |r| vault.put(r)) {
+    for (index, name, _) in std::mem::take(&mut export.media) {
+        let stored = match export.with_entry(index, |r| vault.put(r)) {
             Ok(Ok(stored)) => stored,
             Ok(Err(PutError::Source(e))) => {
-                report
-                    .warnings
-                    .push(format!("{shown}: {name}: unreadable in the zip: {e}"));
+                report.warnings.push(Warning::about(
+                    &shown,
+                    format!("{name}: unreadable in the zip: {e}"),
+                ));
                 continue;
             }
             Ok(Err(PutError::Store(e))) => {
-                report
-                    .warnings
-                    .push(format!("{shown}: {name}: could not store: {e}"));
+                report.warnings.push(Warning::about(
+                    &shown,
+                    format!("{name}: could not store: {e}"),
+                ));
                 continue;
             }
             Err(e) => {
-                report.warnings.push(format!("{shown}: {name}: {e}"));
+                report
+                    .warnings
+                    .push(Warning::about(&shown, format!("{name}: {e}")));
                 continue;
             }
         };
-        file_extracted(vault, app, zip, name, stored, job, opts, now, report);
+        file_extracted(vault, app, zip, &name, stored, job, opts, now, report);
     }
 }
 
@@ -546,13 +585,17 @@ fn extract_email_attachments(
     now: chrono::DateTime<Utc>,
     report: &mut AddReport,
 ) {
-    let shown = crate::cli::output::escape_os(job_path(job).as_os_str());
-    let attachments = match crate::evidence::chat::email_attachments(vault, &mail) {
+    let shown = job_path(job);
+    let attachments = match vault
+        .read_object_bounded(&mail, crate::evidence::chat::MAX_EXPORT)
+        .and_then(crate::evidence::chat::email_attachments)
+    {
         Ok(a) => a,
         Err(why) => {
-            report
-                .warnings
-                .push(format!("{shown}: attachments not taken out: {why}"));
+            report.warnings.push(Warning::about(
+                &shown,
+                format!("attachments not taken out: {why}"),
+            ));
             return;
         }
     };
@@ -561,7 +604,7 @@ fn extract_email_attachments(
             Ok(stored) => file_extracted(vault, app, mail, &name, stored, job, opts, now, report),
             Err(_) => report
                 .warnings
-                .push(format!("{shown}: {name}: could not store")),
+                .push(Warning::about(&shown, format!("{name}: could not store"))),
         }
     }
 }
@@ -626,7 +669,7 @@ fn summarised<T>(
     parsed: std::result::Result<T, String>,
     what: &str,
     job: &Job,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Option<T> {
     parsed
         .map_err(|why| {
@@ -635,9 +678,9 @@ fn summarised<T>(
             } else {
                 "events"
             };
-            warnings.push(format!(
-                "{}: stored as a {what} item without {without}: {why}",
-                crate::cli::output::escape_os(job_path(job).as_os_str())
+            warnings.push(Warning::about(
+                &job_path(job),
+                format!("stored as a {what} item without {without}: {why}"),
             ));
         })
         .ok()
@@ -685,7 +728,7 @@ fn run_chunk(
             && synced.insert(r.stored.digest.0[0])
             && let Err(e) = vault.sync_object_dir(&r.stored.digest)
         {
-            report.warnings.push(e.to_string());
+            report.warnings.push(Warning::general(e.to_string()));
         }
     }
 
@@ -725,7 +768,7 @@ fn run_chunk(
             }
         };
         if let Some(w) = app.chain_warning() {
-            report.warnings.push(w);
+            report.warnings.push(Warning::general(w));
         }
         let now = Utc::now();
         // Files taken out of this order's exports are reported from here on.
@@ -750,7 +793,7 @@ fn run_chunk(
             let digest = &sj.stored.digest;
             let tracking = (kind == Kind::Tracking && sj.media_type == "application/json")
                 .then(|| {
-                    let parsed = crate::evidence::tracking::read(vault, digest);
+                    let parsed = crate::case::read_snapshot(vault, digest);
                     let parsed = parsed.map(|s| crate::evidence::tracking::Summary::from(&s));
                     summarised(parsed, "tracking", job, &mut report.warnings)
                 })
@@ -775,7 +818,7 @@ fn run_chunk(
                             .or(is_mail.then_some(crate::evidence::chat::Format::Email)),
                         ..opts.chat
                     };
-                    let parsed = crate::evidence::chat::read_with(vault, digest, chat_opts);
+                    let parsed = crate::case::read_transcript(vault, digest, chat_opts);
                     let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
                     let parsed = parsed.map(|t| crate::evidence::chat::Summary {
                         read_with: chat_opts,
@@ -827,9 +870,9 @@ fn run_chunk(
                 (Status::Added, Some(entry.seq))
             };
             if sj.changed {
-                report.warnings.push(format!(
-                    "{}: changed while it was read; what was read is filed, the file is kept",
-                    crate::cli::output::escape_os(job_path(job).as_os_str())
+                report.warnings.push(Warning::about(
+                    &job_path(job),
+                    "changed while it was read; what was read is filed, the file is kept",
                 ));
             }
             let warnings = match &sj.media {
@@ -839,10 +882,9 @@ fn run_chunk(
                 _ => Vec::new(),
             };
             for w in &warnings {
-                report.warnings.push(format!(
-                    "{}: {w}",
-                    crate::cli::output::escape_os(job_path(job).as_os_str())
-                ));
+                report
+                    .warnings
+                    .push(Warning::about(&job_path(job), w.clone()));
             }
             filed[i] = Some(Filed {
                 facts: item.facts(order, warnings),

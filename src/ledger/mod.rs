@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
+use crate::dispute::{DisputeClosed, DisputeOpened};
 use crate::error::{Error, IoContext, Result};
 use crate::evidence::kind::Kind;
 use crate::store::order::OrderId;
@@ -27,6 +28,16 @@ pub const LEDGER_FILE: &str = "ledger.jsonl";
 /// `orders/<shard>/<order>/ledger.jsonl`: where `order`'s ledger is kept.
 pub fn path(vault: &Vault, order: &OrderId) -> PathBuf {
     vault.order_dir(order).join(LEDGER_FILE)
+}
+
+/// The exact bytes of `order`'s ledger; `None` when the vault has no such order.
+pub fn read_bytes(vault: &Vault, order: &OrderId) -> Result<Option<Vec<u8>>> {
+    let path = path(vault, order);
+    match fs::read(&path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 /// One ledger line.
@@ -61,36 +72,6 @@ pub enum Event {
     DisputeNote {},
     /// The dispute ended.
     DisputeClose { close: DisputeClosed },
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DisputeOpened {
-    pub platform: crate::dispute::Platform,
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub case: Option<String>,
-    /// When the buyer opened it (RFC 3339).
-    pub opened_at: String,
-    /// When the seller's answer is due: `--due`, else the platform's published rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due: Option<String>,
-    /// The amount in dispute (the order's value), e.g. "812.00", with its currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// When the buyer placed the order (RFC 3339), for the summary's key dates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ordered_at: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DisputeClosed {
-    pub outcome: crate::dispute::Outcome,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
 }
 
 /// A parcel registered with `vault track`.
@@ -356,12 +337,12 @@ impl Ledger {
 
     /// Read `order`'s ledger; an empty ledger when the order has none yet.
     pub fn read(vault: &Vault, order: &OrderId) -> Result<Ledger> {
-        let path = path(vault, order);
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Ledger::parse(order, &bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
-            Err(e) => Err(Error::io(path, e)),
-        }
+        Ok(Ledger::read_existing(vault, order)?.unwrap_or_default())
+    }
+
+    /// Read `order`'s ledger; `None` when the vault has no such order.
+    pub fn read_existing(vault: &Vault, order: &OrderId) -> Result<Option<Ledger>> {
+        Ok(read_bytes(vault, order)?.map(|bytes| Ledger::parse(order, &bytes)))
     }
 
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {

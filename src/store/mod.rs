@@ -270,6 +270,13 @@ impl Vault {
         hash_reader(f).at(&path)
     }
 
+    /// Open an object for reading (buffered; seekable, for zip readers).
+    pub fn open_object(&self, d: &Digest) -> Result<std::io::BufReader<File>> {
+        let path = self.object_path(d);
+        let f = File::open(&path).at(&path)?;
+        Ok(std::io::BufReader::new(f))
+    }
+
     /// Read an object whole, refusing one larger than `max` bytes (for parsers of derived data).
     pub fn read_object_bounded(
         &self,

@@ -13,6 +13,7 @@ mod cron;
 mod disputes;
 mod exit_codes;
 mod interop;
+mod layers;
 mod media;
 mod shipments;
 mod snapshots;
