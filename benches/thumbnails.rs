@@ -1,3 +1,4 @@
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark prints its table
 //! Thumbnail cost per photo, side by side in one run: `image`'s decode + `thumbnail()` (the
 //! baseline) against `vault::render::thumbnail::make` (1/8 scale from DC coefficients, `thumbnail::dc`;
 //! other scales by libjpeg-turbo with the default `turbojpeg` feature, jpeg-decoder without). One

@@ -4,8 +4,8 @@
 //!
 //! The layers, lowest first (see `docs/architecture.md`; `tests/cli/layers.rs` keeps them true):
 //!
-//! - [`error`], [`time`], [`digest`], [`paths`]: typed errors and exit codes, one timestamp
-//!   model, SHA-256 digests, how paths are written into JSON;
+//! - [`error`], [`time`], [`digest`], [`paths`], [`progress`]: typed errors and exit codes, time
+//!   helpers, SHA-256 digests, how paths are written into JSON, progress reporting;
 //! - [`evidence`]: pure parsers of untrusted bytes (kind detection, photo/video metadata, chat
 //!   exports, carrier tracking payloads): they never see a vault or a ledger;
 //! - [`store`]: the vault on disk, its content-addressed objects and order ids;
@@ -28,6 +28,7 @@ pub mod evidence;
 pub mod ingest;
 pub mod ledger;
 pub mod paths;
+pub mod progress;
 pub mod render;
 pub mod store;
 pub mod time;

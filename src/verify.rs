@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::PathBuf;
 
-use indicatif::ProgressBar;
+use crate::progress::{Progress, counted};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -94,7 +94,7 @@ struct Ref {
 }
 
 /// Check the whole vault, or one order (its ledger and the objects it names).
-pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Result<VerifyReport> {
+pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &dyn Progress) -> Result<VerifyReport> {
     let mut problems = Vec::new();
     let orders = match only {
         Some(o) => {
@@ -196,13 +196,13 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &ProgressBar) -> Resul
         .into_par_iter()
         .map(|(d, path, size)| {
             let r = fs::File::open(&path)
-                .and_then(|f| crate::digest::hash_reader(bar.wrap_read(f)))
+                .and_then(|f| crate::digest::hash_reader(counted(f, bar)))
                 .map(|(h, _)| h)
                 .at(&path);
             (d, path, size, r)
         })
         .collect();
-    bar.finish_and_clear();
+    bar.finish();
 
     let objects_checked = hashed.len();
     let bytes_checked = hashed.iter().map(|h| h.2).sum();

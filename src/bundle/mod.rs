@@ -27,8 +27,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use crate::progress::Progress;
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zip::write::SimpleFileOptions;
@@ -227,7 +227,7 @@ enum Content {
 }
 
 /// Build the bundle of `order`, verify it, and record it in the ledger.
-pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) -> Result<Built> {
+pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress) -> Result<Built> {
     // Checked first to fail fast; the final no-clobber rename checks again.
     if !opts.force && opts.output.exists() {
         return Err(Error::Exists {
@@ -591,7 +591,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &ProgressBar) 
         },
     })?;
     tmp.as_file().sync_all().at(tmp.path())?;
-    bar.finish_and_clear();
+    bar.finish();
 
     // Re-read what was written and run the full verifier before reporting success.
     // The zip's own hash is taken in parallel with the check: both only read.
@@ -722,7 +722,7 @@ fn write_zip(
     bag: &str,
     entries: &[Entry_],
     at: &DateTime<Utc>,
-    bar: &ProgressBar,
+    bar: &dyn Progress,
 ) -> std::result::Result<(), WriteError> {
     let mtime = zip_time(at);
     let mut zip = ZipWriter::new(BufWriter::with_capacity(BUF_SIZE, file));

@@ -18,6 +18,7 @@ pub mod due;
 pub mod init;
 pub mod list;
 pub mod output;
+pub mod progress;
 pub mod shipments;
 pub mod show;
 pub mod stats;

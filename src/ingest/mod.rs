@@ -17,8 +17,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::progress::{Progress, counted};
 use chrono::Utc;
-use indicatif::ProgressBar;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
@@ -456,18 +456,18 @@ struct StoredJob {
 fn store_one(
     vault: &Vault,
     job: &Job,
-    bar: &ProgressBar,
+    bar: &dyn Progress,
 ) -> std::result::Result<StoredJob, String> {
     let (stored, changed) = match &job.source {
         Source::Stdin => {
             let stdin = io::stdin().lock();
-            let stored = vault.put(bar.wrap_read(stdin)).map_err(put_error)?;
+            let stored = vault.put(counted(stdin, bar)).map_err(put_error)?;
             (stored, false)
         }
         Source::File(path) => {
             let f = File::open(path).map_err(|e| describe_io(&e))?;
             let before = stamp(&f);
-            let stored = vault.put(bar.wrap_read(&f)).map_err(put_error)?;
+            let stored = vault.put(counted(&f, bar)).map_err(put_error)?;
             let after = fs::metadata(path)
                 .ok()
                 .map(|m| (m.len(), m.modified().ok()));
@@ -687,7 +687,7 @@ fn summarised<T>(
 }
 
 /// Store and file everything in `plan`.
-pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &ProgressBar) -> AddReport {
+pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &dyn Progress) -> AddReport {
     let mut report = AddReport {
         skipped: plan.skipped,
         unmatched: plan.unmatched,
@@ -708,7 +708,7 @@ pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &ProgressBar) -> AddR
             Err(_) => run_chunk(vault, chunk, opts, bar, &mut report),
         }
     }
-    bar.finish_and_clear();
+    bar.finish();
     report
 }
 
@@ -716,7 +716,7 @@ fn run_chunk(
     vault: &Vault,
     jobs: &[Job],
     opts: &Options,
-    bar: &ProgressBar,
+    bar: &dyn Progress,
     report: &mut AddReport,
 ) {
     let results: Vec<_> = jobs.par_iter().map(|j| store_one(vault, j, bar)).collect();

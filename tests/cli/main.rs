@@ -1,6 +1,9 @@
 //! vault's integration tests: one binary (linking the crate and its image, zip and PDF code once),
 //! one module per area. Each test drives the real `vault` binary in a temp dir (see `common`).
 
+// Tests print notices (a skipped corpus, a missing tool) to the test log.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod common;
 
 mod add;
