@@ -748,7 +748,7 @@ fn write_zip(
                 bar.inc(b.len() as u64);
             }
             Content::Object { digest, .. } => {
-                let mut f = File::open(vault.object_path(digest))?;
+                let mut f = vault.backend().open_object(digest)?;
                 let mut h = Hasher::default();
                 loop {
                     let n = match f.read(&mut buf) {

@@ -505,7 +505,7 @@ fn shots(
     let made: Vec<Result<Shot, String>> = photos
         .par_iter()
         .map(|r| {
-            let path = i.vault.object_path(&r.sha256);
+            let path = i.vault.object_file(&r.sha256).map_err(|e| e.to_string())?;
             let mt = r.media_type.as_deref().unwrap_or("");
             let img = crate::render::thumbnail::decode_at_least(&path, mt, side)?;
             // decode_at_least decodes at full size when the original is no larger than asked.
@@ -598,7 +598,9 @@ fn caption(r: &FileRecord, still: Option<&str>) -> Vec<String> {
 /// Still frames at the start, middle and end of a video, by `ffmpeg`; none when it is missing or
 /// cannot read the file.
 fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
-    let path = i.vault.object_path(&r.sha256);
+    let Ok(path) = i.vault.object_file(&r.sha256) else {
+        return Vec::new();
+    };
     let duration = i
         .entries
         .iter()

@@ -480,7 +480,7 @@ fn store_one(
     // Read from the stored object (just written, so in the page cache), not the source, which may
     // have changed since.
     let media = metadata::applies_to(&detected.media_type)
-        .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
+        .then(|| object_metadata(vault, &stored.digest, &detected.media_type));
     Ok(StoredJob {
         kind: detected.kind,
         media_type: detected.media_type,
@@ -633,7 +633,7 @@ fn file_extracted(
     let name = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
     let detected = media::detect(&stored.head, OsStr::new(&name));
     let media_info = metadata::applies_to(&detected.media_type)
-        .then(|| metadata::read(&vault.object_path(&stored.digest), &detected.media_type));
+        .then(|| object_metadata(vault, &stored.digest, &detected.media_type));
     let item = Item {
         sha256: stored.digest,
         size: stored.size,
@@ -662,6 +662,17 @@ fn file_extracted(
         moved: false,
         raw_name: OsString::from(&name),
     });
+}
+
+/// What a stored photo or video says about itself (read from the object's local file).
+fn object_metadata(vault: &Vault, d: &Digest, media_type: &str) -> metadata::MediaInfo {
+    match vault.object_file(d) {
+        Ok(path) => metadata::read(&path, media_type),
+        Err(e) => metadata::MediaInfo {
+            error: Some(e.to_string()),
+            ..Default::default()
+        },
+    }
 }
 
 /// A parser's summary, or `None` and a warning saying the item is stored without it and why.

@@ -23,7 +23,7 @@ use crate::evidence::kind::Kind;
 use crate::store::order::OrderId;
 use crate::store::{Vault, sync_dir};
 
-pub const LEDGER_FILE: &str = "ledger.jsonl";
+pub use crate::store::backend::LEDGER_FILE;
 
 /// `orders/<shard>/<order>/ledger.jsonl`: where `order`'s ledger is kept.
 pub fn path(vault: &Vault, order: &OrderId) -> PathBuf {
@@ -32,12 +32,7 @@ pub fn path(vault: &Vault, order: &OrderId) -> PathBuf {
 
 /// The exact bytes of `order`'s ledger; `None` when the vault has no such order.
 pub fn read_bytes(vault: &Vault, order: &OrderId) -> Result<Option<Vec<u8>>> {
-    let path = path(vault, order);
-    match fs::read(&path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
-    }
+    vault.read_ledger(order)
 }
 
 /// One ledger line.

@@ -13,6 +13,7 @@
 //! their final name without ever replacing an existing file. The same bytes are stored once, however
 //! many orders file them.
 
+pub mod backend;
 pub mod order;
 
 use std::fs::{self, File};
@@ -25,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use crate::digest::{BUF_SIZE, Digest, Hasher, hash_reader};
 use crate::error::{Error, IoContext, Result};
 use crate::store::order::OrderId;
+use backend::{Backend, LEDGER_FILE, LocalDir, ReadSeek};
+use std::sync::Arc;
 
 pub const FORMAT: &str = "evidence-vault";
 pub const FORMAT_VERSION: u32 = 1;
@@ -45,6 +48,8 @@ pub struct VaultMeta {
 pub struct Vault {
     root: PathBuf,
     meta: VaultMeta,
+    /// Where objects and ledgers are kept: the vault directory itself today.
+    backend: Arc<dyn Backend>,
 }
 
 /// What `Vault::put` did with one stream of bytes.
@@ -110,10 +115,7 @@ impl Vault {
         };
         let mut json = serde_json::to_vec_pretty(&meta).expect("serialising VaultMeta");
         json.push(b'\n');
-        let vault = Vault {
-            root: root.to_path_buf(),
-            meta,
-        };
+        let vault = Vault::with_local_backend(root, meta);
         // vault.json is written last, atomically: a vault is only a vault once it is complete.
         vault.write_file_atomic(&root.join(META_FILE), &json)?;
         Ok((vault, true))
@@ -150,10 +152,20 @@ impl Vault {
                 ),
             });
         }
-        Ok(Vault {
+        Ok(Vault::with_local_backend(root, meta))
+    }
+
+    fn with_local_backend(root: &Path, meta: VaultMeta) -> Vault {
+        Vault {
             root: root.to_path_buf(),
             meta,
-        })
+            backend: Arc::new(LocalDir::new(root)),
+        }
+    }
+
+    /// Where this vault keeps its objects and ledgers.
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
     }
 
     pub fn root(&self) -> &Path {
@@ -181,6 +193,7 @@ impl Vault {
     }
 
     /// `objects/sha256/ab/abcdef…`
+    /// (The layout's name for the object, used in messages; read objects with `open_object`.)
     pub fn object_path(&self, d: &Digest) -> PathBuf {
         let hex = d.hex();
         self.objects_dir().join(&hex[..2]).join(hex)
@@ -224,57 +237,65 @@ impl Vault {
             size += n as u64;
         }
         let digest = hasher.finish();
-        let store_err = |p: &Path, e| PutError::Store(Error::io(p, e));
         let dest = self.object_path(&digest);
-        if dest.exists() {
+        let store_err = |p: &Path, e| PutError::Store(Error::io(p, e));
+        let stored = |new| Stored {
+            digest,
+            size,
+            new,
+            head,
+        };
+        if self
+            .backend
+            .object_size(&digest)
+            .map_err(|e| store_err(&dest, e))?
+            .is_some()
+        {
             // Already stored: the temp file is dropped (and removed) unlinked.
-            return Ok(Stored {
-                digest,
-                size,
-                new: false,
-                head,
-            });
+            return Ok(stored(false));
         }
         tmp.as_file()
             .sync_data()
             .map_err(|e| store_err(tmp.path(), e))?;
         set_read_only(tmp.as_file()).map_err(|e| store_err(tmp.path(), e))?;
-        match tmp.persist_noclobber(&dest) {
-            Ok(_) => Ok(Stored {
-                digest,
-                size,
-                new: true,
-                head,
-            }),
-            // Another process stored the same bytes in the meantime: same content, nothing to do.
-            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(Stored {
-                digest,
-                size,
-                new: false,
-                head,
-            }),
-            Err(e) => Err(store_err(&dest, e.error)),
-        }
+        let created = self
+            .backend
+            .put_object(&digest, tmp)
+            .map_err(|e| store_err(&dest, e))?;
+        Ok(stored(created))
     }
 
     /// Make the directory entry of a newly stored object durable.
     pub fn sync_object_dir(&self, d: &Digest) -> Result<()> {
-        let dir = self.objects_dir().join(&d.hex()[..2]);
-        sync_dir(&dir)
+        self.backend.sync_object(d).at(self.object_path(d))
     }
 
     /// Re-read an object from disk and return the digest of what is there.
     pub fn rehash_object(&self, d: &Digest) -> Result<(Digest, u64)> {
-        let path = self.object_path(d);
-        let f = File::open(&path).at(&path)?;
-        hash_reader(f).at(&path)
+        hash_reader(self.open_object(d)?).at(self.object_path(d))
     }
 
     /// Open an object for reading (buffered; seekable, for zip readers).
-    pub fn open_object(&self, d: &Digest) -> Result<std::io::BufReader<File>> {
-        let path = self.object_path(d);
-        let f = File::open(&path).at(&path)?;
-        Ok(std::io::BufReader::new(f))
+    pub fn open_object(&self, d: &Digest) -> Result<Box<dyn ReadSeek>> {
+        self.backend.open_object(d).at(self.object_path(d))
+    }
+
+    /// A local file holding the object, for tools that need a path (ffmpeg, image decoders).
+    pub fn object_file(&self, d: &Digest) -> Result<PathBuf> {
+        self.backend.object_file(d).ok_or_else(|| Error::Io {
+            path: self.object_path(d),
+            source: io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this store keeps objects elsewhere; no local file",
+            ),
+        })
+    }
+
+    /// The exact bytes of `order`'s ledger; `None` when the vault has no such order.
+    pub fn read_ledger(&self, order: &OrderId) -> Result<Option<Vec<u8>>> {
+        self.backend
+            .read_ledger(order)
+            .at(self.order_dir(order).join(LEDGER_FILE))
     }
 
     /// Read an object whole, refusing one larger than `max` bytes (for parsers of derived data).
@@ -283,7 +304,7 @@ impl Vault {
         d: &Digest,
         max: u64,
     ) -> std::result::Result<Vec<u8>, String> {
-        let f = File::open(self.object_path(d)).map_err(|e| e.to_string())?;
+        let f = self.open_object(d).map_err(|e| e.to_string())?;
         let mut bytes = Vec::new();
         f.take(max + 1)
             .read_to_end(&mut bytes)

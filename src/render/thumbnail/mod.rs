@@ -51,7 +51,7 @@ pub fn get(
     if let Ok(bytes) = fs::read(&cached) {
         return Ok(Ok(bytes));
     }
-    let path = vault.object_path(d);
+    let path = vault.object_file(d)?;
     let made = match make(&path, media_type) {
         Ok(bytes) => bytes,
         Err(reason) => return Ok(Err(reason)),
