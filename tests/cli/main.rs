@@ -16,6 +16,7 @@ mod cron;
 mod disputes;
 mod exit_codes;
 mod interop;
+mod json_contract;
 mod layers;
 mod media;
 mod shipments;
