@@ -119,9 +119,30 @@ impl Report for DisputeReport {
     }
 }
 
+/// An amount must fit its currency (no more decimals than it has, not too large to count).
+fn check_money(action: &Action) -> Result<()> {
+    let (Action::Open {
+        amount: Some(a),
+        currency: Some(c),
+        ..
+    }
+    | Action::Close {
+        amount: Some(a),
+        currency: Some(c),
+        ..
+    }) = action
+    else {
+        return Ok(());
+    };
+    crate::dispute::money::Money::parse(a, c)
+        .map(drop)
+        .map_err(|e| Error::Usage(format!("--amount: {e}")))
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
     let by = super::args::who(args.by)?;
+    check_money(&args.action)?;
     let (order, event, note, action, due) = match args.action {
         Action::Open {
             order,

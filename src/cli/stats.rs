@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::Ctx;
 use crate::case::Case;
 use crate::cli::output::{Report, escape_str};
-use crate::dispute::{Outcome, Platform};
+use crate::dispute::Platform;
+use crate::dispute::stats::Tally;
 use crate::error::{Exit, Result};
 use crate::ledger::Ledger;
 
@@ -23,63 +24,6 @@ pub struct Args {
     /// Count disputes opened (and orders started) this long ago or later, e.g. 90d [default: all]
     #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
     pub since: Option<Duration>,
-}
-
-/// Counts for one group of disputes.
-#[derive(Debug, Default, Clone, Serialize, PartialEq)]
-pub struct Tally {
-    pub opened: u64,
-    /// Still open.
-    pub open: u64,
-    pub won: u64,
-    pub lost: u64,
-    pub partial_refund: u64,
-    pub refunded: u64,
-    pub withdrawn: u64,
-    /// Amounts refunded (closes with an amount), per currency, as decimal strings.
-    pub amount_refunded: BTreeMap<String, String>,
-    #[serde(skip)]
-    cents: BTreeMap<String, i64>,
-}
-
-impl Tally {
-    fn count(&mut self, outcome: Option<Outcome>, amount: Option<(&str, &str)>) {
-        self.opened += 1;
-        match outcome {
-            None => self.open += 1,
-            Some(Outcome::Won) => self.won += 1,
-            Some(Outcome::Lost) => self.lost += 1,
-            Some(Outcome::PartialRefund) => self.partial_refund += 1,
-            Some(Outcome::Refunded) => self.refunded += 1,
-            Some(Outcome::Withdrawn) => self.withdrawn += 1,
-        }
-        if let Some((a, cur)) = amount
-            && let Some(c) = cents(a)
-        {
-            let total = self.cents.entry(cur.to_string()).or_default();
-            *total += c;
-            self.amount_refunded.insert(
-                cur.to_string(),
-                format!("{}.{:02}", *total / 100, *total % 100),
-            );
-        }
-    }
-}
-
-/// "8", "8.5", "8.05" as cents; amounts were checked as digits with at most one dot when recorded.
-fn cents(a: &str) -> Option<i64> {
-    let (whole, frac) = a.split_once('.').unwrap_or((a, ""));
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let frac: i64 = match frac.len() {
-        0 => 0,
-        1 => frac.parse::<i64>().ok()? * 10,
-        _ => frac[..2].parse().ok()?,
-    };
-    whole.checked_mul(100)?.checked_add(frac)
 }
 
 #[derive(Debug, Serialize)]
@@ -191,7 +135,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             }
             let close = span.closed;
             let outcome = close.map(|c| c.outcome);
-            let amount = close.and_then(|c| Some((c.amount.as_deref()?, c.currency.as_deref()?)));
+            let amount = close.and_then(|c| c.money());
             total.count(outcome, amount);
             by_platform
                 .entry(d.platform)
@@ -222,28 +166,4 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             .collect(),
     });
     Ok(Exit::Success)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_summed_in_cents() {
-        assert_eq!(cents("8"), Some(800));
-        assert_eq!(cents("8.5"), Some(850));
-        assert_eq!(cents("8.05"), Some(805));
-        assert_eq!(cents(".99"), Some(99));
-        let mut t = Tally::default();
-        t.count(Some(Outcome::Refunded), Some(("0.10", "USD")));
-        t.count(Some(Outcome::PartialRefund), Some(("0.20", "USD")));
-        t.count(Some(Outcome::Refunded), Some(("5", "EUR")));
-        t.count(None, None);
-        assert_eq!(t.amount_refunded["USD"], "0.30");
-        assert_eq!(t.amount_refunded["EUR"], "5.00");
-        assert_eq!(
-            (t.opened, t.open, t.refunded, t.partial_refund),
-            (4, 1, 2, 1)
-        );
-    }
 }

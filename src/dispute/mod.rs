@@ -6,10 +6,14 @@
 //! zone of the opening time; public holidays are not known to vault (a conservative choice: the
 //! deadline can only come out early, never late).
 
+pub mod money;
 pub mod profile;
+pub mod stats;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc, Weekday};
 use serde::{Deserialize, Serialize};
+
+use money::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -185,17 +189,29 @@ pub struct Evidence {
 
 /// eBay's published threshold: an item not received claim on an order of this many US dollars or
 /// more needs signature confirmation as proof of delivery.
-pub const EBAY_SIGNATURE_USD: f64 = 750.0;
+pub const EBAY_SIGNATURE_USD: u32 = 750;
+
+impl DisputeOpened {
+    /// The amount in dispute, when one was recorded and can be read.
+    pub fn money(&self) -> Option<Money> {
+        Money::parse(self.amount.as_deref()?, self.currency.as_deref()?).ok()
+    }
+}
+
+impl DisputeClosed {
+    /// The amount paid back, when one was recorded and can be read.
+    pub fn money(&self) -> Option<Money> {
+        Money::parse(self.amount.as_deref()?, self.currency.as_deref()?).ok()
+    }
+}
 
 /// Whether the dispute needs proof of a signature on delivery (eBay, $750 and over, not received).
 pub fn needs_signature(d: &DisputeOpened) -> bool {
     d.platform == Platform::Ebay
         && d.reason.starts_with("not-received")
-        && d.currency.as_deref() == Some("USD")
-        && d.amount
-            .as_deref()
-            .and_then(|a| a.parse::<f64>().ok())
-            .is_some_and(|a| a >= EBAY_SIGNATURE_USD)
+        && d.money().is_some_and(|m| {
+            m.currency.as_str() == "USD" && m.minor >= i64::from(EBAY_SIGNATURE_USD) * 100
+        })
 }
 
 /// Missing evidence for a dispute, as sentences for a person.
@@ -210,7 +226,7 @@ pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<String> {
         }
         if needs_signature(d) && !e.signed {
             m.push(format!(
-                "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD:.0} or more): \
+                "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD} or more): \
                  the carrier's signature record, added with vault add"
             ));
         }

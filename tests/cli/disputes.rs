@@ -502,3 +502,48 @@ fn stats_count_outcomes_and_refunds_by_platform_and_reason() {
     );
     assert!(text.contains("paid back 13.25 USD"), "{text}");
 }
+
+#[test]
+fn amounts_must_fit_their_currency_and_odd_ledger_amounts_do_not_break_stats() {
+    let env = Env::new();
+    let open = |amount: &str, currency: &str| {
+        env.vault()
+            .args([
+                "dispute",
+                "open",
+                ORDER,
+                "--platform",
+                "ebay",
+                "--reason",
+                "not-received",
+            ])
+            .args(["--amount", amount, "--currency", currency])
+            .assert()
+    };
+    open("8.5", "JPY")
+        .code(2)
+        .stderr(predicate::str::contains("more decimals than JPY has (0)"));
+    open("8.005", "USD").code(2);
+    assert!(
+        !env.ledger(ORDER).exists(),
+        "a refused dispute creates no order"
+    );
+    open("812.00", "USD").success();
+    env.vault()
+        .args(["dispute", "close", ORDER, "--outcome", "partial-refund"])
+        .args(["--amount", "8.00", "--currency", "USD"])
+        .assert()
+        .success();
+    let (v, code) = env.json(&["stats"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["total"]["amount_refunded"]["USD"], "8.00");
+    // A ledger written by another tool with an amount vault cannot read: counted, not summed.
+    let ledger = env.ledger(ORDER);
+    crate::common::make_writable(&ledger);
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    std::fs::write(&ledger, text.replace("\"8.00\"", "\"8.\u{20ac}\"")).unwrap();
+    let (v, code) = env.json(&["stats"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["total"]["partial_refund"], 1);
+    assert!(v["total"]["amount_refunded"].get("USD").is_none(), "{v}");
+}
