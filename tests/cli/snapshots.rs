@@ -82,3 +82,61 @@ fn empty_list() {
     let env = Env::new();
     insta::assert_snapshot!(stdout(&env, &["list"]));
 }
+
+fn stderr(env: &Env, args: &[&str]) -> String {
+    let out = env.vault().args(args).output().unwrap();
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// What a person sees on stderr: warnings for a hostile name and a camera clock in 1998, errors
+/// with their hints.
+#[test]
+fn diagnostics() {
+    let env = Env::new();
+    env.write(
+        "drop/evil\nname\u{202e}gpj.jpg",
+        &common::jpeg_with_exif("1998:01:01 00:00:00", None),
+    );
+    let mut s = settings(&env);
+    s.add_filter(r"captured \d+ days before", "captured [N] days before");
+    s.bind(|| {
+        insta::assert_snapshot!(
+            "stderr_add_warnings",
+            stderr(&env, &["add", "--order", "8123456789012345", "drop"])
+        );
+        insta::assert_snapshot!(
+            "stderr_unknown_order",
+            stderr(&env, &["show", "0000000000000000"])
+        );
+        insta::assert_snapshot!("stderr_bad_order_id", stderr(&env, &["show", "../etc"]));
+        insta::assert_snapshot!(
+            "stderr_missing_file",
+            stderr(&env, &["add", "--order", "8123456789012345", "nowhere.jpg"])
+        );
+    });
+}
+
+/// `--help` of the binary and of every command: the first thing a new user reads.
+#[test]
+fn help() {
+    let env = Env::bare();
+    settings(&env).bind(|| {
+        insta::assert_snapshot!("help", stdout(&env, &["--help"]));
+        for cmd in [
+            "init",
+            "add",
+            "list",
+            "show",
+            "verify",
+            "track",
+            "shipments",
+            "dispute",
+            "due",
+            "stats",
+            "bundle",
+            "verify-bundle",
+        ] {
+            insta::assert_snapshot!(format!("help_{cmd}"), stdout(&env, &[cmd, "--help"]));
+        }
+    });
+}
