@@ -234,6 +234,173 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
             path: opts.output.clone(),
         });
     }
+    let (case, carried) = read_order(vault, order)?;
+    let entries: Vec<&Entry> = case.ledger().lines[..carried.keep]
+        .iter()
+        .filter_map(|l| l.entry.as_ref().ok())
+        .collect();
+    let bag = bag_name(order, &opts.generated_at);
+    let generated = format_time(&opts.generated_at);
+    let mut notes = Vec::new();
+    let mut layout = Layout::default();
+
+    layout.originals(&case, &entries);
+    let originals = layout.records.len();
+    let thumb_of = layout.thumbnails(vault, &mut notes)?;
+    let thumbnails = layout.records.len() - originals;
+    let ledger_rec = "data/ledger.jsonl".to_string();
+    layout.add_bytes(
+        FileRecord::made(
+            &ledger_rec,
+            &carried.bytes,
+            Role::Ledger,
+            "application/jsonl",
+        ),
+        carried.bytes.clone(),
+        true,
+    );
+    let chats = transcripts(&case, &layout.records, &entries);
+
+    // The open dispute's checklist, and the platform's upload files.
+    let dispute = case.open_dispute().map(|(_, d)| d);
+    let missing = case.missing();
+    let mut upload_report = None;
+    let mut upload_records = Vec::new();
+    if let Some(req) = &opts.upload {
+        let originals: Vec<FileRecord> = layout
+            .records
+            .iter()
+            .filter(|r| r.role == Role::Original)
+            .cloned()
+            .collect();
+        let (made, report) = upload::make(
+            &upload::Input {
+                vault,
+                order,
+                originals: &originals,
+                entries: &entries,
+                tracking: case.timeline(),
+                chats: &chats,
+                dispute,
+                missing: &missing,
+                generated_at: &generated,
+            },
+            req,
+        )?;
+        for m in made {
+            layout.zip.push(Entry_ {
+                path: m.record.path.clone(),
+                content: Content::Bytes(m.bytes),
+                compress: false,
+            });
+            upload_records.push(m.record);
+        }
+        upload_report = Some(report);
+    }
+    let listed: Vec<FileRecord> = layout
+        .records
+        .iter()
+        .chain(&upload_records)
+        .cloned()
+        .collect();
+    let report = report_html::render(&report_html::Input {
+        order,
+        bag: &bag,
+        generated_at: &generated,
+        records: &listed,
+        entries: &entries,
+        ledger_head: carried.head,
+        thumbs: &thumb_of,
+        notes: &notes,
+        tracking: case.timeline(),
+        chats: &chats,
+    });
+    drop(chats);
+    layout.records.extend(upload_records);
+    layout.add_bytes(
+        FileRecord::made(
+            "data/report.html",
+            report.as_bytes(),
+            Role::Report,
+            "text/html",
+        ),
+        report.into_bytes(),
+        true,
+    );
+    layout.records.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let manifest = Manifest {
+        schema_version: MANIFEST_SCHEMA,
+        order: order.clone(),
+        generated_at: generated.clone(),
+        tool: crate::TOOL.to_string(),
+        bag: bag.clone(),
+        ledger: LedgerInfo {
+            path: ledger_rec,
+            entries: carried.keep as u64,
+            head: carried.head,
+        },
+        files: layout.records.clone(),
+        notes: notes.clone(),
+    };
+    let payload = layout.tag_files(&manifest, &opts.generated_at, originals);
+    layout.zip.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let (sha256, size) = write_verified(vault, opts, &bag, &layout.zip, bar)?;
+    let seq = record(
+        vault,
+        order,
+        &opts.by,
+        crate::ledger::BundleRecord {
+            sha256,
+            size,
+            file: opts
+                .output
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bag: bag.clone(),
+            ledger_entries: carried.keep as u64,
+            ledger_head: carried.head.unwrap_or(Digest::ZERO),
+        },
+    )?;
+    Ok(Built {
+        path: opts.output.clone(),
+        size,
+        sha256,
+        bag,
+        order: order.clone(),
+        generated_at: generated,
+        originals,
+        thumbnails,
+        payload_files: payload.files,
+        payload_bytes: payload.bytes,
+        ledger_entries: carried.keep as u64,
+        notes,
+        ledger_seq: seq,
+        dispute: dispute.map(|d| DisputeCheck {
+            platform: d.platform,
+            reason: d.reason.clone(),
+            due: d.due.clone(),
+            missing,
+        }),
+        upload: upload_report,
+    })
+}
+
+/// The part of the ledger a bundle carries.
+struct Carried {
+    /// Lines carried: up to the last entry that is not a `bundle` record.
+    keep: usize,
+    /// Their exact bytes.
+    bytes: Vec<u8>,
+    /// The hash of the last line carried.
+    head: Option<Digest>,
+}
+
+/// Read the order's ledger (refusing a broken chain or an order without items) and cut what the
+/// bundle carries.
+fn read_order<'v>(vault: &'v Vault, order: &OrderId) -> Result<(Case<'v>, Carried)> {
     let Some(raw) = crate::ledger::read_bytes(vault, order)? else {
         return Err(Error::UnknownOrder {
             order: order.to_string(),
@@ -270,292 +437,248 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
             "order {order} has no items to bundle"
         )));
     }
-    let lines = &ledger.lines[..keep];
-    let ledger_bytes: Vec<u8> = raw
+    let bytes: Vec<u8> = raw
         .split_inclusive(|&b| b == b'\n')
         .take(keep)
         .flatten()
         .copied()
         .collect();
-    let ledger_head = lines.last().map(|l| l.hash);
-    let entries: Vec<&Entry> = lines.iter().filter_map(|l| l.entry.as_ref().ok()).collect();
+    let head = ledger.lines[..keep].last().map(|l| l.hash);
+    Ok((case, Carried { keep, bytes, head }))
+}
 
-    let bag = bag_name(order, &opts.generated_at);
-    let generated = format_time(&opts.generated_at);
-    let mut notes = Vec::new();
+/// What goes into the bag: the manifest's records and the zip's entries, built up phase by phase.
+#[derive(Default)]
+struct Layout {
+    records: Vec<FileRecord>,
+    zip: Vec<Entry_>,
+}
 
-    // Carrier events, re-derived from the snapshots the bundle carries (every item is in the
-    // bundle: only trailing `bundle` records are left out).
-    let tracking = case.timeline();
+/// The payload's size, for bag-info's Payload-Oxum and the report.
+struct Payload {
+    files: usize,
+    bytes: u64,
+}
 
-    // Originals, named by kind and original name, made unique and safe.
-    let mut names = UniqueNames::default();
-    let mut records: Vec<FileRecord> = Vec::new();
-    let mut zip_entries: Vec<Entry_> = Vec::new();
-    for e in &entries {
-        let Some(item) = e.event.item() else { continue };
-        let path = names.claim(&format!("data/originals/{}", item.kind), &item.name);
-        records.push(FileRecord {
-            path: path.clone(),
-            sha256: item.sha256,
-            size: item.size,
-            role: Role::Original,
-            kind: Some(item.kind),
-            media_type: Some(item.media_type.clone()),
-            original_name: Some(item.name.clone()),
-            added_at: Some(format_time(&e.at)),
-            added_by: Some(e.by.clone()),
-            ledger_seq: Some(e.seq),
-            note: e.note.clone(),
-            captured_at: item.media.as_ref().and_then(|m| m.captured_at.clone()),
-            captured_from: item.media.as_ref().and_then(|m| m.captured_from.clone()),
-            warnings: case.item_warnings(e, item),
-            derived_from: None,
-            sources: Vec::new(),
+impl Layout {
+    fn add_bytes(&mut self, record: FileRecord, bytes: Vec<u8>, compress: bool) {
+        self.zip.push(Entry_ {
+            path: record.path.clone(),
+            content: Content::Bytes(bytes),
+            compress,
         });
-        zip_entries.push(Entry_ {
-            path,
-            content: Content::Object {
-                digest: item.sha256,
-                size: item.size,
-            },
-            compress: is_text(&item.media_type),
-        });
+        self.records.push(record);
     }
 
-    // Thumbnails of photos, in parallel, from the cache where it has them.
-    let photos: Vec<&FileRecord> = records
-        .iter()
-        .filter(|r| {
-            r.kind == Some(Kind::Photo)
-                || r.media_type
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("image/"))
-        })
-        .collect();
-    let thumbs: Vec<(Digest, Result<crate::render::thumbnail::Thumb>)> = photos
-        .par_iter()
-        .map(|r| {
-            let t = crate::render::thumbnail::get(
-                vault,
-                &r.sha256,
-                r.media_type.as_deref().unwrap_or(""),
-            );
-            (r.sha256, t)
-        })
-        .collect();
-    let mut thumb_of: BTreeMap<Digest, Vec<u8>> = BTreeMap::new();
-    for (r, (d, t)) in photos.iter().zip(thumbs) {
-        match t? {
-            Ok(bytes) => {
-                thumb_of.insert(d, bytes);
-            }
-            Err(reason) => notes.push(format!(
-                "{}: no thumbnail ({reason})",
-                r.original_name.as_deref().unwrap_or(&r.path)
-            )),
+    /// Originals, named by kind and original name, made unique and safe.
+    fn originals(&mut self, case: &Case<'_>, entries: &[&Entry]) {
+        let mut names = UniqueNames::default();
+        for e in entries {
+            let Some(item) = e.event.item() else { continue };
+            let path = names.claim(&format!("data/originals/{}", item.kind), &item.name);
+            self.records.push(FileRecord {
+                path: path.clone(),
+                sha256: item.sha256,
+                size: item.size,
+                role: Role::Original,
+                kind: Some(item.kind),
+                media_type: Some(item.media_type.clone()),
+                original_name: Some(item.name.clone()),
+                added_at: Some(format_time(&e.at)),
+                added_by: Some(e.by.clone()),
+                ledger_seq: Some(e.seq),
+                note: e.note.clone(),
+                captured_at: item.media.as_ref().and_then(|m| m.captured_at.clone()),
+                captured_from: item.media.as_ref().and_then(|m| m.captured_from.clone()),
+                warnings: case.item_warnings(e, item),
+                derived_from: None,
+                sources: Vec::new(),
+            });
+            self.zip.push(Entry_ {
+                path,
+                content: Content::Object {
+                    digest: item.sha256,
+                    size: item.size,
+                },
+                compress: is_text(&item.media_type),
+            });
         }
     }
-    let mut thumb_names = UniqueNames::default();
-    let mut thumb_records = Vec::new();
-    for r in &photos {
-        let Some(bytes) = thumb_of.get(&r.sha256) else {
-            continue;
-        };
-        let stem = Path::new(r.original_name.as_deref().unwrap_or("photo"))
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "photo".into());
-        let path = thumb_names.claim("data/thumbnails", &format!("{stem}.jpg"));
-        thumb_records.push(FileRecord {
-            kind: Some(Kind::Photo),
-            derived_from: Some(r.sha256),
-            ..FileRecord::made(&path, bytes, Role::Thumbnail, "image/jpeg")
-        });
-        zip_entries.push(Entry_ {
-            path,
-            content: Content::Bytes(bytes.clone()),
-            compress: false,
-        });
-    }
-    let thumbnails = thumb_records.len();
-    let originals = records.len();
-    records.extend(thumb_records);
 
-    // The ledger and the report.
-    let ledger_rec = "data/ledger.jsonl".to_string();
-    records.push(FileRecord::made(
-        &ledger_rec,
-        &ledger_bytes,
-        Role::Ledger,
-        "application/jsonl",
-    ));
-    zip_entries.push(Entry_ {
-        path: ledger_rec.clone(),
-        content: Content::Bytes(ledger_bytes),
-        compress: true,
-    });
-    // Conversations, re-derived from the chat exports the bundle carries.
-    let chats: Vec<(
-        &FileRecord,
-        crate::evidence::chat::Transcript,
-        Option<String>,
-    )> = records
+    /// Thumbnails of photos, in parallel, from the cache where it has them. Returns them by the
+    /// original's digest (for report.html); a photo without one gets a note saying why.
+    fn thumbnails(
+        &mut self,
+        vault: &Vault,
+        notes: &mut Vec<String>,
+    ) -> Result<BTreeMap<Digest, Vec<u8>>> {
+        let photos: Vec<&FileRecord> = self
+            .records
+            .iter()
+            .filter(|r| {
+                r.kind == Some(Kind::Photo)
+                    || r.media_type
+                        .as_deref()
+                        .is_some_and(|m| m.starts_with("image/"))
+            })
+            .collect();
+        let thumbs: Vec<(Digest, Result<crate::render::thumbnail::Thumb>)> = photos
+            .par_iter()
+            .map(|r| {
+                let t = crate::render::thumbnail::get(
+                    vault,
+                    &r.sha256,
+                    r.media_type.as_deref().unwrap_or(""),
+                );
+                (r.sha256, t)
+            })
+            .collect();
+        let mut thumb_of: BTreeMap<Digest, Vec<u8>> = BTreeMap::new();
+        for (r, (d, t)) in photos.iter().zip(thumbs) {
+            match t? {
+                Ok(bytes) => {
+                    thumb_of.insert(d, bytes);
+                }
+                Err(reason) => notes.push(format!(
+                    "{}: no thumbnail ({reason})",
+                    r.original_name.as_deref().unwrap_or(&r.path)
+                )),
+            }
+        }
+        let mut thumb_names = UniqueNames::default();
+        let mut made = Vec::new();
+        for r in &photos {
+            let Some(bytes) = thumb_of.get(&r.sha256) else {
+                continue;
+            };
+            let stem = Path::new(r.original_name.as_deref().unwrap_or("photo"))
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "photo".into());
+            let path = thumb_names.claim("data/thumbnails", &format!("{stem}.jpg"));
+            made.push((
+                FileRecord {
+                    kind: Some(Kind::Photo),
+                    derived_from: Some(r.sha256),
+                    ..FileRecord::made(&path, bytes, Role::Thumbnail, "image/jpeg")
+                },
+                bytes.clone(),
+            ));
+        }
+        for (record, bytes) in made {
+            self.add_bytes(record, bytes, false);
+        }
+        Ok(thumb_of)
+    }
+
+    /// `data/manifest.json`, the BagIt tag files and `SHA256SUMS`, from the records so far.
+    fn tag_files(
+        &mut self,
+        manifest: &Manifest,
+        generated_at: &DateTime<Utc>,
+        originals: usize,
+    ) -> Payload {
+        let order = &manifest.order;
+        let mut manifest_json =
+            serde_json::to_vec_pretty(manifest).expect("serialising the manifest");
+        manifest_json.push(b'\n');
+        // BagIt manifests: every payload file, the manifest.json included.
+        let mut payload: Vec<(String, Digest, u64)> = self
+            .records
+            .iter()
+            .map(|r| (r.path.clone(), r.sha256, r.size))
+            .collect();
+        payload.push((
+            "data/manifest.json".into(),
+            Digest::of(&manifest_json),
+            manifest_json.len() as u64,
+        ));
+        payload.sort();
+        self.zip.push(Entry_ {
+            path: "data/manifest.json".into(),
+            content: Content::Bytes(manifest_json),
+            compress: true,
+        });
+        let payload_bytes: u64 = payload.iter().map(|p| p.2).sum();
+        let manifest_txt: String = payload
+            .iter()
+            .map(|(p, d, _)| format!("{d}  {}\n", bagit_escape(p)))
+            .collect();
+        let bag_info = format!(
+            "Bag-Software-Agent: {}\nBagging-Date: {}\nExternal-Identifier: {order}\nExternal-Description: Evidence bundle for order {order}: {originals} original file(s) with the order's hash-chained ledger. See VERIFY.txt.\nPayload-Oxum: {payload_bytes}.{}\n",
+            crate::TOOL,
+            generated_at.format("%Y-%m-%d"),
+            payload.len()
+        );
+        let mut tags: Vec<(String, Vec<u8>)> = vec![
+            ("bagit.txt".into(), BAGIT_TXT.as_bytes().to_vec()),
+            ("bag-info.txt".into(), bag_info.into_bytes()),
+            (
+                "manifest-sha256.txt".into(),
+                manifest_txt.clone().into_bytes(),
+            ),
+            ("SHA256SUMS".into(), manifest_txt.into_bytes()),
+            (
+                "VERIFY.txt".into(),
+                verify_txt(&manifest.bag, order).into_bytes(),
+            ),
+        ];
+        let tagmanifest: String = {
+            let mut t: Vec<_> = tags
+                .iter()
+                .map(|(p, b)| format!("{}  {p}\n", Digest::of(b)))
+                .collect();
+            t.sort();
+            t.concat()
+        };
+        tags.push(("tagmanifest-sha256.txt".into(), tagmanifest.into_bytes()));
+        for (path, bytes) in tags {
+            self.zip.push(Entry_ {
+                path,
+                content: Content::Bytes(bytes),
+                compress: true,
+            });
+        }
+        Payload {
+            files: payload.len(),
+            bytes: payload_bytes,
+        }
+    }
+}
+
+/// Conversations, re-derived from the chat exports the bundle carries.
+fn transcripts<'r>(
+    case: &Case<'_>,
+    records: &'r [FileRecord],
+    entries: &[&Entry],
+) -> Vec<(
+    &'r FileRecord,
+    crate::evidence::chat::Transcript,
+    Option<String>,
+)> {
+    let items = || entries.iter().filter_map(|e| e.event.item());
+    records
         .iter()
         .filter(|r| r.role == Role::Original && r.kind == Some(Kind::Chat))
         // An archive taken out of a chat export is evidence, but is never opened.
-        .filter(|r| {
-            !entries
-                .iter()
-                .filter_map(|e| e.event.item())
-                .any(|i| i.sha256 == r.sha256 && i.extracted_from.is_some())
-        })
+        .filter(|r| !items().any(|i| i.sha256 == r.sha256 && i.extracted_from.is_some()))
         .filter_map(|r| {
-            let item = entries
-                .iter()
-                .filter_map(|e| e.event.item())
-                .find(|i| i.sha256 == r.sha256)?;
+            let item = items().find(|i| i.sha256 == r.sha256)?;
             let tz = item.chat.as_ref().and_then(|c| c.tz_assumed.clone());
             case.transcript(item).ok().map(|t| (r, t, tz))
         })
-        .collect();
-    // The open dispute's checklist, and the platform's upload files.
-    let dispute = case.open_dispute().map(|(_, d)| d);
-    let missing = case.missing();
-    let mut upload_report = None;
-    let mut upload_records = Vec::new();
-    if let Some(req) = &opts.upload {
-        let originals: Vec<FileRecord> = records
-            .iter()
-            .filter(|r| r.role == Role::Original)
-            .cloned()
-            .collect();
-        let (made, report) = upload::make(
-            &upload::Input {
-                vault,
-                order,
-                originals: &originals,
-                entries: &entries,
-                tracking,
-                chats: &chats,
-                dispute,
-                missing: &missing,
-                generated_at: &generated,
-            },
-            req,
-        )?;
-        for m in made {
-            zip_entries.push(Entry_ {
-                path: m.record.path.clone(),
-                content: Content::Bytes(m.bytes),
-                compress: false,
-            });
-            upload_records.push(m.record);
-        }
-        upload_report = Some(report);
-    }
-    let listed: Vec<FileRecord> = records.iter().chain(&upload_records).cloned().collect();
-    let report = report_html::render(&report_html::Input {
-        order,
-        bag: &bag,
-        generated_at: &generated,
-        records: &listed,
-        entries: &entries,
-        ledger_head,
-        thumbs: &thumb_of,
-        notes: &notes,
-        tracking,
-        chats: &chats,
-    });
-    drop(chats);
-    records.extend(upload_records);
-    records.push(FileRecord::made(
-        "data/report.html",
-        report.as_bytes(),
-        Role::Report,
-        "text/html",
-    ));
-    zip_entries.push(Entry_ {
-        path: "data/report.html".into(),
-        content: Content::Bytes(report.into_bytes()),
-        compress: true,
-    });
-    records.sort_by(|a, b| a.path.cmp(&b.path));
+        .collect()
+}
 
-    let manifest = Manifest {
-        schema_version: MANIFEST_SCHEMA,
-        order: order.clone(),
-        generated_at: generated.clone(),
-        tool: crate::TOOL.to_string(),
-        bag: bag.clone(),
-        ledger: LedgerInfo {
-            path: ledger_rec,
-            entries: keep as u64,
-            head: ledger_head,
-        },
-        files: records.clone(),
-        notes: notes.clone(),
-    };
-    let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("serialising the manifest");
-    manifest_json.push(b'\n');
-
-    // BagIt manifests: every payload file, the manifest.json included.
-    let mut payload: Vec<(String, Digest, u64)> = records
-        .iter()
-        .map(|r| (r.path.clone(), r.sha256, r.size))
-        .collect();
-    payload.push((
-        "data/manifest.json".into(),
-        Digest::of(&manifest_json),
-        manifest_json.len() as u64,
-    ));
-    payload.sort();
-    zip_entries.push(Entry_ {
-        path: "data/manifest.json".into(),
-        content: Content::Bytes(manifest_json),
-        compress: true,
-    });
-    let payload_bytes: u64 = payload.iter().map(|p| p.2).sum();
-    let manifest_txt: String = payload
-        .iter()
-        .map(|(p, d, _)| format!("{d}  {}\n", bagit_escape(p)))
-        .collect();
-    let bag_info = format!(
-        "Bag-Software-Agent: {}\nBagging-Date: {}\nExternal-Identifier: {order}\nExternal-Description: Evidence bundle for order {order}: {originals} original file(s) with the order's hash-chained ledger. See VERIFY.txt.\nPayload-Oxum: {payload_bytes}.{}\n",
-        crate::TOOL,
-        opts.generated_at.format("%Y-%m-%d"),
-        payload.len()
-    );
-    let verify_txt = verify_txt(&bag, order);
-    let mut tags: Vec<(String, Vec<u8>)> = vec![
-        ("bagit.txt".into(), BAGIT_TXT.as_bytes().to_vec()),
-        ("bag-info.txt".into(), bag_info.into_bytes()),
-        (
-            "manifest-sha256.txt".into(),
-            manifest_txt.clone().into_bytes(),
-        ),
-        ("SHA256SUMS".into(), manifest_txt.into_bytes()),
-        ("VERIFY.txt".into(), verify_txt.into_bytes()),
-    ];
-    let tagmanifest: String = {
-        let mut t: Vec<_> = tags
-            .iter()
-            .map(|(p, b)| format!("{}  {p}\n", Digest::of(b)))
-            .collect();
-        t.sort();
-        t.concat()
-    };
-    tags.push(("tagmanifest-sha256.txt".into(), tagmanifest.into_bytes()));
-    for (path, bytes) in tags {
-        zip_entries.push(Entry_ {
-            path,
-            content: Content::Bytes(bytes),
-            compress: true,
-        });
-    }
-    zip_entries.sort_by(|a, b| a.path.cmp(&b.path));
-
-    // Write next to the destination, verify, then move into place.
+/// Write the zip next to the destination, verify it as `verify-bundle` would, then move it into
+/// place. Returns the zip's SHA-256 and size.
+fn write_verified(
+    vault: &Vault,
+    opts: &Options,
+    bag: &str,
+    zip_entries: &[Entry_],
+    bar: &dyn Progress,
+) -> Result<(Digest, u64)> {
     let out_dir = match opts.output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -577,8 +700,8 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     write_zip(
         vault,
         tmp.as_file(),
-        &bag,
-        &zip_entries,
+        bag,
+        zip_entries,
         &opts.generated_at,
         bar,
     )
@@ -625,52 +748,25 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     };
     persisted?;
     crate::store::sync_dir(&out_dir)?;
+    Ok((sha256, size))
+}
 
-    // Record it in the order's ledger.
+/// Record the bundle in the order's ledger; returns the new entry's sequence number.
+fn record(
+    vault: &Vault,
+    order: &OrderId,
+    by: &str,
+    bundle: crate::ledger::BundleRecord,
+) -> Result<u64> {
     let mut app = crate::ledger::Appender::open(vault, order)?;
     let entry = app.push(crate::ledger::NewEntry {
         at: Utc::now(),
-        by: opts.by.clone(),
-        event: Event::Bundle {
-            bundle: crate::ledger::BundleRecord {
-                sha256,
-                size,
-                file: opts
-                    .output
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                bag: bag.clone(),
-                ledger_entries: keep as u64,
-                ledger_head: ledger_head.unwrap_or(Digest::ZERO),
-            },
-        },
+        by: by.to_string(),
+        event: Event::Bundle { bundle },
         note: None,
     });
     app.commit()?;
-
-    Ok(Built {
-        path: opts.output.clone(),
-        size,
-        sha256,
-        bag,
-        order: order.clone(),
-        generated_at: generated,
-        originals,
-        thumbnails,
-        payload_files: payload.len(),
-        payload_bytes,
-        ledger_entries: keep as u64,
-        notes,
-        ledger_seq: entry.seq,
-        dispute: dispute.map(|d| DisputeCheck {
-            platform: d.platform,
-            reason: d.reason.clone(),
-            due: d.due.clone(),
-            missing,
-        }),
-        upload: upload_report,
-    })
+    Ok(entry.seq)
 }
 
 /// Text is deflated; media, archives and PDFs are stored as they are (they do not shrink).
