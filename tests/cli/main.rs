@@ -19,6 +19,7 @@ mod interop;
 mod json_contract;
 mod layers;
 mod media;
+mod roundtrip;
 mod shipments;
 mod snapshots;
 mod tracking;
