@@ -161,14 +161,24 @@ pub fn check(path: &Path) -> Result<BundleCheck> {
             problem(&mut report, &name, "symbolic link entry".into());
             continue;
         }
-        let first = name.split('/').next().unwrap_or("").to_string();
+        let Some((first, _)) = name.split_once('/') else {
+            problem(
+                &mut report,
+                &name,
+                "not a vault bundle: a file outside any folder (a bundle keeps everything in its \
+                 bag's one top-level folder)"
+                    .into(),
+            );
+            continue;
+        };
+        let first = first.to_string();
         match &top {
             None => top = Some(first.clone()),
             Some(t) if *t != first => {
                 problem(
                     &mut report,
                     &name,
-                    format!("outside the bag's one top-level folder {t}/"),
+                    format!("not a vault bundle: outside the bag's one top-level folder {t}/"),
                 );
                 continue;
             }
@@ -210,7 +220,11 @@ pub fn check(path: &Path) -> Result<BundleCheck> {
         return Ok(report);
     }
     let Some(bag) = top else {
-        problem(&mut report, &zip_name, "empty zip".into());
+        problem(
+            &mut report,
+            &zip_name,
+            "not a vault bundle: no folder with files in the zip".into(),
+        );
         return Ok(report);
     };
     report.bag = Some(bag.clone());
@@ -220,7 +234,8 @@ pub fn check(path: &Path) -> Result<BundleCheck> {
     let mut files: BTreeMap<String, Read_> = BTreeMap::new();
     let mut buf = vec![0u8; BUF_SIZE];
     for (i, name, size) in readable {
-        let rel = name[prefix.len()..].to_string();
+        // Every readable entry is under `top/` (checked above).
+        let rel = name.strip_prefix(&prefix).unwrap_or(&name).to_string();
         let keep_text = !rel.starts_with("data/originals/")
             && !rel.starts_with("data/thumbnails/")
             && size <= MAX_TEXT;
@@ -242,7 +257,11 @@ pub fn check(path: &Path) -> Result<BundleCheck> {
     // 3. BagIt.
     let text = |files: &BTreeMap<String, Read_>, p: &str| files.get(p).and_then(|r| r.text.clone());
     match text(&files, "bagit.txt") {
-        None => problem(&mut report, "bagit.txt", "missing".into()),
+        None => problem(
+            &mut report,
+            "bagit.txt",
+            "missing: not a vault bundle (nor any BagIt bag)".into(),
+        ),
         Some(t) if t != BAGIT_TXT.as_bytes() => problem(
             &mut report,
             "bagit.txt",

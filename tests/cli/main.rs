@@ -15,6 +15,7 @@ mod crash;
 mod cron;
 mod disputes;
 mod exit_codes;
+mod hostile;
 mod interop;
 mod json_contract;
 mod layers;
