@@ -179,7 +179,7 @@ impl<'v> Case<'v> {
             delivered: !delivered.is_empty(),
             signed: delivered
                 .iter()
-                .any(|t| t.event.description.to_lowercase().contains("sign")),
+                .any(|t| mentions_signature(&t.event.description)),
             tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
             photos_before_first_scan: before,
             photos: photos.len(),
@@ -202,6 +202,17 @@ impl<'v> Case<'v> {
             item.chat.as_ref().map(|c| c.read_with).unwrap_or_default(),
         )
     }
+}
+
+/// Whether a carrier's delivery event says the parcel was signed for: a word such as "signed" or
+/// "signature" (not "consignee", "assigned" or "designated"), or 签收 / 簽收 (Chinese carriers).
+pub fn mentions_signature(description: &str) -> bool {
+    let lower = description.to_lowercase();
+    lower.contains("签收")
+        || lower.contains("簽收")
+        || lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
+            matches!(w, "sign" | "signed" | "signer" | "signing") || w.starts_with("signature")
+        })
 }
 
 /// The open dispute of a ledger, if any: the last `dispute_open` with no `dispute_close` after it.
@@ -230,4 +241,29 @@ pub fn read_transcript(
 ) -> std::result::Result<Transcript, String> {
     let object = vault.open_object(d).map_err(|e| e.to_string())?;
     chat::read_export(object, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_real_signatures_count() {
+        for yes in [
+            "Delivered, signed by J. SMITH",
+            "Signature obtained",
+            "已签收，签收人：本人",
+            "Signed for at front desk",
+        ] {
+            assert!(mentions_signature(yes), "{yes}");
+        }
+        for no in [
+            "Delivered to consignee",
+            "Assigned to courier",
+            "Left at designated safe place",
+            "Delivered",
+        ] {
+            assert!(!mentions_signature(no), "{no}");
+        }
+    }
 }

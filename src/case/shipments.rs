@@ -24,6 +24,19 @@ pub enum Flag {
     Stale,
 }
 
+impl Flag {
+    /// The name `--json` gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Delivered => "delivered",
+            Flag::Exception => "exception",
+            Flag::FailedAttempt => "failed_attempt",
+            Flag::Returned => "returned",
+            Flag::Stale => "stale",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub order: OrderId,

@@ -202,6 +202,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             None,
         ),
     };
+    // Only opening a dispute may bring a new order into the vault (a dispute can come before any
+    // evidence is filed); a note or a close on a mistyped order id is refused and creates nothing.
+    if !matches!(event, Event::DisputeOpen { .. }) && !crate::ledger::path(&vault, &order).exists()
+    {
+        return Err(Error::UnknownOrder {
+            order: order.to_string(),
+        });
+    }
     let mut app = Appender::open(&vault, &order)?;
     if let Some(w) = app.chain_warning() {
         ctx.out.warn(&w);

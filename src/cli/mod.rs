@@ -150,7 +150,8 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let code = e.exit_code();
             let _ = e.print();
-            if code != 0 && std::env::args().any(|a| a == "--json") {
+            // args_os: an argument that is not UTF-8 (a file name) must not panic here.
+            if code != 0 && std::env::args_os().any(|a| a == "--json") {
                 let out = Output::new(true, true, true);
                 out.error_json_only("usage", &Error::Usage(e.kind().to_string()));
             }
@@ -177,6 +178,11 @@ pub fn main() -> ExitCode {
         Command::Due(a) => due::run(a, &ctx),
         Command::Stats(a) => stats::run(a, &ctx),
     };
+    if let Some(why) = ctx.out.stdout_failure() {
+        // The report was lost: a cron job's `> file || alert` must hear about it.
+        ctx.out.fail(&format!("writing to standard output: {why}"));
+        return Exit::Error.into();
+    }
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {

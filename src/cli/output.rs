@@ -47,11 +47,13 @@ struct ErrorJson<'a> {
 }
 
 /// Output settings for one run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Output {
     pub json: bool,
     pub quiet: bool,
     pub progress: bool,
+    /// The first failure to write a report to stdout.
+    stdout_failed: std::sync::Mutex<Option<String>>,
 }
 
 impl Output {
@@ -60,6 +62,7 @@ impl Output {
             json,
             quiet,
             progress: !no_progress && !quiet && io::stderr().is_terminal(),
+            stdout_failed: std::sync::Mutex::new(None),
         }
     }
 
@@ -79,8 +82,22 @@ impl Output {
         } else {
             r.human(&mut w, self.quiet)
         };
-        // A closed pipe (`vault list | head`) is not an error worth a panic.
-        let _ = res.and_then(|_| w.flush());
+        // A closed pipe (`vault list | head`) is the reader's choice, not an error; any other
+        // failure (a full disk under `> file`) is remembered, and the run exits 1 for it.
+        if let Err(e) = res.and_then(|_| w.flush())
+            && e.kind() != io::ErrorKind::BrokenPipe
+        {
+            let mut failed = self.stdout_failed.lock().unwrap_or_else(|p| p.into_inner());
+            failed.get_or_insert(e.to_string());
+        }
+    }
+
+    /// Why writing the report to stdout failed, if it did (other than a closed pipe).
+    pub fn stdout_failure(&self) -> Option<String> {
+        self.stdout_failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Report a fatal error: on stderr always, and as JSON on stdout with `--json`.

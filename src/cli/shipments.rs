@@ -41,7 +41,7 @@ impl Report for ShipmentsReport {
             let flags: Vec<String> = s
                 .flags
                 .iter()
-                .map(|f| format!("{f:?}").to_uppercase())
+                .map(|f| f.as_str().replace('_', " ").to_uppercase())
                 .collect();
             writeln!(
                 w,

@@ -15,7 +15,7 @@ use crate::case::Case;
 use crate::cli::output::{Report, escape_str};
 use crate::dispute::Platform;
 use crate::dispute::stats::Tally;
-use crate::error::{Exit, Result};
+use crate::error::{Error, Exit, Result};
 use crate::ledger::Ledger;
 
 /// Disputes opened, won, lost and refunded, by platform and reason
@@ -107,9 +107,20 @@ impl Report for Stats {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault()?;
-    let since: Option<DateTime<Utc>> = args
-        .since
-        .map(|d| Utc::now() - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX));
+    let since: Option<DateTime<Utc>> = match args.since {
+        None => None,
+        Some(d) => Some(
+            chrono::Duration::from_std(d)
+                .ok()
+                .and_then(|d| Utc::now().checked_sub_signed(d))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--since {}s reaches before the earliest time vault can count from",
+                        d.as_secs()
+                    ))
+                })?,
+        ),
+    };
     let in_period = |t: DateTime<Utc>| since.is_none_or(|s| t >= s);
     let mut total = Tally::default();
     let mut by_platform: BTreeMap<Platform, Tally> = BTreeMap::new();

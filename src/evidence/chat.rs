@@ -607,7 +607,8 @@ fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
             });
         }
     }
-    messages.sort_by(|a, b| a.time.cmp(&b.time));
+    // By instant: offsets differ across a cross-border thread, so the strings do not sort.
+    messages.sort_by_key(|m| crate::time::sort_key(&m.time));
     Ok(Transcript {
         format: "telegram",
         messages,
@@ -657,7 +658,8 @@ fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
         });
     }
     // Facebook lists newest first.
-    messages.sort_by(|a, b| a.time.cmp(&b.time));
+    // By instant: offsets differ across a cross-border thread, so the strings do not sort.
+    messages.sort_by_key(|m| crate::time::sort_key(&m.time));
     Ok(Transcript {
         format: "messenger",
         messages,
@@ -683,7 +685,8 @@ fn email(bytes: &[u8]) -> Result<Transcript, String> {
         let parsed = parser.parse(bytes).ok_or("not a readable e-mail")?;
         messages.push(email_message(&parsed, "message 1".into())?);
     }
-    messages.sort_by(|a, b| a.time.cmp(&b.time));
+    // By instant: offsets differ across a cross-border thread, so the strings do not sort.
+    messages.sort_by_key(|m| crate::time::sort_key(&m.time));
     Ok(Transcript {
         format: "email",
         messages,
@@ -862,6 +865,21 @@ fn csv(body: &str) -> Result<Transcript, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mail_thread_across_zones_is_in_time_order() {
+        let mbox = "From a@x Mon Nov 24 09:00:00 2025\n\
+            From: Buyer <b@x>\nTo: s@x\nSubject: where\nDate: Mon, 24 Nov 2025 09:00:00 -0500\n\n\
+            second (14:00Z)\n\n\
+            From s@x Mon Nov 24 14:10:00 2025\n\
+            From: Seller <s@x>\nTo: b@x\nSubject: re\nDate: Mon, 24 Nov 2025 14:10:00 +0100\n\n\
+            first (13:10Z)\n";
+        let t = parse(mbox.as_bytes()).unwrap();
+        assert_eq!(t.format, "email");
+        let sources: Vec<&str> = t.messages.iter().map(|m| m.source.as_str()).collect();
+        assert_eq!(sources, ["message 2", "message 1"], "{:?}", t.messages);
+        assert!(t.messages[0].text.ends_with("first (13:10Z)"));
+    }
 
     #[test]
     fn android_12h_locale_and_multiline() {

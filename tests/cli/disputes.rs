@@ -547,3 +547,21 @@ fn amounts_must_fit_their_currency_and_odd_ledger_amounts_do_not_break_stats() {
     assert_eq!(v["total"]["partial_refund"], 1);
     assert!(v["total"]["amount_refunded"].get("USD").is_none(), "{v}");
 }
+
+#[test]
+fn a_note_or_close_on_a_mistyped_order_is_refused_and_creates_nothing() {
+    let env = Env::new();
+    for args in [
+        vec!["dispute", "note", "8123456789012346", "hello"],
+        vec!["dispute", "close", "8123456789012346", "--outcome", "won"],
+    ] {
+        env.vault()
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("no order 8123456789012346"));
+    }
+    let (v, code) = env.json(&["list"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["orders"].as_array().unwrap().len(), 0, "{v}");
+}

@@ -139,3 +139,57 @@ fn an_empty_by_is_a_usage_error_everywhere() {
         .code(2);
     assert!(!env.path("x.zip").exists());
 }
+
+#[test]
+fn a_report_lost_to_a_full_disk_exits_1_but_a_closed_pipe_does_not() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("NOTICE: no /dev/full here; skipping");
+        return;
+    }
+    let env = Env::new();
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("vault"))
+        .env("VAULT_DIR", env.vault_dir())
+        .env("VAULT_NO_PROGRESS", "1")
+        .args(["--json", "verify"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("writing to standard output"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `vault list | head -0`: the reader went away; that is not a failure.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vault"))
+        .env("VAULT_DIR", env.vault_dir())
+        .env("VAULT_NO_PROGRESS", "1")
+        .args(["--json", "list"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn stats_since_beyond_the_calendar_is_a_usage_error_and_non_utf8_arguments_do_not_panic() {
+    let env = Env::new();
+    env.vault()
+        .args(["stats", "--since", "100000000d"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--since"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bad = std::ffi::OsStr::from_bytes(b"--caf\xe9");
+        let out = env.vault().arg("--json").arg(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+}

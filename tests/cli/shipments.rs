@@ -195,3 +195,24 @@ fn a_photo_taken_after_the_first_carrier_scan_is_flagged() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_failed_attempt_reads_as_words_for_people_and_a_code_for_scripts() {
+    let env = Env::new();
+    let snapshot = br#"{"tracking_code":"EZ1000000001","carrier":"USPS","tracking_details":[
+        {"datetime":"2026-11-20T09:00:00Z","message":"Delivery attempted, no access to delivery location","status":"unknown"}]}"#;
+    let p = env.write("t.json", snapshot);
+    env.vault()
+        .args(["add", "--order", ORDER, "--kind", "tracking"])
+        .arg(&p)
+        .assert()
+        .success();
+    env.vault()
+        .args(["shipments", ORDER])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("FAILED ATTEMPT"))
+        .stdout(predicate::str::contains("FAILEDATTEMPT").not());
+    let (v, _) = env.json(&["shipments", ORDER]);
+    assert_eq!(v["shipments"][0]["flags"][0], "failed_attempt", "{v}");
+}
