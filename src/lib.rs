@@ -4,8 +4,9 @@
 //!
 //! The layers, lowest first (see `docs/architecture.md`; `tests/cli/layers.rs` keeps them true):
 //!
-//! - [`error`], [`time`], [`digest`], [`paths`], [`progress`]: typed errors and exit codes, time
-//!   helpers, SHA-256 digests, how paths are written into JSON, progress reporting;
+//! - [`error`], [`time`], [`digest`], [`paths`], [`progress`], [`bounded`]: typed errors and exit
+//!   codes, time helpers, SHA-256 digests, how paths are written into JSON, progress reporting,
+//!   reads with a ceiling;
 //! - [`evidence`]: pure parsers of untrusted bytes (kind detection, photo/video metadata, chat
 //!   exports, carrier tracking payloads): they never see a vault or a ledger;
 //! - [`store`]: the vault on disk, its content-addressed objects and order ids;
@@ -18,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bounded;
 pub mod bundle;
 pub mod case;
 pub mod cli;

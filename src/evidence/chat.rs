@@ -87,14 +87,7 @@ pub fn read_export<R: Read + Seek>(mut r: R, opts: ParseOptions) -> Result<Trans
         let z = ZipExport::new(r)?;
         return parse_with(&z.chat_text, opts);
     }
-    let mut bytes = Vec::new();
-    r.take(MAX_EXPORT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_EXPORT {
-        return Err(format!("larger than {MAX_EXPORT} bytes; not parsed"));
-    }
-    parse_with(&bytes, opts)
+    parse_with(&crate::bounded::read_at_most(r, MAX_EXPORT)?, opts)
 }
 
 /// Most entries a chat zip may have, and most bytes it may inflate to in all.

@@ -305,14 +305,7 @@ impl Vault {
         max: u64,
     ) -> std::result::Result<Vec<u8>, String> {
         let f = self.open_object(d).map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        f.take(max + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| e.to_string())?;
-        if bytes.len() as u64 > max {
-            return Err(format!("larger than {max} bytes; not parsed"));
-        }
-        Ok(bytes)
+        crate::bounded::read_at_most(f, max)
     }
 
     /// Write a small file atomically (temp, fsync, rename, fsync dir). For vault metadata, not objects.
