@@ -723,6 +723,14 @@ pub fn run(vault: &Vault, plan: Plan, opts: &Options, bar: &dyn Progress) -> Add
     report
 }
 
+/// One chunk of an `add` run: its jobs, what storing each one gave, and the run's options.
+struct Chunk<'a> {
+    vault: &'a Vault,
+    jobs: &'a [Job],
+    results: Vec<std::result::Result<StoredJob, String>>,
+    opts: &'a Options,
+}
+
 fn run_chunk(
     vault: &Vault,
     jobs: &[Job],
@@ -730,22 +738,40 @@ fn run_chunk(
     bar: &dyn Progress,
     report: &mut AddReport,
 ) {
-    let results: Vec<_> = jobs.par_iter().map(|j| store_one(vault, j, bar)).collect();
-
-    // Directory entries of new objects become durable before any ledger line names them.
-    let mut synced = HashSet::new();
-    for r in results.iter().flatten() {
-        if r.stored.new
-            && synced.insert(r.stored.digest.0[0])
-            && let Err(e) = vault.sync_object_dir(&r.stored.digest)
-        {
-            report.warnings.push(Warning::general(e.to_string()));
-        }
-    }
-
+    let chunk = Chunk {
+        vault,
+        jobs,
+        results: jobs.par_iter().map(|j| store_one(vault, j, bar)).collect(),
+        opts,
+    };
+    chunk.sync_new_objects(report);
     crate::failpoint("after-objects");
 
-    // Group by order, keeping the input order within each.
+    let mut filed: Vec<Option<Filed>> = vec![None; jobs.len()];
+    // Files taken out of exports are reported right after their export (below).
+    let extracted_from_here = report.items.len();
+    for (order, idxs) in group_by_order(jobs) {
+        chunk.file_order(order, &idxs, &mut filed, report);
+    }
+    crate::failpoint("after-ledger");
+
+    if opts.move_sources {
+        chunk.remove_sources(&mut filed, report);
+    }
+    let mut extracted: Vec<Filed> = report.items.drain(extracted_from_here..).collect();
+    for parent in filed.into_iter().flatten() {
+        let (children, rest): (Vec<Filed>, Vec<Filed>) = extracted
+            .into_iter()
+            .partition(|f| f.source.parent() == Some(parent.source.as_path()));
+        extracted = rest;
+        report.items.push(parent);
+        report.items.extend(children);
+    }
+    report.items.extend(extracted);
+}
+
+/// The jobs' indices grouped by order, orders in first-seen order, input order within each.
+fn group_by_order(jobs: &[Job]) -> Vec<(&OrderId, Vec<usize>)> {
     let mut groups: Vec<(&OrderId, Vec<usize>)> = Vec::new();
     let mut index: HashMap<&OrderId, usize> = HashMap::new();
     for (i, job) in jobs.iter().enumerate() {
@@ -755,27 +781,49 @@ fn run_chunk(
         });
         groups[g].1.push(i);
     }
+    groups
+}
 
-    let mut filed: Vec<Option<Filed>> = vec![None; jobs.len()];
-    // Files taken out of exports are reported right after their export (below).
-    let extracted_from_here = report.items.len();
-    for (order, idxs) in groups {
-        let fail_all = |report: &mut AddReport, idxs: &[usize], error: String| {
-            for &i in idxs {
-                if results[i].is_ok() {
-                    report.failed.push(Failed {
-                        path: job_path(&jobs[i]),
-                        order: Some(order.clone()),
-                        error: error.clone(),
-                    });
-                }
+impl Chunk<'_> {
+    /// Directory entries of new objects become durable before any ledger line names them.
+    fn sync_new_objects(&self, report: &mut AddReport) {
+        let mut synced = HashSet::new();
+        for r in self.results.iter().flatten() {
+            if r.stored.new
+                && synced.insert(r.stored.digest.0[0])
+                && let Err(e) = self.vault.sync_object_dir(&r.stored.digest)
+            {
+                report.warnings.push(Warning::general(e.to_string()));
             }
-        };
-        let mut app = match Appender::open(vault, order) {
+        }
+    }
+
+    /// Report every stored job of `idxs` as failed with `error` (its order's ledger took nothing).
+    fn fail_stored(&self, order: &OrderId, idxs: &[usize], error: &str, report: &mut AddReport) {
+        for &i in idxs {
+            if self.results[i].is_ok() {
+                report.failed.push(Failed {
+                    path: job_path(&self.jobs[i]),
+                    order: Some(order.clone()),
+                    error: error.to_string(),
+                });
+            }
+        }
+    }
+
+    /// File one order's stored jobs in its ledger, with one commit.
+    fn file_order(
+        &self,
+        order: &OrderId,
+        idxs: &[usize],
+        filed: &mut [Option<Filed>],
+        report: &mut AddReport,
+    ) {
+        let mut app = match Appender::open(self.vault, order) {
             Ok(a) => a,
             Err(e) => {
-                fail_all(report, &idxs, format!("stored but not filed: {e}"));
-                continue;
+                self.fail_stored(order, idxs, &format!("stored but not filed: {e}"), report);
+                return;
             }
         };
         if let Some(w) = app.chain_warning() {
@@ -784,134 +832,23 @@ fn run_chunk(
         let now = Utc::now();
         // Files taken out of this order's exports are reported from here on.
         let batch_extracted = report.items.len();
-        for &i in &idxs {
-            let job = &jobs[i];
-            let sj = match &results[i] {
-                Ok(sj) => sj,
-                Err(error) => {
-                    report.failed.push(Failed {
-                        path: job_path(job),
-                        order: Some(order.clone()),
-                        error: error.clone(),
-                    });
-                    continue;
-                }
-            };
-            let (name, name_bytes_hex) = ledger_name(&job.name);
-            let kind = opts.kind.unwrap_or(sj.kind);
-            // Tracking snapshots and chat exports are parsed into summaries; what cannot be parsed
-            // is stored all the same, with a warning that says why.
-            let digest = &sj.stored.digest;
-            let tracking = (kind == Kind::Tracking && sj.media_type == "application/json")
-                .then(|| {
-                    let parsed = crate::case::read_snapshot(vault, digest);
-                    let parsed = parsed.map(|s| crate::evidence::tracking::Summary::from(&s));
-                    summarised(parsed, "tracking", job, &mut report.warnings)
-                })
-                .flatten();
-            let textual = sj.media_type.starts_with("text/")
-                || matches!(
-                    sj.media_type.as_str(),
-                    "application/json" | "application/zip" | "message/rfc822" | "application/mbox"
-                );
-            let chat = (kind == Kind::Chat && textual)
-                .then(|| {
-                    // A file already known to be e-mail is read as e-mail (its header block
-                    // can be too long for content detection); the choice is recorded.
-                    let is_mail = matches!(
-                        sj.media_type.as_str(),
-                        "message/rfc822" | "application/mbox"
-                    );
-                    let chat_opts = crate::evidence::chat::ParseOptions {
-                        format: opts
-                            .chat
-                            .format
-                            .or(is_mail.then_some(crate::evidence::chat::Format::Email)),
-                        ..opts.chat
-                    };
-                    let parsed = crate::case::read_transcript(vault, digest, chat_opts);
-                    let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
-                    let parsed = parsed.map(|t| crate::evidence::chat::Summary {
-                        read_with: chat_opts,
-                        tz_assumed: t
-                            .messages
-                            .iter()
-                            .any(|m| m.time_naive)
-                            .then(|| tz.to_string()),
-                        ..crate::evidence::chat::Summary::from(&t)
-                    });
-                    summarised(parsed, "chat", job, &mut report.warnings)
-                })
-                .flatten();
-            let digest = sj.stored.digest;
-            let item = Item {
-                sha256: digest,
-                size: sj.stored.size,
-                kind,
-                name,
-                name_bytes_hex,
-                media_type: sj.media_type.clone(),
-                media: sj.media.clone(),
-                tracking,
-                chat,
-                extracted_from: None,
-            };
-            let (status, seq) = if app.contains(&digest) {
-                (Status::Duplicate, None)
-            } else {
-                let entry = app.push(NewEntry {
-                    at: now,
-                    by: opts.by.clone(),
-                    event: Event::Add {
-                        item: Box::new(item.clone()),
-                    },
-                    note: opts.note.clone(),
-                });
-                if kind == Kind::Chat && sj.media_type == "application/zip" {
-                    extract_chat_media(vault, &mut app, digest, job, opts, now, report);
-                }
-                if kind == Kind::Chat
-                    && matches!(
-                        sj.media_type.as_str(),
-                        "message/rfc822" | "application/mbox"
-                    )
-                {
-                    extract_email_attachments(vault, &mut app, digest, job, opts, now, report);
-                }
-                (Status::Added, Some(entry.seq))
-            };
-            if sj.changed {
-                report.warnings.push(Warning::about(
-                    &job_path(job),
-                    "changed while it was read; what was read is filed, the file is kept",
-                ));
+        for &i in idxs {
+            let job = &self.jobs[i];
+            match &self.results[i] {
+                Ok(sj) => filed[i] = Some(self.file_one(&mut app, order, job, sj, now, report)),
+                Err(error) => report.failed.push(Failed {
+                    path: job_path(job),
+                    order: Some(order.clone()),
+                    error: error.clone(),
+                }),
             }
-            let warnings = match &sj.media {
-                Some(m) if kind == Kind::Photo || kind == Kind::Video => {
-                    metadata::time_warnings(m, &now)
-                }
-                _ => Vec::new(),
-            };
-            for w in &warnings {
-                report
-                    .warnings
-                    .push(Warning::about(&job_path(job), w.clone()));
-            }
-            filed[i] = Some(Filed {
-                facts: item.facts(order, warnings),
-                status,
-                seq,
-                source: job_path(job),
-                moved: false,
-                raw_name: job.name.clone(),
-            });
         }
         if let Err(e) = app.commit() {
             let error = format!("stored but not filed: {e}");
-            for &i in &idxs {
+            for &i in idxs {
                 if filed[i].take().is_some() {
                     report.failed.push(Failed {
-                        path: job_path(&jobs[i]),
+                        path: job_path(&self.jobs[i]),
                         order: Some(order.clone()),
                         error: error.clone(),
                     });
@@ -928,54 +865,176 @@ fn run_chunk(
         }
     }
 
-    crate::failpoint("after-ledger");
+    /// Stage one stored job's `add` entry (unless the order already holds these bytes), taking
+    /// apart the exports it is, and say what was filed.
+    fn file_one(
+        &self,
+        app: &mut Appender,
+        order: &OrderId,
+        job: &Job,
+        sj: &StoredJob,
+        now: chrono::DateTime<Utc>,
+        report: &mut AddReport,
+    ) -> Filed {
+        let (vault, opts) = (self.vault, self.opts);
+        let (name, name_bytes_hex) = ledger_name(&job.name);
+        let kind = opts.kind.unwrap_or(sj.kind);
+        let (tracking, chat) = self.summaries(kind, job, sj, &mut report.warnings);
+        let digest = sj.stored.digest;
+        let item = Item {
+            sha256: digest,
+            size: sj.stored.size,
+            kind,
+            name,
+            name_bytes_hex,
+            media_type: sj.media_type.clone(),
+            media: sj.media.clone(),
+            tracking,
+            chat,
+            extracted_from: None,
+        };
+        let (status, seq) = if app.contains(&digest) {
+            (Status::Duplicate, None)
+        } else {
+            let entry = app.push(NewEntry {
+                at: now,
+                by: opts.by.clone(),
+                event: Event::Add {
+                    item: Box::new(item.clone()),
+                },
+                note: opts.note.clone(),
+            });
+            if kind == Kind::Chat && sj.media_type == "application/zip" {
+                extract_chat_media(vault, app, digest, job, opts, now, report);
+            }
+            if kind == Kind::Chat && is_mail(&sj.media_type) {
+                extract_email_attachments(vault, app, digest, job, opts, now, report);
+            }
+            (Status::Added, Some(entry.seq))
+        };
+        if sj.changed {
+            report.warnings.push(Warning::about(
+                &job_path(job),
+                "changed while it was read; what was read is filed, the file is kept",
+            ));
+        }
+        let warnings = match &sj.media {
+            Some(m) if kind == Kind::Photo || kind == Kind::Video => {
+                metadata::time_warnings(m, &now)
+            }
+            _ => Vec::new(),
+        };
+        for w in &warnings {
+            report
+                .warnings
+                .push(Warning::about(&job_path(job), w.clone()));
+        }
+        Filed {
+            facts: item.facts(order, warnings),
+            status,
+            seq,
+            source: job_path(job),
+            moved: false,
+            raw_name: job.name.clone(),
+        }
+    }
 
-    // Sources are removed only once their entries are durable and the object re-reads correctly.
-    if opts.move_sources {
+    /// Tracking snapshots and chat exports are parsed into summaries; what cannot be parsed is
+    /// stored all the same, with a warning that says why.
+    fn summaries(
+        &self,
+        kind: Kind,
+        job: &Job,
+        sj: &StoredJob,
+        warnings: &mut Vec<Warning>,
+    ) -> (
+        Option<crate::evidence::tracking::Summary>,
+        Option<crate::evidence::chat::Summary>,
+    ) {
+        let (vault, opts) = (self.vault, self.opts);
+        let digest = &sj.stored.digest;
+        let tracking = (kind == Kind::Tracking && sj.media_type == "application/json")
+            .then(|| {
+                let parsed = crate::case::read_snapshot(vault, digest);
+                let parsed = parsed.map(|s| crate::evidence::tracking::Summary::from(&s));
+                summarised(parsed, "tracking", job, warnings)
+            })
+            .flatten();
+        let textual = sj.media_type.starts_with("text/")
+            || matches!(
+                sj.media_type.as_str(),
+                "application/json" | "application/zip" | "message/rfc822" | "application/mbox"
+            );
+        let chat =
+            (kind == Kind::Chat && textual)
+                .then(|| {
+                    // A file already known to be e-mail is read as e-mail (its header block can be
+                    // too long for content detection); the choice is recorded.
+                    let chat_opts =
+                        crate::evidence::chat::ParseOptions {
+                            format: opts.chat.format.or(is_mail(&sj.media_type)
+                                .then_some(crate::evidence::chat::Format::Email)),
+                            ..opts.chat
+                        };
+                    let parsed = crate::case::read_transcript(vault, digest, chat_opts);
+                    let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
+                    let parsed = parsed.map(|t| crate::evidence::chat::Summary {
+                        read_with: chat_opts,
+                        tz_assumed: t
+                            .messages
+                            .iter()
+                            .any(|m| m.time_naive)
+                            .then(|| tz.to_string()),
+                        ..crate::evidence::chat::Summary::from(&t)
+                    });
+                    summarised(parsed, "chat", job, warnings)
+                })
+                .flatten();
+        (tracking, chat)
+    }
+
+    /// `--move`: sources are removed only once their entries are durable and the object re-reads
+    /// correctly; a file that changed while it was read is kept.
+    fn remove_sources(&self, filed: &mut [Option<Filed>], report: &mut AddReport) {
         for (i, f) in filed.iter_mut().enumerate() {
-            let (Some(f), Ok(sj), Source::File(path)) = (f.as_mut(), &results[i], &jobs[i].source)
+            let (Some(f), Ok(sj), Source::File(path)) =
+                (f.as_mut(), &self.results[i], &self.jobs[i].source)
             else {
                 continue;
             };
             if sj.changed {
                 continue;
             }
-            match vault.rehash_object(&f.facts.sha256) {
+            let failed = |error: String| Failed {
+                path: path.clone(),
+                order: Some(f.facts.order.clone()),
+                error,
+            };
+            let failure = match self.vault.rehash_object(&f.facts.sha256) {
                 Ok((d, _)) if d == f.facts.sha256 => match fs::remove_file(path) {
-                    Ok(()) => f.moved = true,
-                    Err(e) => report.failed.push(Failed {
-                        path: path.clone(),
-                        order: Some(f.facts.order.clone()),
-                        error: format!(
-                            "filed, but the source could not be removed: {}",
-                            describe_io(&e)
-                        ),
-                    }),
+                    Ok(()) => None,
+                    Err(e) => Some(failed(format!(
+                        "filed, but the source could not be removed: {}",
+                        describe_io(&e)
+                    ))),
                 },
-                Ok((d, _)) => report.failed.push(Failed {
-                    path: path.clone(),
-                    order: Some(f.facts.order.clone()),
-                    error: format!(
-                        "stored object re-reads as {d}, not {}; source kept (run vault verify)",
-                        f.facts.sha256
-                    ),
-                }),
-                Err(e) => report.failed.push(Failed {
-                    path: path.clone(),
-                    order: Some(f.facts.order.clone()),
-                    error: format!("stored object could not be re-read: {e}; source kept"),
-                }),
+                Ok((d, _)) => Some(failed(format!(
+                    "stored object re-reads as {d}, not {}; source kept (run vault verify)",
+                    f.facts.sha256
+                ))),
+                Err(e) => Some(failed(format!(
+                    "stored object could not be re-read: {e}; source kept"
+                ))),
+            };
+            match failure {
+                None => f.moved = true,
+                Some(fail) => report.failed.push(fail),
             }
         }
     }
-    let mut extracted: Vec<Filed> = report.items.drain(extracted_from_here..).collect();
-    for parent in filed.into_iter().flatten() {
-        let (children, rest): (Vec<Filed>, Vec<Filed>) = extracted
-            .into_iter()
-            .partition(|f| f.source.parent() == Some(parent.source.as_path()));
-        extracted = rest;
-        report.items.push(parent);
-        report.items.extend(children);
-    }
-    report.items.extend(extracted);
+}
+
+/// An e-mail message or a mailbox, by media type.
+fn is_mail(media_type: &str) -> bool {
+    matches!(media_type, "message/rfc822" | "application/mbox")
 }
