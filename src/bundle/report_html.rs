@@ -116,8 +116,19 @@ pub fn render(i: &Input<'_>) -> String {
         .iter()
         .filter(|r| r.role == Role::Original)
         .collect();
-    let total: u64 = originals.iter().map(|r| r.size).sum();
     let mut h = String::new();
+    header(&mut h, i, &originals);
+    summary(&mut h, i, &originals);
+    timeline(&mut h, i, &originals);
+    photos(&mut h, i, &originals);
+    conversations(&mut h, i);
+    all_files(&mut h, i);
+    h
+}
+
+/// The page head and the bundle's one-line description.
+fn header(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
+    let total: u64 = originals.iter().map(|r| r.size).sum();
     let _ = writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -132,12 +143,14 @@ pub fn render(i: &Input<'_>) -> String {
         gen = esc(&i.generated_at.replace('T', " ").replace('Z', "")),
         tool = esc(crate::TOOL),
     );
+}
 
-    // Summary.
+/// Order, evidence by kind, first and last record, the ledger head, notes.
+fn summary(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
     let first = i.entries.first().map(|e| format_time(&e.at));
     let last = i.entries.last().map(|e| format_time(&e.at));
     let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
-    for r in &originals {
+    for r in originals {
         if let Some(k) = r.kind {
             *counts.entry(k).or_default() += 1;
         }
@@ -162,8 +175,11 @@ pub fn render(i: &Input<'_>) -> String {
     for n in i.notes {
         let _ = writeln!(h, "<p class=\"note\">Note: {}</p>", esc(n));
     }
+}
 
-    // Timeline: everything known, oldest first.
+/// Ledger entries, carrier events and conversations in one table, by instant (a carrier time
+/// without offset is placed as if it were UTC, and marked "local").
+fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
     let by_sha: BTreeMap<Digest, &FileRecord> = originals.iter().map(|r| (r.sha256, *r)).collect();
     // Ledger entries and carrier events in one table, by instant (a carrier time without offset
     // is placed as if it were UTC, and marked "local").
@@ -253,8 +269,10 @@ pub fn render(i: &Input<'_>) -> String {
         h.push('\n');
     }
     h.push_str("</table>\n");
+}
 
-    // Photos.
+/// Every photo as a card: thumbnail (or why there is none), capture time, who added it, warnings.
+fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
     let photos: Vec<&&FileRecord> = originals
         .iter()
         .filter(|r| r.kind == Some(Kind::Photo))
@@ -309,8 +327,10 @@ pub fn render(i: &Input<'_>) -> String {
         }
         h.push_str("</div>\n");
     }
+}
 
-    // Conversations, as readable transcripts.
+/// Conversations, as readable transcripts, attachments linked to their files in the bundle.
+fn conversations(h: &mut String, i: &Input<'_>) {
     if !i.chats.is_empty() {
         h.push_str("<h2>Conversations</h2>\n");
         let by_name: BTreeMap<&str, &FileRecord> = i
@@ -366,8 +386,10 @@ pub fn render(i: &Input<'_>) -> String {
             h.push_str("</table>\n");
         }
     }
+}
 
-    // Every file with its full hash.
+/// Every file of the bag with its full hash.
+fn all_files(h: &mut String, i: &Input<'_>) {
     h.push_str("<h2>All files</h2><table><tr><th>File</th><th>Kind</th><th>Size</th><th>Added (UTC)</th><th>SHA-256</th></tr>\n");
     for r in i.records {
         let kind = match r.role {
@@ -392,7 +414,6 @@ pub fn render(i: &Input<'_>) -> String {
         );
     }
     h.push_str("</table>\n</main></body></html>\n");
-    h
 }
 
 #[cfg(test)]
