@@ -65,434 +65,455 @@ struct Read_ {
 /// Check the bundle at `path`. `Err` only when the file cannot be opened at all.
 pub fn check(path: &Path) -> Result<BundleCheck> {
     let f = File::open(path).at(path)?;
-    let mut report = BundleCheck {
-        file: path.to_path_buf(),
-        sha256: None,
-        bag: None,
-        order: None,
-        entries: 0,
-        payload_files: 0,
-        originals: 0,
-        ledger_entries: 0,
-        ledger_head: None,
-        problems: Vec::new(),
+    let mut c = Checker {
+        report: BundleCheck {
+            file: path.to_path_buf(),
+            sha256: None,
+            bag: None,
+            order: None,
+            entries: 0,
+            payload_files: 0,
+            originals: 0,
+            ledger_entries: 0,
+            ledger_head: None,
+            problems: Vec::new(),
+        },
+        zip_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
-    let zip_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let problem = |report: &mut BundleCheck, p: &str, what: String| {
-        report.problems.push(Problem {
-            path: p.to_string(),
-            what,
-        })
-    };
-    let mut zip = match zip::ZipArchive::new(BufReader::with_capacity(BUF_SIZE, f)) {
-        Ok(z) => z,
-        Err(e) => {
-            problem(&mut report, &zip_name, format!("not a readable zip: {e}"));
-            return Ok(report);
+    if let Some(mut zip) = c.open_zip(f)
+        && let Some((prefix, readable)) = c.structure(&mut zip)
+    {
+        let files = c.read_entries(&mut zip, &prefix, readable);
+        c.bagit(&files);
+        if let Some(manifest) = c.manifest(&files) {
+            let originals = c.manifest_against_files(&manifest, &files);
+            c.ledger(&manifest, &files, &originals);
         }
-    };
-    report.entries = zip.len();
-    // The zip crate indexes entries by name, so a second entry of the same name is not visible
-    // below: ask for it explicitly.
-    if zip.has_duplicate_names() {
-        problem(
-            &mut report,
-            &zip_name,
-            "duplicate entry names: two files claim the same path".into(),
-        );
     }
-    if zip.len() > MAX_ENTRIES {
-        problem(
-            &mut report,
-            &zip_name,
-            format!(
-                "{} entries, more than the {MAX_ENTRIES} a bundle may have",
-                zip.len()
-            ),
-        );
-        return Ok(report);
+    c.report.problems.sort();
+    c.report.problems.dedup();
+    Ok(c.report)
+}
+
+/// A bundle being checked: what was found so far, and every problem.
+struct Checker {
+    report: BundleCheck,
+    /// The zip's file name, for problems with the zip as a whole.
+    zip_name: String,
+}
+
+type Zip = zip::ZipArchive<BufReader<File>>;
+/// (index, name, declared size) of the entries that are safe to inflate.
+type Readable = Vec<(usize, String, u64)>;
+
+/// A tag file, manifest or ledger kept in memory, by its path in the bag.
+fn text(files: &BTreeMap<String, Read_>, p: &str) -> Option<Vec<u8>> {
+    files.get(p).and_then(|r| r.text.clone())
+}
+
+/// The payload: every file under `data/`.
+fn payload_of(files: &BTreeMap<String, Read_>) -> BTreeMap<&String, &Read_> {
+    files
+        .iter()
+        .filter(|(p, _)| p.starts_with("data/"))
+        .collect()
+}
+
+impl Checker {
+    fn problem(&mut self, path: &str, what: String) {
+        self.report.problems.push(Problem {
+            path: path.to_string(),
+            what,
+        });
     }
 
-    // 1. Structure, from the central directory only: nothing is inflated yet.
-    let mut top: Option<String> = None;
-    let mut seen = HashSet::new();
-    let mut seen_ci = HashSet::new();
-    let mut total: u64 = 0;
-    let mut readable = Vec::new();
-    for i in 0..zip.len() {
-        let e = match zip.by_index_raw(i) {
-            Ok(e) => e,
-            Err(err) => {
-                problem(
-                    &mut report,
-                    &zip_name,
-                    format!("entry {i} is unreadable: {err}"),
-                );
-                continue;
+    fn zip_problem(&mut self, what: String) {
+        let path = self.zip_name.clone();
+        self.problem(&path, what);
+    }
+
+    /// The zip's central directory, if it can be read and is not too large to check.
+    fn open_zip(&mut self, f: File) -> Option<Zip> {
+        let zip = match zip::ZipArchive::new(BufReader::with_capacity(BUF_SIZE, f)) {
+            Ok(z) => z,
+            Err(e) => {
+                self.zip_problem(format!("not a readable zip: {e}"));
+                return None;
             }
         };
-        let Ok(name) = std::str::from_utf8(e.name_raw()).map(str::to_string) else {
-            problem(
-                &mut report,
-                &String::from_utf8_lossy(e.name_raw()),
-                "entry name is not UTF-8".into(),
-            );
-            continue;
-        };
-        if let Some(why) = unsafe_name(&name) {
-            problem(&mut report, &name, format!("unsafe entry name: {why}"));
-            continue;
+        self.report.entries = zip.len();
+        // The zip crate indexes entries by name, so a second entry of the same name is not visible
+        // below: ask for it explicitly.
+        if zip.has_duplicate_names() {
+            self.zip_problem("duplicate entry names: two files claim the same path".into());
         }
-        if !seen.insert(name.clone()) {
-            problem(&mut report, &name, "duplicate entry name".into());
-            continue;
+        if zip.len() > MAX_ENTRIES {
+            self.zip_problem(format!(
+                "{} entries, more than the {MAX_ENTRIES} a bundle may have",
+                zip.len()
+            ));
+            return None;
         }
-        if !seen_ci.insert(name.to_lowercase()) {
-            problem(
-                &mut report,
-                &name,
-                "entry name differs from another only in case".into(),
-            );
-        }
-        if e.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) {
-            problem(&mut report, &name, "symbolic link entry".into());
-            continue;
-        }
-        let Some((first, _)) = name.split_once('/') else {
-            problem(
-                &mut report,
-                &name,
+        Some(zip)
+    }
+
+    /// Phase 1, structure, from the central directory only: nothing is inflated yet. Returns the
+    /// bag's folder (as a prefix) and the entries that are safe to read.
+    fn structure(&mut self, zip: &mut Zip) -> Option<(String, Readable)> {
+        let mut top: Option<String> = None;
+        let mut seen = HashSet::new();
+        let mut seen_ci = HashSet::new();
+        let mut total: u64 = 0;
+        let mut readable = Vec::new();
+        for i in 0..zip.len() {
+            let e = match zip.by_index_raw(i) {
+                Ok(e) => e,
+                Err(err) => {
+                    self.zip_problem(format!("entry {i} is unreadable: {err}"));
+                    continue;
+                }
+            };
+            let Ok(name) = std::str::from_utf8(e.name_raw()).map(str::to_string) else {
+                self.problem(
+                    &String::from_utf8_lossy(e.name_raw()),
+                    "entry name is not UTF-8".into(),
+                );
+                continue;
+            };
+            if let Some(why) = unsafe_name(&name) {
+                self.problem(&name, format!("unsafe entry name: {why}"));
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                self.problem(&name, "duplicate entry name".into());
+                continue;
+            }
+            if !seen_ci.insert(name.to_lowercase()) {
+                self.problem(&name, "entry name differs from another only in case".into());
+            }
+            if e.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) {
+                self.problem(&name, "symbolic link entry".into());
+                continue;
+            }
+            let Some((first, _)) = name.split_once('/') else {
+                self.problem(&name,
                 "not a vault bundle: a file outside any folder (a bundle keeps everything in its \
                  bag's one top-level folder)"
                     .into(),
             );
-            continue;
-        };
-        let first = first.to_string();
-        match &top {
-            None => top = Some(first.clone()),
-            Some(t) if *t != first => {
-                problem(
-                    &mut report,
+                continue;
+            };
+            let first = first.to_string();
+            match &top {
+                None => top = Some(first.clone()),
+                Some(t) if *t != first => {
+                    self.problem(
+                        &name,
+                        format!("not a vault bundle: outside the bag's one top-level folder {t}/"),
+                    );
+                    continue;
+                }
+                Some(_) => {}
+            }
+            if e.is_dir() {
+                continue;
+            }
+            let size = e.size();
+            if size > MAX_ENTRY_SIZE {
+                self.problem(
                     &name,
-                    format!("not a vault bundle: outside the bag's one top-level folder {t}/"),
+                    format!("declares {size} bytes, over the {MAX_ENTRY_SIZE}-byte limit"),
                 );
                 continue;
+            }
+            let compressed = e.compressed_size().max(1);
+            if size > (1 << 20) && size / compressed > MAX_RATIO {
+                self.problem(
+                    &name,
+                    format!(
+                        "compression ratio {}:1 (a zip bomb?); not inflated",
+                        size / compressed
+                    ),
+                );
+                continue;
+            }
+            total = total.saturating_add(size);
+            readable.push((i, name, size));
+        }
+        if total > MAX_TOTAL_SIZE {
+            self.zip_problem(format!(
+                "declares {total} bytes in all, over the {MAX_TOTAL_SIZE}-byte limit"
+            ));
+            return None;
+        }
+        let Some(bag) = top else {
+            self.zip_problem("not a vault bundle: no folder with files in the zip".into());
+            return None;
+        };
+        self.report.bag = Some(bag.clone());
+        let prefix = format!("{bag}/");
+        Some((prefix, readable))
+    }
+
+    /// Phase 2: read every entry once, bounded by its declared size, hashing it.
+    fn read_entries(
+        &mut self,
+        zip: &mut Zip,
+        prefix: &str,
+        readable: Readable,
+    ) -> BTreeMap<String, Read_> {
+        let mut files: BTreeMap<String, Read_> = BTreeMap::new();
+        let mut buf = vec![0u8; BUF_SIZE];
+        for (i, name, size) in readable {
+            // Every readable entry is under `top/` (checked above).
+            let rel = name.strip_prefix(prefix).unwrap_or(&name).to_string();
+            let keep_text = !rel.starts_with("data/originals/")
+                && !rel.starts_with("data/thumbnails/")
+                && size <= MAX_TEXT;
+            let e = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(err) => {
+                    self.problem(&rel, format!("cannot be read: {err}"));
+                    continue;
+                }
+            };
+            match read_bounded(e, size, keep_text, &mut buf) {
+                Ok(r) => {
+                    files.insert(rel, r);
+                }
+                Err(what) => self.problem(&rel, what),
+            }
+        }
+        files
+    }
+
+    /// Phase 3, BagIt: the declaration, both payload listings, the tag manifest, bag-info.txt.
+    fn bagit(&mut self, files: &BTreeMap<String, Read_>) {
+        match text(files, "bagit.txt") {
+            None => self.problem(
+                "bagit.txt",
+                "missing: not a vault bundle (nor any BagIt bag)".into(),
+            ),
+            Some(t) if t != BAGIT_TXT.as_bytes() => {
+                self.problem("bagit.txt", "not a BagIt 1.0 declaration".into())
             }
             Some(_) => {}
         }
-        if e.is_dir() {
-            continue;
-        }
-        let size = e.size();
-        if size > MAX_ENTRY_SIZE {
-            problem(
-                &mut report,
-                &name,
-                format!("declares {size} bytes, over the {MAX_ENTRY_SIZE}-byte limit"),
-            );
-            continue;
-        }
-        let compressed = e.compressed_size().max(1);
-        if size > (1 << 20) && size / compressed > MAX_RATIO {
-            problem(
-                &mut report,
-                &name,
-                format!(
-                    "compression ratio {}:1 (a zip bomb?); not inflated",
-                    size / compressed
-                ),
-            );
-            continue;
-        }
-        total = total.saturating_add(size);
-        readable.push((i, name, size));
-    }
-    if total > MAX_TOTAL_SIZE {
-        problem(
-            &mut report,
-            &zip_name,
-            format!("declares {total} bytes in all, over the {MAX_TOTAL_SIZE}-byte limit"),
-        );
-        return Ok(report);
-    }
-    let Some(bag) = top else {
-        problem(
-            &mut report,
-            &zip_name,
-            "not a vault bundle: no folder with files in the zip".into(),
-        );
-        return Ok(report);
-    };
-    report.bag = Some(bag.clone());
-    let prefix = format!("{bag}/");
-
-    // 2. Read every entry once, bounded by its declared size, hashing it.
-    let mut files: BTreeMap<String, Read_> = BTreeMap::new();
-    let mut buf = vec![0u8; BUF_SIZE];
-    for (i, name, size) in readable {
-        // Every readable entry is under `top/` (checked above).
-        let rel = name.strip_prefix(&prefix).unwrap_or(&name).to_string();
-        let keep_text = !rel.starts_with("data/originals/")
-            && !rel.starts_with("data/thumbnails/")
-            && size <= MAX_TEXT;
-        let e = match zip.by_index(i) {
-            Ok(e) => e,
-            Err(err) => {
-                problem(&mut report, &rel, format!("cannot be read: {err}"));
+        let payload: BTreeMap<&String, &Read_> = files
+            .iter()
+            .filter(|(p, _)| p.starts_with("data/"))
+            .collect();
+        self.report.payload_files = payload.len();
+        for listing in ["manifest-sha256.txt", "SHA256SUMS"] {
+            let Some(t) = text(files, listing) else {
+                self.problem(listing, "missing".into());
                 continue;
-            }
-        };
-        match read_bounded(e, size, keep_text, &mut buf) {
-            Ok(r) => {
-                files.insert(rel, r);
-            }
-            Err(what) => problem(&mut report, &rel, what),
-        }
-    }
-
-    // 3. BagIt.
-    let text = |files: &BTreeMap<String, Read_>, p: &str| files.get(p).and_then(|r| r.text.clone());
-    match text(&files, "bagit.txt") {
-        None => problem(
-            &mut report,
-            "bagit.txt",
-            "missing: not a vault bundle (nor any BagIt bag)".into(),
-        ),
-        Some(t) if t != BAGIT_TXT.as_bytes() => problem(
-            &mut report,
-            "bagit.txt",
-            "not a BagIt 1.0 declaration".into(),
-        ),
-        Some(_) => {}
-    }
-    let payload: BTreeMap<&String, &Read_> = files
-        .iter()
-        .filter(|(p, _)| p.starts_with("data/"))
-        .collect();
-    report.payload_files = payload.len();
-    for listing in ["manifest-sha256.txt", "SHA256SUMS"] {
-        let Some(t) = text(&files, listing) else {
-            problem(&mut report, listing, "missing".into());
-            continue;
-        };
-        let listed = check_listing(&mut report, listing, &t, &files);
-        for p in payload.keys() {
-            if !listed.contains(p.as_str()) {
-                problem(
-                    &mut report,
-                    p,
-                    format!("in the bag but not listed in {listing} (added?)"),
-                );
-            }
-        }
-    }
-    match text(&files, "tagmanifest-sha256.txt") {
-        None => problem(&mut report, "tagmanifest-sha256.txt", "missing".into()),
-        Some(t) => {
-            let listed = check_listing(&mut report, "tagmanifest-sha256.txt", &t, &files);
-            for p in files.keys() {
-                if !p.starts_with("data/")
-                    && p != "tagmanifest-sha256.txt"
-                    && !listed.contains(p.as_str())
-                {
-                    problem(
-                        &mut report,
+            };
+            let listed = check_listing(&mut self.report, listing, &t, files);
+            for p in payload.keys() {
+                if !listed.contains(p.as_str()) {
+                    self.problem(
                         p,
-                        "tag file not listed in tagmanifest-sha256.txt (added?)".into(),
+                        format!("in the bag but not listed in {listing} (added?)"),
                     );
                 }
             }
         }
-    }
-    match text(&files, "bag-info.txt") {
-        None => problem(&mut report, "bag-info.txt", "missing".into()),
-        Some(t) => {
-            let info = String::from_utf8_lossy(&t).into_owned();
-            let field = |k: &str| {
-                info.lines().find_map(|l| {
-                    l.strip_prefix(k)
-                        .and_then(|r| r.strip_prefix(':'))
-                        .map(|v| v.trim().to_string())
-                })
-            };
-            let bytes: u64 = payload.values().map(|r| r.size).sum();
-            let want = format!("{bytes}.{}", payload.len());
-            match field("Payload-Oxum") {
-                Some(oxum) if oxum == want => {}
-                Some(oxum) => problem(
-                    &mut report,
-                    "bag-info.txt",
-                    format!("Payload-Oxum {oxum}, but the payload is {want}"),
-                ),
-                None => problem(&mut report, "bag-info.txt", "no Payload-Oxum".into()),
+        match text(files, "tagmanifest-sha256.txt") {
+            None => self.problem("tagmanifest-sha256.txt", "missing".into()),
+            Some(t) => {
+                let listed = check_listing(&mut self.report, "tagmanifest-sha256.txt", &t, files);
+                for p in files.keys() {
+                    if !p.starts_with("data/")
+                        && p != "tagmanifest-sha256.txt"
+                        && !listed.contains(p.as_str())
+                    {
+                        self.problem(
+                            p,
+                            "tag file not listed in tagmanifest-sha256.txt (added?)".into(),
+                        );
+                    }
+                }
             }
-            report.order = field("External-Identifier");
+        }
+        match text(files, "bag-info.txt") {
+            None => self.problem("bag-info.txt", "missing".into()),
+            Some(t) => {
+                let info = String::from_utf8_lossy(&t).into_owned();
+                let field = |k: &str| {
+                    info.lines().find_map(|l| {
+                        l.strip_prefix(k)
+                            .and_then(|r| r.strip_prefix(':'))
+                            .map(|v| v.trim().to_string())
+                    })
+                };
+                let bytes: u64 = payload.values().map(|r| r.size).sum();
+                let want = format!("{bytes}.{}", payload.len());
+                match field("Payload-Oxum") {
+                    Some(oxum) if oxum == want => {}
+                    Some(oxum) => self.problem(
+                        "bag-info.txt",
+                        format!("Payload-Oxum {oxum}, but the payload is {want}"),
+                    ),
+                    None => self.problem("bag-info.txt", "no Payload-Oxum".into()),
+                }
+                self.report.order = field("External-Identifier");
+            }
         }
     }
 
-    // 4. manifest.json against the files.
-    let manifest: Option<Manifest> = match text(&files, "data/manifest.json") {
-        None => {
-            problem(&mut report, "data/manifest.json", "missing".into());
-            None
+    /// Phase 4a: manifest.json, if it is there and this vault understands it.
+    fn manifest(&mut self, files: &BTreeMap<String, Read_>) -> Option<Manifest> {
+        match text(files, "data/manifest.json") {
+            None => {
+                self.problem("data/manifest.json", "missing".into());
+                None
+            }
+            Some(t) => match serde_json::from_slice::<Manifest>(&t) {
+                Ok(m) if m.schema_version > MANIFEST_SCHEMA => {
+                    self.problem(
+                        "data/manifest.json",
+                        format!(
+                            "schema_version {} is newer than this vault understands",
+                            m.schema_version
+                        ),
+                    );
+                    None
+                }
+                Ok(m) => Some(m),
+                Err(e) => {
+                    self.problem("data/manifest.json", format!("not a valid manifest: {e}"));
+                    None
+                }
+            },
         }
-        Some(t) => match serde_json::from_slice::<Manifest>(&t) {
-            Ok(m) if m.schema_version > MANIFEST_SCHEMA => {
-                problem(
-                    &mut report,
-                    "data/manifest.json",
-                    format!(
-                        "schema_version {} is newer than this vault understands",
-                        m.schema_version
-                    ),
-                );
-                None
-            }
-            Ok(m) => Some(m),
-            Err(e) => {
-                problem(
-                    &mut report,
-                    "data/manifest.json",
-                    format!("not a valid manifest: {e}"),
-                );
-                None
-            }
-        },
-    };
-    let Some(manifest) = manifest else {
-        report.problems.sort();
-        return Ok(report);
-    };
-    if report.order.as_deref() != Some(manifest.order.as_str()) {
-        problem(
-            &mut report,
-            "data/manifest.json",
-            format!(
-                "order {} differs from bag-info.txt's External-Identifier",
-                manifest.order
-            ),
-        );
     }
-    report.order = Some(manifest.order.to_string());
-    let mut described = HashSet::new();
-    let mut originals: HashMap<Digest, &super::FileRecord> = HashMap::new();
-    for r in &manifest.files {
-        described.insert(r.path.as_str());
-        match files.get(&r.path) {
-            None => problem(
-                &mut report,
-                &r.path,
-                "listed in manifest.json but missing".into(),
-            ),
-            Some(f) if f.sha256 != r.sha256 || f.size != r.size => problem(
-                &mut report,
-                &r.path,
+
+    /// Phase 4b: manifest.json against the files. Returns the originals it describes, by digest.
+    fn manifest_against_files<'m>(
+        &mut self,
+        manifest: &'m Manifest,
+        files: &BTreeMap<String, Read_>,
+    ) -> HashMap<Digest, &'m super::FileRecord> {
+        let payload = payload_of(files);
+        if self.report.order.as_deref() != Some(manifest.order.as_str()) {
+            self.problem(
+                "data/manifest.json",
                 format!(
-                    "does not match manifest.json (SHA-256 {} size {}, expected {} size {})",
-                    f.sha256, f.size, r.sha256, r.size
+                    "order {} differs from bag-info.txt's External-Identifier",
+                    manifest.order
                 ),
-            ),
-            Some(_) => {}
-        }
-        if r.role == Role::Original {
-            originals.insert(r.sha256, r);
-        }
-    }
-    report.originals = originals.len();
-    for p in payload.keys() {
-        if p.as_str() != "data/manifest.json" && !described.contains(p.as_str()) {
-            problem(
-                &mut report,
-                p,
-                "in the bag but not described in manifest.json (added?)".into(),
             );
         }
-    }
-    for r in &manifest.files {
-        for src in r.derived_from.iter().chain(&r.sources) {
-            if !originals.contains_key(src) {
-                problem(
-                    &mut report,
+        self.report.order = Some(manifest.order.to_string());
+        let mut described = HashSet::new();
+        let mut originals: HashMap<Digest, &super::FileRecord> = HashMap::new();
+        for r in &manifest.files {
+            described.insert(r.path.as_str());
+            match files.get(&r.path) {
+                None => self.problem(&r.path, "listed in manifest.json but missing".into()),
+                Some(f) if f.sha256 != r.sha256 || f.size != r.size => self.problem(
                     &r.path,
-                    format!("derived from {src}, which is not an original in this bundle"),
+                    format!(
+                        "does not match manifest.json (SHA-256 {} size {}, expected {} size {})",
+                        f.sha256, f.size, r.sha256, r.size
+                    ),
+                ),
+                Some(_) => {}
+            }
+            if r.role == Role::Original {
+                originals.insert(r.sha256, r);
+            }
+        }
+        self.report.originals = originals.len();
+        for p in payload.keys() {
+            if p.as_str() != "data/manifest.json" && !described.contains(p.as_str()) {
+                self.problem(
+                    p,
+                    "in the bag but not described in manifest.json (added?)".into(),
                 );
             }
         }
+        for r in &manifest.files {
+            for src in r.derived_from.iter().chain(&r.sources) {
+                if !originals.contains_key(src) {
+                    self.problem(
+                        &r.path,
+                        format!("derived from {src}, which is not an original in this bundle"),
+                    );
+                }
+            }
+        }
+        originals
     }
 
-    // 5. The ledger: its chain, and every original recorded in it as added.
-    match text(&files, &manifest.ledger.path) {
-        None => problem(&mut report, &manifest.ledger.path, "ledger missing".into()),
-        Some(bytes) => {
-            let ledger = Ledger::parse(&manifest.order, &bytes);
-            report.ledger_entries = ledger.lines.len();
-            report.ledger_head = ledger.head;
-            for p in &ledger.problems {
-                problem(
-                    &mut report,
-                    &manifest.ledger.path,
-                    format!("line {}: {}", p.line, p.what),
-                );
-            }
-            if ledger.head != manifest.ledger.head
-                || ledger.lines.len() as u64 != manifest.ledger.entries
-            {
-                problem(
-                    &mut report,
-                    &manifest.ledger.path,
-                    "entry count or last hash differs from manifest.json".into(),
-                );
-            }
-            let added: HashMap<Digest, (u64, u64)> = ledger
-                .items()
-                .map(|(e, i)| (i.sha256, (i.size, e.seq)))
-                .collect();
-            for (d, r) in &originals {
-                // The bytes actually in the bag must be the ones the ledger recorded, whatever the
-                // manifests say.
-                let actual = files.get(&r.path).map(|f| f.sha256);
-                if let Some(a) = actual.filter(|a| a != d) {
-                    problem(
-                        &mut report,
-                        &r.path,
+    /// Phase 5, the ledger: its chain, and every original recorded in it as added.
+    fn ledger(
+        &mut self,
+        manifest: &Manifest,
+        files: &BTreeMap<String, Read_>,
+        originals: &HashMap<Digest, &super::FileRecord>,
+    ) {
+        match text(files, &manifest.ledger.path) {
+            None => self.problem(&manifest.ledger.path, "ledger missing".into()),
+            Some(bytes) => {
+                let ledger = Ledger::parse(&manifest.order, &bytes);
+                self.report.ledger_entries = ledger.lines.len();
+                self.report.ledger_head = ledger.head;
+                for p in &ledger.problems {
+                    self.problem(
+                        &manifest.ledger.path,
+                        format!("line {}: {}", p.line, p.what),
+                    );
+                }
+                if ledger.head != manifest.ledger.head
+                    || ledger.lines.len() as u64 != manifest.ledger.entries
+                {
+                    self.problem(
+                        &manifest.ledger.path,
+                        "entry count or last hash differs from manifest.json".into(),
+                    );
+                }
+                let added: HashMap<Digest, (u64, u64)> = ledger
+                    .items()
+                    .map(|(e, i)| (i.sha256, (i.size, e.seq)))
+                    .collect();
+                for (d, r) in originals {
+                    // The bytes actually in the bag must be the ones the ledger recorded, whatever the
+                    // manifests say.
+                    let actual = files.get(&r.path).map(|f| f.sha256);
+                    if let Some(a) = actual.filter(|a| a != d) {
+                        self.problem(&r.path,
                         format!(
                             "SHA-256 {a} is not recorded in the ledger: not the file that was added"
                         ),
                     );
-                    continue;
-                }
-                match added.get(d) {
-                    None => problem(
-                        &mut report,
-                        &r.path,
+                        continue;
+                    }
+                    match added.get(d) {
+                    None => self.problem(&r.path,
                         format!(
                             "SHA-256 {d} is not recorded in the ledger: not the file that was added"
                         ),
                     ),
-                    Some(&(size, seq)) if size != r.size || Some(seq) != r.ledger_seq => problem(
-                        &mut report,
-                        &r.path,
+                    Some(&(size, seq)) if size != r.size || Some(seq) != r.ledger_seq => self.problem(&r.path,
                         "size or ledger entry differs from the ledger".into(),
                     ),
                     Some(_) => {}
                 }
-            }
-            for (d, _) in added.iter().filter(|(d, _)| !originals.contains_key(*d)) {
-                problem(
-                    &mut report,
-                    &manifest.ledger.path,
-                    format!("the ledger records {d}, which is not in the bundle (removed?)"),
-                );
+                }
+                for (d, _) in added.iter().filter(|(d, _)| !originals.contains_key(*d)) {
+                    self.problem(
+                        &manifest.ledger.path,
+                        format!("the ledger records {d}, which is not in the bundle (removed?)"),
+                    );
+                }
             }
         }
     }
-    report.problems.sort();
-    report.problems.dedup();
-    Ok(report)
 }
 
 /// Why an entry name is unsafe to extract, if it is.
