@@ -183,8 +183,18 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &dyn Progress) -> Resu
         Some(_) => {
             for d in refs.keys() {
                 let path = vault.object_path(d);
-                if let Ok(m) = fs::metadata(&path) {
-                    objects.push((*d, path, m.len()));
+                match fs::symlink_metadata(&path) {
+                    Ok(m) if m.is_file() => objects.push((*d, path, m.len())),
+                    Ok(_) => problems.push(Problem {
+                        kind: ProblemKind::Unexpected,
+                        order: None,
+                        line: None,
+                        path,
+                        what:
+                            "not a regular file (a symlink, FIFO or device in the store): not read"
+                                .into(),
+                    }),
+                    Err(_) => {}
                 }
             }
         }
@@ -315,7 +325,8 @@ fn list_objects(
     for shard in shards {
         let shard_path = shard.path();
         let shard_name = shard.file_name();
-        if !shard_path.is_dir() {
+        // file_type() does not follow a symlink: a linked shard is reported, never walked.
+        if !shard.file_type().is_ok_and(|t| t.is_dir()) {
             unexpected(shard_path, "not a shard directory");
             continue;
         }
@@ -326,7 +337,14 @@ fn list_objects(
                 .file_name()
                 .to_str()
                 .and_then(|n| n.parse::<Digest>().ok());
+            // Only regular files are read: a symlink could point anywhere (`/dev/zero` hangs a
+            // reader) and a FIFO blocks the open.
+            let regular = entry.file_type().is_ok_and(|t| t.is_file());
             match digest {
+                Some(_) if !regular => unexpected(
+                    path,
+                    "not a regular file (a symlink, FIFO or device in the store): not read",
+                ),
                 Some(d) if d.hex()[..2] == *shard_name.to_string_lossy() => {
                     let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                     objects.push((d, path, size));

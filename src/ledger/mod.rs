@@ -539,8 +539,29 @@ impl Appender {
                 std::io::Error::other("injected write failure"),
             ));
         }
-        self.file.write_all(&self.pending).at(&self.path)?;
-        self.file.sync_data().at(&self.path)?;
+        let before = self.file.metadata().at(&self.path)?.len();
+        let written = if crate::failpoint_is("ledger-write-torn") {
+            // A disk that fills up after the first complete line of the batch.
+            let first = self
+                .pending
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            self.file
+                .write_all(&self.pending[..first])
+                .and_then(|()| Err(std::io::Error::other("injected failure after one line")))
+        } else {
+            self.file.write_all(&self.pending)
+        };
+        if let Err(e) = written.and_then(|()| self.file.sync_data()) {
+            // Nobody will be told these entries were recorded: take back whatever part of the
+            // batch reached the file, while the lock is still held.
+            let _ = self
+                .file
+                .set_len(before)
+                .and_then(|()| self.file.sync_data());
+            return Err(Error::io(&self.path, e));
+        }
         self.pending.clear();
         Ok(())
     }

@@ -508,3 +508,42 @@ fn min_age_leaves_files_still_being_written() {
         .assert()
         .code(2);
 }
+
+/// A ledger write that fails after part of the batch reached the file (a disk filling up) leaves
+/// no line behind: what was reported "not filed" is not in the ledger, the chain stays clean, and a
+/// re-run files everything.
+#[test]
+fn a_ledger_write_that_fails_partway_leaves_no_line_behind() {
+    let env = Env::new();
+    let a = env.write("in/a.jpg", &jpeg_bytes(1));
+    let b = env.write("in/b.jpg", &jpeg_bytes(2));
+    env.vault()
+        .args(["add", "--order", "8123456789012345"])
+        .arg(&a)
+        .assert()
+        .success();
+    let before = fs::read(env.ledger("8123456789012345")).unwrap();
+    let out = env
+        .vault()
+        .env("VAULT_FAILPOINT", "ledger-write-torn")
+        .args(["--json", "add", "--order", "8123456789012345"])
+        .arg(&b)
+        .arg(env.write("in/c.jpg", &jpeg_bytes(3)))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["failed"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(
+        fs::read(env.ledger("8123456789012345")).unwrap(),
+        before,
+        "the ledger is exactly as it was"
+    );
+    env.vault().arg("verify").assert().success();
+    env.vault()
+        .args(["add", "--order", "8123456789012345", "in"])
+        .assert()
+        .success();
+    let (show, _) = env.json(&["show", "8123456789012345"]);
+    assert_eq!(show["items"].as_array().unwrap().len(), 3);
+}

@@ -257,3 +257,69 @@ fn verify_of_an_unknown_order_is_an_error() {
         .code(1)
         .stderr(predicate::str::contains("no order NOPE"));
 }
+
+/// A symlink or a FIFO where an object should be: reported by path (exit 3), never followed or
+/// opened, so `verify` cannot hang on `/dev/zero` or a pipe nobody writes.
+#[cfg(unix)]
+#[test]
+fn verify_reports_links_and_fifos_in_the_store_without_reading_them() {
+    use std::time::{Duration, Instant};
+    let env = Env::new();
+    let photo = env.write("a.jpg", &jpeg_bytes(1));
+    env.vault()
+        .args(["add", "--order", "8123456789012345"])
+        .arg(&photo)
+        .assert()
+        .success();
+    let object = env.objects().into_iter().next().unwrap();
+    make_writable(object.parent().unwrap());
+    std::fs::remove_file(&object).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &object).unwrap();
+    // A FIFO named like an object, in its shard.
+    let fifo_name = format!("{:0>64}", "ab");
+    let fifo = env.vault_dir().join("objects/sha256/00").join(&fifo_name);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let started = Instant::now();
+    for args in [
+        vec!["--json", "verify"],
+        vec!["--json", "verify", "--order", "8123456789012345"],
+    ] {
+        let out = env
+            .vault()
+            .args(&args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let problems = v["problems"].as_array().unwrap();
+        assert!(
+            problems.iter().any(|p| p["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(object.file_name().unwrap().to_str().unwrap())
+                && p["what"].as_str().unwrap().contains("not a regular file")),
+            "{v}"
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "verify read what it must not"
+    );
+    if made.is_ok_and(|s| s.success()) {
+        let (v, _) = env.json(&["verify"]);
+        assert!(
+            v["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["path"].as_str().unwrap().ends_with(&fifo_name)),
+            "{v}"
+        );
+    }
+}
