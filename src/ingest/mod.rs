@@ -80,6 +80,51 @@ struct Job {
     order: OrderId,
     name: OsString,
     size_hint: u64,
+    /// The planned file's device and inode: what is opened later must be that same file.
+    identity: Option<(u64, u64)>,
+}
+
+/// A file's (device, inode), where the platform has them.
+fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// Open a planned file for reading, making sure it is still the regular file that was planned: a
+/// symlink or FIFO swapped in after planning (a shared drop folder) is refused, never followed,
+/// never waited on.
+fn open_planned(path: &Path, planned: Option<(u64, u64)>) -> std::result::Result<File, String> {
+    let mut opts = fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Not through a symlink; and a FIFO opens without waiting for a writer.
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let f = opts.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return "replaced by a symbolic link after it was listed; not read".to_string();
+        }
+        describe_io(&e)
+    })?;
+    let meta = f.metadata().map_err(|e| describe_io(&e))?;
+    if !meta.is_file() {
+        return Err("no longer a regular file (replaced after it was listed); not read".into());
+    }
+    if planned.is_some() && identity(&meta) != planned {
+        return Err("replaced by another file after it was listed; not read".into());
+    }
+    Ok(f)
 }
 
 /// The inputs, resolved to files and orders, plus everything left alone and why.
@@ -233,6 +278,7 @@ pub fn plan(
                     order: order.clone(),
                     name: name.clone(),
                     size_hint: 0,
+                    identity: None,
                 });
             }
             Input::Path(path) => plan_path(&mut plan, path, target, &vault_root),
@@ -424,6 +470,7 @@ fn plan_file(
             .map(OsStr::to_os_string)
             .unwrap_or_default(),
         size_hint: meta.len(),
+        identity: identity(meta),
     });
 }
 
@@ -465,7 +512,7 @@ fn store_one(
             (stored, false)
         }
         Source::File(path) => {
-            let f = File::open(path).map_err(|e| describe_io(&e))?;
+            let f = open_planned(path, job.identity)?;
             let before = stamp(&f);
             let stored = vault.put(counted(&f, bar)).map_err(put_error)?;
             let after = fs::metadata(path)
@@ -1037,4 +1084,41 @@ impl Chunk<'_> {
 /// An e-mail message or a mailbox, by media type.
 fn is_mail(media_type: &str) -> bool {
     matches!(media_type, "message/rfc822" | "application/mbox")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planned_file_swapped_for_a_link_a_fifo_or_another_file_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("IMG_0001.jpg");
+        fs::write(&p, b"photo").unwrap();
+        let planned = identity(&fs::symlink_metadata(&p).unwrap());
+        assert!(open_planned(&p, planned).is_ok());
+        // Another file renamed over it (made while the first still existed: another inode).
+        let other = dir.path().join("other");
+        fs::write(&other, b"other").unwrap();
+        fs::rename(&other, &p).unwrap();
+        let e = open_planned(&p, planned).unwrap_err();
+        assert!(e.contains("replaced by another file"), "{e}");
+        // A symlink to a secret.
+        fs::remove_file(&p).unwrap();
+        fs::write(dir.path().join("secret"), b"key").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), &p).unwrap();
+        let e = open_planned(&p, planned).unwrap_err();
+        assert!(e.contains("symbolic link"), "{e}");
+        // A FIFO nobody writes: refused at once, not waited on.
+        fs::remove_file(&p).unwrap();
+        if std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            let e = open_planned(&p, planned).unwrap_err();
+            assert!(e.contains("no longer a regular file"), "{e}");
+        }
+    }
 }
