@@ -505,27 +505,10 @@ fn shots(
     let made: Vec<Result<Shot, String>> = photos
         .par_iter()
         .map(|r| {
-            let path = i.vault.object_file(&r.sha256).map_err(|e| e.to_string())?;
-            let mt = r.media_type.as_deref().unwrap_or("");
-            let img = crate::render::thumbnail::decode_at_least(&path, mt, side)?;
-            // decode_at_least decodes at full size when the original is no larger than asked.
-            let whole = img.width().max(img.height()) <= side;
-            let upright = crate::render::thumbnail::orientation_is_plain(&path, mt);
-            let img = fit_side(&img, side);
-            let jpeg = encode(&img, FileType::Jpeg, 85).map_err(|e| e.to_string())?;
-            // The original itself where it is a JPEG already upright and no larger than asked.
-            let original = (mt == "image/jpeg" && upright && whole)
-                .then(|| std::fs::read(&path).ok())
-                .flatten();
-            Ok(Shot {
-                source: r.sha256,
-                stem: stem(r),
-                caption: caption(r, None),
-                width: img.width(),
-                height: img.height(),
-                jpeg,
-                original,
-            })
+            // A decoder bug on one hostile photo costs that photo its copy, not the bundle. The
+            // closure only reads shared state and builds a new copy: nothing is left half-changed.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| upload_copy(i, r, side)))
+                .unwrap_or_else(|_| Err("the image decoder failed on this file".to_string()))
         })
         .collect();
     let mut out = Vec::new();
@@ -547,6 +530,32 @@ fn shots(
         out.extend(stills);
     }
     Ok((out, without))
+}
+
+/// A photo's upload copy: decoded (orientation applied), fitted to `side`, re-encoded as JPEG; the
+/// original too where it is already an upright JPEG no larger than asked.
+fn upload_copy(i: &Input<'_>, r: &FileRecord, side: u32) -> Result<Shot, String> {
+    let path = i.vault.object_file(&r.sha256).map_err(|e| e.to_string())?;
+    let mt = r.media_type.as_deref().unwrap_or("");
+    let img = crate::render::thumbnail::decode_at_least(&path, mt, side)?;
+    // decode_at_least decodes at full size when the original is no larger than asked.
+    let whole = img.width().max(img.height()) <= side;
+    let upright = crate::render::thumbnail::orientation_is_plain(&path, mt);
+    let img = fit_side(&img, side);
+    let jpeg = encode(&img, FileType::Jpeg, 85).map_err(|e| e.to_string())?;
+    // The original itself where it is a JPEG already upright and no larger than asked.
+    let original = (mt == "image/jpeg" && upright && whole)
+        .then(|| std::fs::read(&path).ok())
+        .flatten();
+    Ok(Shot {
+        source: r.sha256,
+        stem: stem(r),
+        caption: caption(r, None),
+        width: img.width(),
+        height: img.height(),
+        jpeg,
+        original,
+    })
 }
 
 /// Photos go in the order they were taken (else added).

@@ -598,3 +598,75 @@ fn duplicate_names_and_garbage_are_malformed() {
         .assert()
         .code(1);
 }
+
+/// After a power cut a cached thumbnail can be empty or cut short (the cache is not fsynced): such
+/// a file is made again, and the bundle carries the same thumbnails as before.
+#[test]
+fn torn_cached_thumbnails_are_made_again() {
+    let env = env_with_evidence();
+    bundle(&env, "a.zip");
+    let dir = env.vault_dir().join("cache/thumbs");
+    let mut cached: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cached.sort();
+    let good: Vec<Vec<u8>> = cached.iter().map(|p| fs::read(p).unwrap()).collect();
+    fs::write(&cached[0], b"").unwrap();
+    let half = &good[1][..good[1].len() / 2];
+    fs::write(&cached[1], half).unwrap();
+    env.vault()
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args(["bundle", ORDER, "-o", "b.zip"])
+        .assert()
+        .success();
+    for (p, g) in cached.iter().zip(&good) {
+        assert_eq!(&fs::read(p).unwrap(), g, "{} made again", p.display());
+    }
+    assert_eq!(
+        fs::read(env.path("a.zip")).unwrap(),
+        fs::read(env.path("b.zip")).unwrap(),
+        "the same bundle as before the damage"
+    );
+}
+
+/// A decoder that panics on one hostile photo costs that photo its thumbnail and upload copy, each
+/// reported by name; the bundle is made and verifies.
+#[test]
+fn a_panicking_decoder_costs_the_photo_its_derived_files_not_the_bundle() {
+    let env = env_with_evidence();
+    let out = env
+        .vault()
+        .env("VAULT_FAILPOINT", "decoder-panics")
+        .args([
+            "--json",
+            "bundle",
+            ORDER,
+            "--platform",
+            "stripe",
+            "-o",
+            "p.zip",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    let notes = v["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 4, "{v}");
+    assert!(
+        notes.iter().all(|n| n
+            .as_str()
+            .unwrap()
+            .contains("the image decoder failed on this file")),
+        "{v}"
+    );
+    let dropped = v["upload"]["dropped"].to_string();
+    assert!(
+        dropped.contains("IMG_0001.jpg") && dropped.contains("decoder failed"),
+        "{v}"
+    );
+    env.vault()
+        .args(["verify-bundle", "p.zip"])
+        .assert()
+        .success();
+}

@@ -40,6 +40,16 @@ pub fn cache_path(vault: &Vault, d: &Digest) -> PathBuf {
         .join(format!("{}-{SIZE}.jpg", d.hex()))
 }
 
+/// Whether cached thumbnail bytes are a whole JPEG: they start with SOI, end with EOI and their
+/// header decodes.
+fn looks_whole(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8])
+        && bytes.ends_with(&[0xFF, 0xD9])
+        && image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Jpeg)
+            .into_dimensions()
+            .is_ok()
+}
+
 /// The thumbnail of an object, from the cache or made now (and cached).
 /// `Ok(Err(reason))` when the object is not a decodable image.
 pub fn get(
@@ -48,11 +58,18 @@ pub fn get(
     media_type: &str,
 ) -> Result<std::result::Result<Vec<u8>, String>> {
     let cached = cache_path(vault, d);
-    if let Ok(bytes) = fs::read(&cached) {
+    // The cache is not fsynced: after a power cut a thumbnail may be empty or cut short. Such a
+    // file is made again, never embedded in a bundle.
+    if let Ok(bytes) = fs::read(&cached)
+        && looks_whole(&bytes)
+    {
         return Ok(Ok(bytes));
     }
     let path = vault.object_file(d)?;
-    let made = match make(&path, media_type) {
+    // A decoder bug on one hostile photo costs that photo its thumbnail, not the whole bundle.
+    let made = std::panic::catch_unwind(|| make(&path, media_type))
+        .unwrap_or_else(|_| Err("the image decoder failed on this file".to_string()));
+    let made = match made {
         Ok(bytes) => bytes,
         Err(reason) => return Ok(Err(reason)),
     };
@@ -137,6 +154,11 @@ pub fn decode_at_least(
     media_type: &str,
     side: u32,
 ) -> std::result::Result<DynamicImage, String> {
+    // Crash-test hook: a decoder that panics on a hostile file (tests/cli/bundle.rs).
+    assert!(
+        !crate::failpoint_is("decoder-panics"),
+        "injected decoder panic"
+    );
     if media_type != "image/jpeg" {
         return decode_any(path);
     }
