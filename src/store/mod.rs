@@ -77,6 +77,10 @@ pub enum PutError {
 
 impl Vault {
     /// Create a vault at `root` (or recognise an existing one). Returns whether it was created.
+    ///
+    /// The vault is built whole in a sibling staging directory and renamed into place, so two
+    /// processes creating the same vault at once (two cron jobs on first use) both succeed: one
+    /// creates it, the other opens it. A crash leaves no half-made vault at `root`.
     pub fn init(root: &Path) -> Result<(Vault, bool)> {
         if root.join(META_FILE).exists() {
             return Ok((Vault::open(root)?, false));
@@ -89,36 +93,32 @@ impl Vault {
                 });
             }
         }
-        fs::create_dir_all(root).at(root)?;
-        for sub in ["objects/sha256", "orders", "cache", "tmp"] {
-            fs::create_dir_all(root.join(sub)).at(root.join(sub))?;
-        }
-        // All 256 shard directories exist from the start: no racing creates, and no directory
-        // fsync for a new shard on the ingest path.
-        for i in 0..=255u8 {
-            let shard = format!("{i:02x}");
-            for base in ["objects/sha256", "orders"] {
-                let d = root.join(base).join(&shard);
-                fs::create_dir_all(&d).at(&d)?;
-            }
-        }
-        for base in ["objects/sha256", "orders", "cache", "tmp", "objects", ""] {
-            sync_dir(&root.join(base))?;
-        }
-        let now = Utc::now();
-        let meta = VaultMeta {
-            format: FORMAT.to_string(),
-            format_version: FORMAT_VERSION,
-            vault_id: new_vault_id(&now),
-            created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
-            created_by_tool: crate::TOOL.to_string(),
+        let parent = match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
         };
-        let mut json = serde_json::to_vec_pretty(&meta).expect("serialising VaultMeta");
-        json.push(b'\n');
-        let vault = Vault::with_local_backend(root, meta);
-        // vault.json is written last, atomically: a vault is only a vault once it is complete.
-        vault.write_file_atomic(&root.join(META_FILE), &json)?;
-        Ok((vault, true))
+        fs::create_dir_all(&parent).at(&parent)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".vault-init-")
+            .tempdir_in(&parent)
+            .at(&parent)?;
+        let meta = build_skeleton(staging.path())?;
+        match fs::rename(staging.path(), root) {
+            Ok(()) => {
+                // Moved away: nothing left for the guard to remove.
+                let _ = staging.keep();
+                sync_dir(&parent)?;
+                Ok((Vault::with_local_backend(root, meta), true))
+            }
+            // Another process made the vault first: use theirs (the guard removes ours).
+            Err(_) if root.join(META_FILE).exists() => Ok((Vault::open(root)?, false)),
+            Err(_) if root.exists() && fs::read_dir(root).at(root)?.next().is_some() => {
+                Err(Error::NotEmpty {
+                    path: root.to_path_buf(),
+                })
+            }
+            Err(e) => Err(Error::io(root, e)),
+        }
     }
 
     /// Open an existing vault; an error with a hint when `root` holds none.
@@ -357,6 +357,38 @@ impl Vault {
         strays.sort();
         Ok((orders, strays))
     }
+}
+
+/// Make a complete vault's directories and `vault.json` (written last) in `dir`.
+fn build_skeleton(dir: &Path) -> Result<VaultMeta> {
+    for sub in ["objects/sha256", "orders", "cache", "tmp"] {
+        fs::create_dir_all(dir.join(sub)).at(dir.join(sub))?;
+    }
+    // All 256 shard directories exist from the start: no racing creates, and no directory
+    // fsync for a new shard on the ingest path.
+    for i in 0..=255u8 {
+        let shard = format!("{i:02x}");
+        for base in ["objects/sha256", "orders"] {
+            let d = dir.join(base).join(&shard);
+            fs::create_dir_all(&d).at(&d)?;
+        }
+    }
+    for base in ["objects/sha256", "orders", "cache", "tmp", "objects", ""] {
+        sync_dir(&dir.join(base))?;
+    }
+    let now = Utc::now();
+    let meta = VaultMeta {
+        format: FORMAT.to_string(),
+        format_version: FORMAT_VERSION,
+        vault_id: new_vault_id(&now),
+        created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        created_by_tool: crate::TOOL.to_string(),
+    };
+    let mut json = serde_json::to_vec_pretty(&meta).expect("serialising VaultMeta");
+    json.push(b'\n');
+    // vault.json is written last, atomically: a vault is only a vault once it is complete.
+    Vault::with_local_backend(dir, meta.clone()).write_file_atomic(&dir.join(META_FILE), &json)?;
+    Ok(meta)
 }
 
 fn new_vault_id(now: &DateTime<Utc>) -> String {

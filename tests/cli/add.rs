@@ -547,3 +547,42 @@ fn a_ledger_write_that_fails_partway_leaves_no_line_behind() {
     let (show, _) = env.json(&["show", "8123456789012345"]);
     assert_eq!(show["items"].as_array().unwrap().len(), 3);
 }
+
+/// Two cron jobs starting in the same minute on a fresh machine both create the default vault:
+/// both succeed, and there is one vault.
+#[test]
+fn concurrent_first_use_of_the_default_vault_succeeds_for_everyone() {
+    let env = Env::bare();
+    let data = env.path("xdg");
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("vault"))
+                .env_clear()
+                .env("XDG_DATA_HOME", &data)
+                .env("HOME", env.path("home"))
+                .env("VAULT_NO_PROGRESS", "1")
+                .args(["--json", "list"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let vault = data.join("vault");
+    assert!(vault.join("vault.json").is_file());
+    let leftovers: Vec<_> = fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "vault")
+        .collect();
+    assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
+}
