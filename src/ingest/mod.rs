@@ -965,6 +965,15 @@ impl Chunk<'_> {
                 "changed while it was read; what was read is filed, the file is kept",
             ));
         }
+        if sj.stored.repaired {
+            report.warnings.push(Warning::about(
+                &job_path(job),
+                format!(
+                    "repaired: the vault's copy of {digest} no longer matched its SHA-256 and was \
+                     replaced by this file's bytes, which do"
+                ),
+            ));
+        }
         let warnings = match &sj.media {
             Some(m) if kind == Kind::Photo || kind == Kind::Video => {
                 metadata::time_warnings(m, &now)

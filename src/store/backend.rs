@@ -34,6 +34,10 @@ pub trait Backend: fmt::Debug + Send + Sync {
     /// existing object.
     fn put_object(&self, d: &Digest, staged: NamedTempFile) -> io::Result<bool>;
 
+    /// Replace object `d`, whose stored bytes no longer hash to `d` (the caller checked), with
+    /// `staged`, which does. The replacement is atomic: readers see the old bytes or the new.
+    fn replace_corrupt_object(&self, d: &Digest, staged: NamedTempFile) -> io::Result<()>;
+
     /// Make a newly created object's name durable (the local store fsyncs its shard directory).
     fn sync_object(&self, d: &Digest) -> io::Result<()>;
 
@@ -100,6 +104,11 @@ impl Backend for LocalDir {
             Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
             Err(e) => Err(e.error),
         }
+    }
+
+    fn replace_corrupt_object(&self, d: &Digest, staged: NamedTempFile) -> io::Result<()> {
+        staged.persist(self.object_path(d)).map_err(|e| e.error)?;
+        self.sync_object(d)
     }
 
     fn sync_object(&self, d: &Digest) -> io::Result<()> {

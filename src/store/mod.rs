@@ -59,6 +59,8 @@ pub struct Stored {
     pub size: u64,
     /// False when an object with these bytes was already in the store.
     pub new: bool,
+    /// The stored copy no longer matched its name (corrupt) and was replaced by these bytes.
+    pub repaired: bool,
     /// The first bytes of the stream, for content sniffing (up to `HEAD_LEN`).
     pub head: Vec<u8>,
 }
@@ -239,30 +241,43 @@ impl Vault {
         let digest = hasher.finish();
         let dest = self.object_path(&digest);
         let store_err = |p: &Path, e| PutError::Store(Error::io(p, e));
-        let stored = |new| Stored {
+        let stored = |new, repaired| Stored {
             digest,
             size,
             new,
+            repaired,
             head,
         };
-        if self
+        let existing = self
             .backend
             .object_size(&digest)
-            .map_err(|e| store_err(&dest, e))?
-            .is_some()
-        {
-            // Already stored: the temp file is dropped (and removed) unlinked.
-            return Ok(stored(false));
+            .map_err(|e| store_err(&dest, e))?;
+        // Already stored and intact: the temp file is dropped (and removed) unlinked. A stored
+        // copy whose bytes no longer hash to its name is evidence lost; these bytes do, so they
+        // replace it (the only case where an object is ever overwritten).
+        let corrupt = match existing {
+            None => false,
+            Some(n) if n != size => true,
+            Some(_) => !self.rehash_object(&digest).is_ok_and(|(d, _)| d == digest),
+        };
+        if existing.is_some() && !corrupt {
+            return Ok(stored(false, false));
         }
         tmp.as_file()
             .sync_data()
             .map_err(|e| store_err(tmp.path(), e))?;
         set_read_only(tmp.as_file()).map_err(|e| store_err(tmp.path(), e))?;
+        if corrupt {
+            self.backend
+                .replace_corrupt_object(&digest, tmp)
+                .map_err(|e| store_err(&dest, e))?;
+            return Ok(stored(false, true));
+        }
         let created = self
             .backend
             .put_object(&digest, tmp)
             .map_err(|e| store_err(&dest, e))?;
-        Ok(stored(created))
+        Ok(stored(created, false))
     }
 
     /// Make the directory entry of a newly stored object durable.

@@ -323,3 +323,43 @@ fn verify_reports_links_and_fifos_in_the_store_without_reading_them() {
         );
     }
 }
+
+/// A good copy added again repairs a corrupt stored object (flipped bit or cut short); an intact
+/// object is never touched.
+#[cfg(unix)]
+#[test]
+fn adding_a_good_copy_repairs_a_corrupt_object_and_leaves_intact_ones_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    let photo = env.write("a.jpg", &jpeg_bytes(1));
+    let add = || {
+        env.vault()
+            .args(["add", "--order", "8123456789012345"])
+            .arg(&photo)
+            .assert()
+    };
+    add().success();
+    let object = env.object_path(&sha256_hex(&fs::read(&photo).unwrap()));
+    let ino = fs::metadata(&object).unwrap().ino();
+    add()
+        .success()
+        .stderr(predicate::str::contains("repaired").not());
+    assert_eq!(
+        fs::metadata(&object).unwrap().ino(),
+        ino,
+        "an intact object is not replaced"
+    );
+    for damage in [
+        |b: &mut Vec<u8>| b[100] ^= 1,
+        |b: &mut Vec<u8>| b.truncate(b.len() / 2),
+    ] {
+        make_writable(&object);
+        let mut b = fs::read(&object).unwrap();
+        damage(&mut b);
+        fs::write(&object, &b).unwrap();
+        env.vault().arg("verify").assert().code(3);
+        add().success().stderr(predicate::str::contains("repaired"));
+        assert_eq!(fs::read(&object).unwrap(), fs::read(&photo).unwrap());
+        env.vault().arg("verify").assert().success();
+    }
+}
