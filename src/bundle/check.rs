@@ -25,8 +25,17 @@ pub const MAX_ENTRY_SIZE: u64 = 64 << 30;
 pub const MAX_TOTAL_SIZE: u64 = 256 << 30;
 /// Largest compression ratio accepted for a deflated entry over 1 MiB: beyond it, a zip bomb.
 pub const MAX_RATIO: u64 = 200;
-/// Tag files, manifests and the ledger are kept in memory up to this size.
-const MAX_TEXT: u64 = 256 << 20;
+/// Tag files, `manifest.json` and the ledger are the only entries kept in memory (everything else
+/// is hashed as it streams by), each up to this size...
+const MAX_TEXT: u64 = 64 << 20;
+/// ...and up to this much in all, so a crafted bundle cannot make the checker hold more.
+const MAX_TEXT_TOTAL: u64 = 96 << 20;
+
+/// Whether an entry (by its path in the bag) is one the checker reads as text: the tag files at the
+/// bag's top, `data/manifest.json` and the ledger.
+fn is_checked_text(rel: &str) -> bool {
+    !rel.contains('/') || rel == "data/manifest.json" || rel == "data/ledger.jsonl"
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
@@ -267,12 +276,25 @@ impl Checker {
     ) -> BTreeMap<String, Read_> {
         let mut files: BTreeMap<String, Read_> = BTreeMap::new();
         let mut buf = vec![0u8; BUF_SIZE];
+        let mut kept = 0u64;
         for (i, name, size) in readable {
             // Every readable entry is under `top/` (checked above).
             let rel = name.strip_prefix(prefix).unwrap_or(&name).to_string();
-            let keep_text = !rel.starts_with("data/originals/")
-                && !rel.starts_with("data/thumbnails/")
-                && size <= MAX_TEXT;
+            let keep_text = is_checked_text(&rel) && {
+                if size > MAX_TEXT || kept + size > MAX_TEXT_TOTAL {
+                    self.problem(
+                        &rel,
+                        format!(
+                            "{size} bytes: more than a bundle's tag files, manifest and ledger may \
+                             hold ({MAX_TEXT} each, {MAX_TEXT_TOTAL} in all); not read as text"
+                        ),
+                    );
+                    false
+                } else {
+                    kept += size;
+                    true
+                }
+            };
             let e = match zip.by_index(i) {
                 Ok(e) => e,
                 Err(err) => {
@@ -458,6 +480,12 @@ impl Checker {
         originals: &HashMap<Digest, &super::FileRecord>,
     ) {
         match text(files, &manifest.ledger.path) {
+            None if files.contains_key(&manifest.ledger.path) => self.problem(
+                &manifest.ledger.path,
+                "the ledger is not where a vault bundle keeps it (data/ledger.jsonl), or too \
+                 large: not read"
+                    .into(),
+            ),
             None => self.problem(&manifest.ledger.path, "ledger missing".into()),
             Some(bytes) => {
                 let ledger = Ledger::parse(&manifest.order, &bytes);

@@ -80,3 +80,31 @@ fn zips_that_are_not_bundles_are_told_so_without_a_panic() {
         assert!(!v["problems"].as_array().unwrap().is_empty(), "{name}: {v}");
     }
 }
+
+/// A tag file larger than any bundle's is not held in memory: it is named as a problem, and the
+/// check goes on streaming (exit 3, no panic, no huge allocation).
+#[test]
+fn an_oversized_tag_file_is_reported_not_held() {
+    let env = Env::bare();
+    let big = vec![b'x'; (64 << 20) + 1];
+    let path = env.path("big.zip");
+    std::fs::write(
+        &path,
+        zip_of(&[
+            ("bag/bagit.txt", b"BagIt-Version: 1.0\n"),
+            ("bag/VERIFY.txt", &big),
+        ]),
+    )
+    .unwrap();
+    let (v, code) = env.json(&["verify-bundle", path.to_str().unwrap()]);
+    assert_eq!(code, 3, "{v}");
+    assert!(
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["path"] == "VERIFY.txt"
+                && p["what"].as_str().unwrap().contains("not read as text")),
+        "{v}"
+    );
+}
