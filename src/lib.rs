@@ -27,6 +27,7 @@ pub mod digest;
 pub mod dispute;
 pub mod error;
 pub mod evidence;
+pub mod fuzzing;
 pub mod ingest;
 pub mod ledger;
 pub mod paths;

@@ -15,6 +15,7 @@ mod crash;
 mod cron;
 mod disputes;
 mod exit_codes;
+mod fuzz_replay;
 mod hostile;
 mod interop;
 mod json_contract;

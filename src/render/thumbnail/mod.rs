@@ -9,7 +9,7 @@
 //! refuses, such as truncated or CMYK files) by the pure-Rust jpeg-decoder. Other formats go through `image` with allocation
 //! limits. A file that cannot be decoded gets no thumbnail, with the reason.
 
-mod dc;
+pub mod dc;
 
 use std::fs::{self, File};
 use std::io::{BufReader, Cursor};
