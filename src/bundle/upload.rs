@@ -626,7 +626,7 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
         {
             continue;
         }
-        match ffmpeg_frame(&path, at, side) {
+        match ffmpeg_frame(&path, r.media_type.as_deref().unwrap_or(""), at, side) {
             Some(jpeg) => out.push((at, jpeg)),
             None => break,
         }
@@ -649,11 +649,20 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
 }
 
 /// One frame of a video as JPEG, or None (no ffmpeg, unreadable video, timeout).
-fn ffmpeg_frame(video: &Path, at: f64, side: u32) -> Option<Vec<u8>> {
+///
+/// The video is evidence from a phone, read as what its content said it is: ffmpeg may open only
+/// local files (no network, no playlists pointing elsewhere), with the demuxer forced from the
+/// detected type, so a renamed HLS playlist or concat script is never followed.
+fn ffmpeg_frame(video: &Path, media_type: &str, at: f64, side: u32) -> Option<Vec<u8>> {
+    let demuxer = match media_type {
+        "video/mp4" | "video/quicktime" | "video/3gpp" | "video/3gpp2" => "mov",
+        _ => return None,
+    };
     let scale =
         format!("scale='min({side},iw)':'min({side},ih)':force_original_aspect_ratio=decrease");
     let mut child = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-ss", &format!("{at:.3}"), "-i"])
+        .args(["-nostdin", "-v", "error", "-protocol_whitelist", "file"])
+        .args(["-f", demuxer, "-ss", &format!("{at:.3}"), "-i"])
         .arg(video)
         .args([
             "-frames:v",

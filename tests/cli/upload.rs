@@ -614,3 +614,42 @@ fn the_packing_date_ignores_camera_default_clocks() {
     let dates = key_dates(&env);
     assert!(dates.contains("1998-01-01T00:00:00 (doubtful"), "{dates}");
 }
+
+/// A "video" that is really a playlist pointing at a server must not make ffmpeg fetch anything:
+/// only local files, with the demuxer forced from the detected type. (Debian's ffmpeg 5 already
+/// refuses http segments in a local playlist by default, so this guards the property against
+/// ffmpeg builds and demuxers that do not, rather than telling the old code from the new here.)
+#[test]
+fn ffmpeg_never_follows_a_playlist_disguised_as_a_video() {
+    if !have_tool("ffmpeg", &["-version"]) {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let env = Env::new();
+    let playlist = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:{port}/steal.ts\n#EXT-X-ENDLIST\n"
+    );
+    let clip = env.write("clip.mp4", playlist.as_bytes());
+    env.vault()
+        .args(["add", "--order", "8123456789012345", "--kind", "video"])
+        .arg(&clip)
+        .assert()
+        .success();
+    env.vault()
+        .args([
+            "bundle",
+            "8123456789012345",
+            "--platform",
+            "ebay",
+            "-o",
+            "e.zip",
+        ])
+        .assert()
+        .success();
+    assert!(
+        listener.accept().is_err(),
+        "ffmpeg connected to the address in the disguised playlist"
+    );
+}
