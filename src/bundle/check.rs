@@ -200,8 +200,13 @@ impl Checker {
                 self.problem(&name, "duplicate entry name".into());
                 continue;
             }
-            if !seen_ci.insert(name.to_lowercase()) {
-                self.problem(&name, "entry name differs from another only in case".into());
+            // Case-folded and NFC-normalised: names that differ only so (`A`/`a`, `é` composed
+            // or not) land on one file where the zip is unpacked on macOS or Windows.
+            if !seen_ci.insert(folded(&name)) {
+                self.problem(
+                    &name,
+                    "entry name differs from another only in case or Unicode normalisation".into(),
+                );
             }
             if e.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) {
                 self.problem(&name, "symbolic link entry".into());
@@ -542,6 +547,12 @@ impl Checker {
             }
         }
     }
+}
+
+/// A name as a case- and normalisation-insensitive file system sees it.
+pub fn folded(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc().collect::<String>().to_lowercase()
 }
 
 /// Why an entry name is unsafe to extract, if it is.

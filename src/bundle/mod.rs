@@ -905,7 +905,7 @@ impl UniqueNames {
             } else {
                 format!("{dir}/{stem}-{n}{ext}")
             };
-            if self.taken.insert(candidate.to_lowercase()) {
+            if self.taken.insert(check::folded(&candidate)) {
                 return candidate;
             }
             n += 1;

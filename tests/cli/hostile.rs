@@ -108,3 +108,182 @@ fn an_oversized_tag_file_is_reported_not_held() {
         "{v}"
     );
 }
+
+/// A zip made by hand around one stored entry, with `declared` as the size its central directory
+/// claims (a lie the checker must not believe).
+fn zip_declaring(name: &str, data: &[u8], declared: u32) -> Vec<u8> {
+    let mut z = zip_of(&[(name, data)]);
+    // The central directory header (PK\1\2) holds compressed size at +20, uncompressed at +24.
+    let cd = z.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+    z[cd + 24..cd + 28].copy_from_slice(&declared.to_le_bytes());
+    z
+}
+
+#[test]
+fn hostile_zip_entries_are_named_and_refused() {
+    let env = Env::bare();
+    let bagit: &[u8] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "slip.zip",
+            zip_of(&[("b/bagit.txt", bagit), ("b/../../etc/x", b"x")]),
+            "../../etc/x",
+        ),
+        (
+            "absolute.zip",
+            zip_of(&[("b/bagit.txt", bagit), ("/etc/x", b"x")]),
+            "/etc/x",
+        ),
+        (
+            "backslash.zip",
+            zip_of(&[("b/bagit.txt", bagit), ("b/data\\..\\x", b"x")]),
+            "b/data\\..\\x",
+        ),
+        (
+            "drive.zip",
+            zip_of(&[("b/bagit.txt", bagit), ("C:/x", b"x")]),
+            "C:/x",
+        ),
+        (
+            "case-twins.zip",
+            zip_of(&[
+                ("b/bagit.txt", bagit),
+                ("b/data/A.txt", b"1"),
+                ("b/data/a.txt", b"2"),
+            ]),
+            "only in case",
+        ),
+        (
+            "nfc-nfd.zip",
+            zip_of(&[
+                ("b/bagit.txt", bagit),
+                ("b/data/caf\u{e9}.txt", b"1"),
+                ("b/data/cafe\u{301}.txt", b"2"),
+            ]),
+            "caf",
+        ),
+        (
+            "declares-2gb.zip",
+            zip_declaring("b/data/big.bin", b"tiny", 2_000_000_000),
+            "big.bin",
+        ),
+    ];
+    for (name, bytes, names) in cases {
+        let path = env.path(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let (v, code) = env.json(&["verify-bundle", path.to_str().unwrap()]);
+        assert_eq!(code, 3, "{name}: {v}");
+        let named = v["problems"].as_array().unwrap().iter().any(|p| {
+            p["path"].as_str().unwrap().contains(names)
+                || p["what"].as_str().unwrap().contains(names)
+        });
+        assert!(named, "{name}: expected {names:?} named in {v}");
+    }
+}
+
+#[test]
+fn symlink_entries_in_a_bundle_are_refused() {
+    let env = Env::bare();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    w.start_file("b/bagit.txt", opts).unwrap();
+    w.write_all(b"BagIt-Version: 1.0\n").unwrap();
+    w.add_symlink("b/data/passwd", "/etc/passwd", opts).unwrap();
+    let path = env.path("link.zip");
+    std::fs::write(&path, w.finish().unwrap().into_inner()).unwrap();
+    let (v, code) = env.json(&["verify-bundle", path.to_str().unwrap()]);
+    assert_eq!(code, 3, "{v}");
+    assert!(v["problems"].to_string().contains("symbolic link"), "{v}");
+}
+
+/// Photos and carrier payloads from the wild that are broken on purpose: filed byte for byte
+/// (the original is the evidence), each parse failure named, and the vault still verifies and
+/// bundles.
+#[test]
+fn broken_photos_and_hostile_json_are_filed_and_the_vault_stays_clean() {
+    let env = Env::new();
+    let mut huge_jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0x03,
+    ];
+    huge_jpeg.extend_from_slice(&[1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9]);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.jpg", Vec::new()),
+        ("four.jpg", vec![0xFF, 0xD8, 0xFF, 0xD9]),
+        (
+            "eight.jpg",
+            vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 0x45, 0x78],
+        ),
+        ("declares-65535x65535.jpg", huge_jpeg),
+        ("tracking-deep.json", deep.into_bytes()),
+        // A chat export carrying a zip: the inner zip is filed as it is, never opened.
+        (
+            "WhatsApp Chat - Buyer.zip",
+            zip_of(&[
+                ("_chat.txt", b"[18.11.26, 09:41:05] Buyer: sent?\n"),
+                ("inner.zip", &zip_of(&[("x/_chat.txt", b"nested")])),
+            ]),
+        ),
+    ];
+    for (name, bytes) in &files {
+        let p = env.write(&format!("in/{name}"), bytes);
+        let kind = if name.ends_with(".json") {
+            "tracking"
+        } else if name.ends_with(".zip") {
+            "chat"
+        } else {
+            "photo"
+        };
+        let out = env
+            .vault()
+            .args([
+                "--json",
+                "add",
+                "--order",
+                "8123456789012345",
+                "--kind",
+                kind,
+            ])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+        if kind == "tracking" {
+            assert!(
+                stderr.contains(name) && stderr.contains("without events"),
+                "{name}: {stderr}"
+            );
+        }
+    }
+    env.vault().arg("verify").assert().success();
+    let out = env
+        .vault()
+        .args([
+            "--json",
+            "bundle",
+            "8123456789012345",
+            "--platform",
+            "stripe",
+            "-o",
+            "b.zip",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env.vault()
+        .args(["verify-bundle", "b.zip"])
+        .assert()
+        .success();
+    let (show, _) = env.json(&["show", "8123456789012345"]);
+    // Every file, plus the inner zip taken out of the chat export (filed as it is, not opened).
+    let items = show["items"].as_array().unwrap();
+    assert_eq!(items.len(), files.len() + 1, "{show}");
+    assert!(items.iter().any(|i| i["name"] == "inner.zip"), "{show}");
+}
