@@ -37,7 +37,7 @@ use zip::{CompressionMethod, ZipWriter};
 use crate::case::Case;
 use crate::digest::{BUF_SIZE, Digest, Hasher, hash_reader};
 use crate::error::{Error, IoContext, Result};
-use crate::evidence::kind::Kind;
+use crate::evidence::kind::{Kind, MediaType};
 use crate::ledger::{Entry, Event, Ledger};
 use crate::store::Vault;
 use crate::store::order::OrderId;
@@ -75,7 +75,7 @@ pub struct FileRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_type: Option<String>,
+    pub media_type: Option<MediaType>,
     /// The name the file had when it was added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_name: Option<String>,
@@ -107,14 +107,14 @@ pub struct FileRecord {
 
 impl FileRecord {
     /// A record of a file the bundle makes (not an original): only path, hash, size, role and type.
-    fn made(path: &str, bytes: &[u8], role: Role, media_type: &str) -> FileRecord {
+    fn made(path: &str, bytes: &[u8], role: Role, media_type: MediaType) -> FileRecord {
         FileRecord {
             path: path.to_string(),
             sha256: Digest::of(bytes),
             size: bytes.len() as u64,
             role,
             kind: None,
-            media_type: Some(media_type.to_string()),
+            media_type: Some(media_type),
             original_name: None,
             added_at: None,
             added_by: None,
@@ -250,12 +250,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     let thumbnails = layout.records.len() - originals;
     let ledger_rec = "data/ledger.jsonl".to_string();
     layout.add_bytes(
-        FileRecord::made(
-            &ledger_rec,
-            &carried.bytes,
-            Role::Ledger,
-            "application/jsonl",
-        ),
+        FileRecord::made(&ledger_rec, &carried.bytes, Role::Ledger, MediaType::JSONL),
         carried.bytes.clone(),
         true,
     );
@@ -322,7 +317,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
             "data/report.html",
             report.as_bytes(),
             Role::Report,
-            "text/html",
+            MediaType::HTML,
         ),
         report.into_bytes(),
         true,
@@ -500,7 +495,7 @@ impl Layout {
                     digest: item.sha256,
                     size: item.size,
                 },
-                compress: is_text(&item.media_type),
+                compress: item.media_type.is_textual(),
             });
         }
     }
@@ -517,9 +512,7 @@ impl Layout {
             .iter()
             .filter(|r| {
                 r.kind == Some(Kind::Photo)
-                    || r.media_type
-                        .as_deref()
-                        .is_some_and(|m| m.starts_with("image/"))
+                    || r.media_type.as_ref().is_some_and(MediaType::is_image)
             })
             .collect();
         let thumbs: Vec<(Digest, Result<crate::render::thumbnail::Thumb>)> = photos
@@ -560,7 +553,7 @@ impl Layout {
                 FileRecord {
                     kind: Some(Kind::Photo),
                     derived_from: Some(r.sha256),
-                    ..FileRecord::made(&path, bytes, Role::Thumbnail, "image/jpeg")
+                    ..FileRecord::made(&path, bytes, Role::Thumbnail, MediaType::JPEG)
                 },
                 bytes.clone(),
             ));
@@ -767,15 +760,6 @@ fn record(
     });
     app.commit()?;
     Ok(entry.seq)
-}
-
-/// Text is deflated; media, archives and PDFs are stored as they are (they do not shrink).
-fn is_text(media_type: &str) -> bool {
-    media_type.starts_with("text/")
-        || matches!(
-            media_type,
-            "application/json" | "message/rfc822" | "application/mbox"
-        )
 }
 
 /// BagIt requires CR, LF and `%` in manifest paths to be percent-encoded. Our names never contain

@@ -23,7 +23,7 @@ use crate::dispute::DisputeOpened;
 use crate::dispute::Platform;
 use crate::dispute::profile::{FileType, Profile};
 use crate::evidence::chat::Transcript;
-use crate::evidence::kind::Kind;
+use crate::evidence::kind::{Kind, MediaType};
 use crate::evidence::tracking::{Stage, TimelineEvent};
 use crate::ledger::Entry;
 use crate::render::summary::{self, Block, Doc, Picture};
@@ -78,7 +78,7 @@ struct Candidate {
     /// The originals it was made from.
     sources: Vec<Digest>,
     pages: Option<u32>,
-    media_type: &'static str,
+    media_type: MediaType,
 }
 
 /// A file made for `upload/`.
@@ -147,7 +147,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
             bytes: pdf,
             sources: all_sources.clone(),
             pages: Some(pages),
-            media_type: "application/pdf",
+            media_type: MediaType::PDF,
         });
     } else if let Some(t) = p.image_type() {
         // The summary's pages as images; photos follow as files of their own.
@@ -308,12 +308,12 @@ fn ext(t: FileType) -> &'static str {
     }
 }
 
-fn media_type(t: FileType) -> &'static str {
+fn media_type(t: FileType) -> MediaType {
     match t {
-        FileType::Png => "image/png",
-        FileType::Gif => "image/gif",
-        FileType::Pdf => "application/pdf",
-        FileType::Jpeg => "image/jpeg",
+        FileType::Png => MediaType::PNG,
+        FileType::Gif => MediaType::GIF,
+        FileType::Pdf => MediaType::PDF,
+        FileType::Jpeg => MediaType::JPEG,
     }
 }
 
@@ -494,10 +494,7 @@ fn shots(
         .originals
         .iter()
         .filter(|r| {
-            r.kind == Some(Kind::Photo)
-                && r.media_type
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("image/"))
+            r.kind == Some(Kind::Photo) && r.media_type.as_ref().is_some_and(MediaType::is_image)
         })
         .collect();
     photos.sort_by(|a, b| key(a).cmp(&key(b)).then(a.path.cmp(&b.path)));
@@ -536,7 +533,7 @@ fn shots(
 /// original too where it is already an upright JPEG no larger than asked.
 fn upload_copy(i: &Input<'_>, r: &FileRecord, side: u32) -> Result<Shot, String> {
     let path = i.vault.object_file(&r.sha256).map_err(|e| e.to_string())?;
-    let mt = r.media_type.as_deref().unwrap_or("");
+    let mt = r.media_type.as_ref().unwrap_or(MediaType::unknown());
     let img = crate::render::thumbnail::decode_at_least(&path, mt, side)?;
     // decode_at_least decodes at full size when the original is no larger than asked.
     let whole = img.width().max(img.height()) <= side;
@@ -544,7 +541,7 @@ fn upload_copy(i: &Input<'_>, r: &FileRecord, side: u32) -> Result<Shot, String>
     let img = fit_side(&img, side);
     let jpeg = encode(&img, FileType::Jpeg, 85).map_err(|e| e.to_string())?;
     // The original itself where it is a JPEG already upright and no larger than asked.
-    let original = (mt == "image/jpeg" && upright && whole)
+    let original = (*mt == MediaType::JPEG && upright && whole)
         .then(|| std::fs::read(&path).ok())
         .flatten();
     Ok(Shot {
@@ -626,7 +623,12 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
         {
             continue;
         }
-        match ffmpeg_frame(&path, r.media_type.as_deref().unwrap_or(""), at, side) {
+        match ffmpeg_frame(
+            &path,
+            r.media_type.as_ref().unwrap_or(MediaType::unknown()),
+            at,
+            side,
+        ) {
             Some(jpeg) => out.push((at, jpeg)),
             None => break,
         }
@@ -653,11 +655,11 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
 /// The video is evidence from a phone, read as what its content said it is: ffmpeg may open only
 /// local files (no network, no playlists pointing elsewhere), with the demuxer forced from the
 /// detected type, so a renamed HLS playlist or concat script is never followed.
-fn ffmpeg_frame(video: &Path, media_type: &str, at: f64, side: u32) -> Option<Vec<u8>> {
-    let demuxer = match media_type {
-        "video/mp4" | "video/quicktime" | "video/3gpp" | "video/3gpp2" => "mov",
-        _ => return None,
-    };
+fn ffmpeg_frame(video: &Path, media_type: &MediaType, at: f64, side: u32) -> Option<Vec<u8>> {
+    if !media_type.is_quicktime_family() {
+        return None;
+    }
+    let demuxer = "mov";
     let scale =
         format!("scale='min({side},iw)':'min({side},ih)':force_original_aspect_ratio=decrease");
     let mut child = Command::new("ffmpeg")

@@ -16,7 +16,7 @@ use crate::digest::Digest;
 use crate::dispute::{DisputeClosed, DisputeOpened, Evidence};
 use crate::error::{Error, Result};
 use crate::evidence::chat::{self, Transcript};
-use crate::evidence::kind::Kind;
+use crate::evidence::kind::{Kind, MediaType};
 use crate::evidence::metadata;
 use crate::evidence::tracking::{self, Snapshot, Stage, TimelineEvent};
 use crate::ledger::{Entry, Event, Item, Ledger};
@@ -86,7 +86,7 @@ impl<'v> Case<'v> {
                 .items()
                 .map(|(_, i)| i)
                 // Any tracking JSON, whatever version of vault filed it (older ones kept no summary).
-                .filter(|i| i.kind == Kind::Tracking && i.media_type == "application/json")
+                .filter(|i| i.kind == Kind::Tracking && i.media_type == MediaType::JSON)
                 .filter_map(|i| {
                     read_snapshot(self.vault, &i.sha256)
                         .ok()

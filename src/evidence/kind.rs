@@ -61,17 +61,127 @@ impl FromStr for Kind {
     }
 }
 
+/// A media type (`image/jpeg`) as vault detects and records it. The types vault acts on have
+/// constants and predicates, so no other module spells them; any other type is kept as detected.
+/// Written to the ledger and to JSON as its plain string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MediaType(std::borrow::Cow<'static, str>);
+
+impl MediaType {
+    pub const JPEG: MediaType = MediaType::known("image/jpeg");
+    pub const PNG: MediaType = MediaType::known("image/png");
+    pub const GIF: MediaType = MediaType::known("image/gif");
+    pub const PDF: MediaType = MediaType::known("application/pdf");
+    pub const JSON: MediaType = MediaType::known("application/json");
+    pub const JSONL: MediaType = MediaType::known("application/jsonl");
+    pub const ZIP: MediaType = MediaType::known("application/zip");
+    pub const EMAIL: MediaType = MediaType::known("message/rfc822");
+    pub const MBOX: MediaType = MediaType::known("application/mbox");
+    pub const HTML: MediaType = MediaType::known("text/html");
+    pub const HEIC: MediaType = MediaType::known("image/heic");
+    pub const HEIF: MediaType = MediaType::known("image/heif");
+    pub const AVIF: MediaType = MediaType::known("image/avif");
+    pub const MP4: MediaType = MediaType::known("video/mp4");
+    pub const QUICKTIME: MediaType = MediaType::known("video/quicktime");
+    pub const THREE_GPP: MediaType = MediaType::known("video/3gpp");
+    pub const THREE_GPP2: MediaType = MediaType::known("video/3gpp2");
+    pub const OCTET_STREAM: MediaType = MediaType::known("application/octet-stream");
+
+    /// `application/octet-stream`, for a record that names no type.
+    pub fn unknown() -> &'static MediaType {
+        static UNKNOWN: MediaType = MediaType::OCTET_STREAM;
+        &UNKNOWN
+    }
+
+    const fn known(s: &'static str) -> MediaType {
+        MediaType(std::borrow::Cow::Borrowed(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `image/*`.
+    pub fn is_image(&self) -> bool {
+        self.0.starts_with("image/")
+    }
+
+    /// `video/*`.
+    pub fn is_video(&self) -> bool {
+        self.0.starts_with("video/")
+    }
+
+    /// HEIC/HEIF stills (no decoder in the default build).
+    pub fn is_heif(&self) -> bool {
+        self.0.contains("heic") || self.0.contains("heif")
+    }
+
+    /// HEIF-family stills (HEIC, HEIF, AVIF): their size is read from the container's boxes.
+    pub fn is_heif_family(&self) -> bool {
+        [MediaType::HEIC, MediaType::HEIF, MediaType::AVIF].contains(self)
+    }
+
+    /// Videos in the ISO base media / QuickTime container (MP4, MOV, 3GP): one demuxer reads them.
+    pub fn is_quicktime_family(&self) -> bool {
+        [
+            MediaType::MP4,
+            MediaType::QUICKTIME,
+            MediaType::THREE_GPP,
+            MediaType::THREE_GPP2,
+        ]
+        .contains(self)
+    }
+
+    /// An e-mail message or a mailbox.
+    pub fn is_mail(&self) -> bool {
+        *self == MediaType::EMAIL || *self == MediaType::MBOX
+    }
+
+    /// Text a person or a parser reads: `text/*`, JSON, e-mail and mailboxes (compressed in a
+    /// bundle, offered to the chat parsers).
+    pub fn is_textual(&self) -> bool {
+        self.0.starts_with("text/") || *self == MediaType::JSON || self.is_mail()
+    }
+}
+
+impl std::fmt::Display for MediaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A media type reads as its string where a `&str` is asked for (decoders take the type by name).
+impl std::ops::Deref for MediaType {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for MediaType {
+    fn from(s: &str) -> MediaType {
+        MediaType(std::borrow::Cow::Owned(s.to_string()))
+    }
+}
+
+impl PartialEq<&str> for MediaType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// The result of sniffing a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detected {
     pub kind: Kind,
-    pub media_type: String,
+    pub media_type: MediaType,
 }
 
-fn det(kind: Kind, media_type: &str) -> Detected {
+fn det(kind: Kind, media_type: &'static str) -> Detected {
     Detected {
         kind,
-        media_type: media_type.to_string(),
+        media_type: MediaType::known(media_type),
     }
 }
 
@@ -346,7 +456,7 @@ mod tests {
 
     fn d(head: &[u8], name: &str) -> (Kind, String) {
         let r = detect(head, OsStr::new(name));
-        (r.kind, r.media_type)
+        (r.kind, r.media_type.to_string())
     }
 
     fn zip_of(name: &str, body: &[u8]) -> Vec<u8> {

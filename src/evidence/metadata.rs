@@ -7,6 +7,7 @@
 //! here panics out (a panic in a parser is caught and recorded), and a file whose metadata cannot be
 //! read is still stored, with the reason recorded.
 
+use crate::evidence::kind::MediaType;
 use std::fs::File;
 use std::path::Path;
 
@@ -79,7 +80,8 @@ impl MediaInfo {
 
 /// Whether this media type is one we read metadata from.
 pub fn applies_to(media_type: &str) -> bool {
-    media_type.starts_with("image/") || media_type.starts_with("video/")
+    let mt = MediaType::from(media_type);
+    mt.is_image() || mt.is_video()
 }
 
 /// Read what the file at `path` says about itself. Never panics; failures become `error`.
@@ -97,14 +99,15 @@ pub fn read(path: &Path, media_type: &str) -> MediaInfo {
         },
     };
     // Pixel size from the image header is the truth where it can be read; EXIF sizes are a fallback.
-    if media_type.starts_with("image/")
+    let mt = MediaType::from(media_type);
+    if mt.is_image()
         && let Some((w, h)) = image_size(path, media_type)
     {
         info.width = Some(w);
         info.height = Some(h);
     }
     // HEIF: the primary image's size is in its `ispe` property; EXIF may describe the unedited shot.
-    if matches!(media_type, "image/heic" | "image/heif" | "image/avif")
+    if mt.is_heif_family()
         && let Some((w, h)) = heif_size(path)
     {
         info.width = Some(w);
@@ -116,7 +119,7 @@ pub fn read(path: &Path, media_type: &str) -> MediaInfo {
 /// Width and height from the image's own header. For JPEG, `jpeg-decoder` stops at the frame header
 /// (`image` would read the whole file first: a tenth of the cost of adding it).
 fn image_size(path: &Path, media_type: &str) -> Option<(u32, u32)> {
-    if media_type == "image/jpeg" {
+    if MediaType::JPEG == media_type {
         let mut dec = jpeg_decoder::Decoder::new(std::io::BufReader::new(File::open(path).ok()?));
         dec.read_info().ok()?;
         let info = dec.info()?;

@@ -26,7 +26,7 @@ use walkdir::WalkDir;
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::evidence::kind::{self as media, Kind};
+use crate::evidence::kind::{self as media, Kind, MediaType};
 use crate::evidence::metadata::{self, MediaInfo};
 use crate::ledger::{Appender, Event, Item, NewEntry};
 use crate::store::order::OrderId;
@@ -494,7 +494,7 @@ fn describe_io(e: &io::Error) -> String {
 struct StoredJob {
     stored: Stored,
     kind: Kind,
-    media_type: String,
+    media_type: MediaType,
     media: Option<MediaInfo>,
     /// The source's size or mtime changed while it was read.
     changed: bool,
@@ -951,10 +951,10 @@ impl Chunk<'_> {
                 },
                 note: opts.note.clone(),
             });
-            if kind == Kind::Chat && sj.media_type == "application/zip" {
+            if kind == Kind::Chat && sj.media_type == MediaType::ZIP {
                 extract_chat_media(vault, app, digest, job, opts, now, report);
             }
-            if kind == Kind::Chat && is_mail(&sj.media_type) {
+            if kind == Kind::Chat && sj.media_type.is_mail() {
                 extract_email_attachments(vault, app, digest, job, opts, now, report);
             }
             (Status::Added, Some(entry.seq))
@@ -1009,43 +1009,39 @@ impl Chunk<'_> {
     ) {
         let (vault, opts) = (self.vault, self.opts);
         let digest = &sj.stored.digest;
-        let tracking = (kind == Kind::Tracking && sj.media_type == "application/json")
+        let tracking = (kind == Kind::Tracking && sj.media_type == MediaType::JSON)
             .then(|| {
                 let parsed = crate::case::read_snapshot(vault, digest);
                 let parsed = parsed.map(|s| crate::evidence::tracking::Summary::from(&s));
                 summarised(parsed, "tracking", job, warnings)
             })
             .flatten();
-        let textual = sj.media_type.starts_with("text/")
-            || matches!(
-                sj.media_type.as_str(),
-                "application/json" | "application/zip" | "message/rfc822" | "application/mbox"
-            );
-        let chat =
-            (kind == Kind::Chat && textual)
-                .then(|| {
-                    // A file already known to be e-mail is read as e-mail (its header block can be
-                    // too long for content detection); the choice is recorded.
-                    let chat_opts =
-                        crate::evidence::chat::ParseOptions {
-                            format: opts.chat.format.or(is_mail(&sj.media_type)
-                                .then_some(crate::evidence::chat::Format::Email)),
-                            ..opts.chat
-                        };
-                    let parsed = crate::case::read_transcript(vault, digest, chat_opts);
-                    let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
-                    let parsed = parsed.map(|t| crate::evidence::chat::Summary {
-                        read_with: chat_opts,
-                        tz_assumed: t
-                            .messages
-                            .iter()
-                            .any(|m| m.time_naive)
-                            .then(|| tz.to_string()),
-                        ..crate::evidence::chat::Summary::from(&t)
-                    });
-                    summarised(parsed, "chat", job, warnings)
-                })
-                .flatten();
+        let textual = sj.media_type.is_textual() || sj.media_type == MediaType::ZIP;
+        let chat = (kind == Kind::Chat && textual)
+            .then(|| {
+                // A file already known to be e-mail is read as e-mail (its header block can be
+                // too long for content detection); the choice is recorded.
+                let chat_opts = crate::evidence::chat::ParseOptions {
+                    format: opts.chat.format.or(sj
+                        .media_type
+                        .is_mail()
+                        .then_some(crate::evidence::chat::Format::Email)),
+                    ..opts.chat
+                };
+                let parsed = crate::case::read_transcript(vault, digest, chat_opts);
+                let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
+                let parsed = parsed.map(|t| crate::evidence::chat::Summary {
+                    read_with: chat_opts,
+                    tz_assumed: t
+                        .messages
+                        .iter()
+                        .any(|m| m.time_naive)
+                        .then(|| tz.to_string()),
+                    ..crate::evidence::chat::Summary::from(&t)
+                });
+                summarised(parsed, "chat", job, warnings)
+            })
+            .flatten();
         (tracking, chat)
     }
 
@@ -1088,11 +1084,6 @@ impl Chunk<'_> {
             }
         }
     }
-}
-
-/// An e-mail message or a mailbox, by media type.
-fn is_mail(media_type: &str) -> bool {
-    matches!(media_type, "message/rfc822" | "application/mbox")
 }
 
 #[cfg(test)]

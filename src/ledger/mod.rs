@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Digest;
 use crate::dispute::{DisputeClosed, DisputeOpened};
 use crate::error::{Error, IoContext, Result};
-use crate::evidence::kind::Kind;
+use crate::evidence::kind::{Kind, MediaType};
 use crate::store::order::OrderId;
 use crate::store::{Vault, sync_dir};
 
@@ -160,7 +160,7 @@ pub struct Item {
     /// The original name's exact bytes in hex, present only when the name was not valid UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_bytes_hex: Option<String>,
-    pub media_type: String,
+    pub media_type: MediaType,
     /// What a photo or video says about itself (capture time, camera, size, GPS, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<crate::evidence::metadata::MediaInfo>,
@@ -204,7 +204,7 @@ pub struct ItemFacts {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name_bytes_hex: Option<String>,
-    pub media_type: String,
+    pub media_type: MediaType,
     /// What a photo or video says about itself: `captured_at`, `captured_from`, `camera`, `width`,
     /// `height`, `orientation`, `gps`, `duration_s`, `error`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -578,7 +578,7 @@ mod tests {
             kind: Kind::Other,
             name: "x".into(),
             name_bytes_hex: None,
-            media_type: "application/octet-stream".into(),
+            media_type: MediaType::OCTET_STREAM,
             media: None,
             tracking: None,
             chat: None,

@@ -159,7 +159,7 @@ pub fn decode_at_least(
         !crate::failpoint_is("decoder-panics"),
         "injected decoder panic"
     );
-    if media_type != "image/jpeg" {
+    if media_type != crate::evidence::kind::MediaType::JPEG.as_str() {
         return decode_any(path);
     }
     // The fastest JPEG decode that gives the size: block averages alone when 1/8 scale is
@@ -239,7 +239,7 @@ mod turbo {
 /// Whether an image file displays as stored (no EXIF rotation or mirroring to apply). Only JPEGs
 /// are read; anything else, or a file that cannot be read, counts as not plain.
 pub fn orientation_is_plain(path: &std::path::Path, media_type: &str) -> bool {
-    if media_type != "image/jpeg" {
+    if media_type != crate::evidence::kind::MediaType::JPEG.as_str() {
         return false;
     }
     let mut head = Vec::new();
