@@ -30,6 +30,7 @@ fn kill_9_during_add_then_verify_and_rerun() {
     }
     let drop_dir = src.path("drop");
     // Delays spread over the run: before the first object, mid-store, around ledger writes, near the end.
+    let mut mid_run = 0;
     for delay_ms in [0u64, 2, 10, 25, 50, 80, 120, 200, 350] {
         let env = Env::new();
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("vault"))
@@ -43,7 +44,11 @@ fn kill_9_during_add_then_verify_and_rerun() {
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
+        // The kill landed mid-run when it stopped the process after it had stored something.
+        if status.code().is_none() && !env.objects().is_empty() {
+            mid_run += 1;
+        }
 
         let (v, code) = env.json(&["verify"]);
         assert_eq!(code, 0, "after kill at {delay_ms} ms: {v}");
@@ -66,6 +71,11 @@ fn kill_9_during_add_then_verify_and_rerun() {
         );
         let _: &Value = &v;
     }
+    assert!(
+        mid_run > 0,
+        "no kill landed while the add was at work (every run finished first, or none began): the \
+         delays no longer fit how long an add takes here"
+    );
 }
 
 /// Deterministic crash points: the process dies (abort, like `kill -9`) right after objects are
