@@ -257,7 +257,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     let chats = transcripts(&case, &layout.records, &entries);
 
     // The open dispute's checklist, and the platform's upload files.
-    let dispute = case.open_dispute().map(|(_, d)| d);
+    let dispute = case.open_dispute();
     let missing = case.missing();
     let mut upload_report = None;
     let mut upload_records = Vec::new();
@@ -396,12 +396,12 @@ struct Carried {
 /// Read the order's ledger (refusing a broken chain or an order without items) and cut what the
 /// bundle carries.
 fn read_order<'v>(vault: &'v Vault, order: &OrderId) -> Result<(Case<'v>, Carried)> {
-    let Some(raw) = crate::ledger::read_bytes(vault, order)? else {
+    let Some(raw) = vault.read_ledger(order)? else {
         return Err(Error::UnknownOrder {
             order: order.to_string(),
         });
     };
-    let case = Case::new(vault, order, Ledger::parse(order, &raw));
+    let case = Case::new(vault, Ledger::parse(order, &raw));
     let ledger = case.ledger();
     if let Some(p) = ledger.problems.first() {
         return Err(Error::Integrity {

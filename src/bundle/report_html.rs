@@ -8,7 +8,7 @@ use base64::Engine;
 
 use super::{FileRecord, Role};
 use crate::digest::Digest;
-use crate::evidence::kind::Kind;
+use crate::evidence::kind::{Kind, MediaType};
 use crate::ledger::{Entry, Event};
 use crate::render::human_bytes;
 use crate::store::order::OrderId;
@@ -289,11 +289,7 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                     esc(name)
                 ),
                 None => {
-                    let why = if r
-                        .media_type
-                        .as_deref()
-                        .is_some_and(|m| m.contains("heic") || m.contains("heif"))
-                    {
+                    let why = if r.media_type.as_ref().is_some_and(MediaType::is_heif) {
                         "HEIC photo: no preview (no HEIC decoder here); open the original"
                     } else {
                         "no preview: the image could not be decoded; open the original"

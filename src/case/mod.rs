@@ -26,7 +26,6 @@ use crate::store::order::OrderId;
 /// An order's evidence, as its ledger records it.
 pub struct Case<'v> {
     vault: &'v Vault,
-    order: OrderId,
     ledger: Ledger,
     timeline: OnceCell<Vec<TimelineEvent>>,
 }
@@ -35,7 +34,6 @@ pub struct Case<'v> {
 #[derive(Debug, Clone, Copy)]
 pub struct DisputeSpan<'a> {
     pub opened: &'a DisputeOpened,
-    pub opened_entry: &'a Entry,
     pub closed: Option<&'a DisputeClosed>,
 }
 
@@ -43,7 +41,7 @@ impl<'v> Case<'v> {
     /// Read `order`'s ledger; [`Error::UnknownOrder`] when the vault has no such order.
     pub fn load(vault: &'v Vault, order: &OrderId) -> Result<Case<'v>> {
         match Ledger::read_existing(vault, order)? {
-            Some(ledger) => Ok(Case::new(vault, order, ledger)),
+            Some(ledger) => Ok(Case::new(vault, ledger)),
             None => Err(Error::UnknownOrder {
                 order: order.to_string(),
             }),
@@ -51,17 +49,12 @@ impl<'v> Case<'v> {
     }
 
     /// A case over a ledger already read (e.g. from bytes the caller also needs).
-    pub fn new(vault: &'v Vault, order: &OrderId, ledger: Ledger) -> Case<'v> {
+    pub fn new(vault: &'v Vault, ledger: Ledger) -> Case<'v> {
         Case {
             vault,
-            order: order.clone(),
             ledger,
             timeline: OnceCell::new(),
         }
-    }
-
-    pub fn order(&self) -> &OrderId {
-        &self.order
     }
 
     pub fn ledger(&self) -> &Ledger {
@@ -71,11 +64,6 @@ impl<'v> Case<'v> {
     /// The items filed under the order, each with the entry that added it, oldest first.
     pub fn items(&self) -> impl Iterator<Item = (&Entry, &Item)> {
         self.ledger.items()
-    }
-
-    /// The item that filed object `d`, if any.
-    pub fn item(&self, d: &Digest) -> Option<&Item> {
-        self.items().map(|(_, i)| i).find(|i| i.sha256 == *d)
     }
 
     /// The carriers' events, merged from the order's tracking snapshots in the order they were
@@ -122,38 +110,11 @@ impl<'v> Case<'v> {
     /// Every dispute of the order, oldest first: each `dispute_open` with the `dispute_close`
     /// that ends it, if any.
     pub fn disputes(&self) -> Vec<DisputeSpan<'_>> {
-        let mut spans = Vec::new();
-        let mut open: Option<(&Entry, &DisputeOpened)> = None;
-        for e in self.ledger.entries() {
-            match &e.event {
-                Event::DisputeOpen { dispute } => {
-                    // A second open without a close replaces the first, as `open_dispute` reads it.
-                    open = Some((e, dispute));
-                }
-                Event::DisputeClose { close } => {
-                    if let Some((oe, d)) = open.take() {
-                        spans.push(DisputeSpan {
-                            opened: d,
-                            opened_entry: oe,
-                            closed: Some(close),
-                        });
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some((oe, d)) = open {
-            spans.push(DisputeSpan {
-                opened: d,
-                opened_entry: oe,
-                closed: None,
-            });
-        }
-        spans
+        disputes(&self.ledger)
     }
 
     /// The order's open dispute, if any: the last `dispute_open` with no `dispute_close` after it.
-    pub fn open_dispute(&self) -> Option<(&Entry, &DisputeOpened)> {
+    pub fn open_dispute(&self) -> Option<&DisputeOpened> {
         open_dispute(&self.ledger)
     }
 
@@ -190,7 +151,7 @@ impl<'v> Case<'v> {
     /// The evidence still missing for the open dispute (empty when none is open).
     pub fn missing(&self) -> Vec<String> {
         self.open_dispute()
-            .map(|(_, d)| crate::dispute::missing(d, &self.evidence()))
+            .map(|d| crate::dispute::missing(d, &self.evidence()))
             .unwrap_or_default()
     }
 
@@ -215,17 +176,41 @@ pub fn mentions_signature(description: &str) -> bool {
         })
 }
 
-/// The open dispute of a ledger, if any: the last `dispute_open` with no `dispute_close` after it.
-pub fn open_dispute(ledger: &Ledger) -> Option<(&Entry, &DisputeOpened)> {
-    let mut open = None;
+/// Every dispute in a ledger, oldest first: each `dispute_open` with the `dispute_close` that ends
+/// it. A second open without a close in between replaces the first; a close with none open ends
+/// nothing.
+pub fn disputes(ledger: &Ledger) -> Vec<DisputeSpan<'_>> {
+    let mut spans = Vec::new();
+    let mut open: Option<&DisputeOpened> = None;
     for e in ledger.entries() {
         match &e.event {
-            Event::DisputeOpen { dispute } => open = Some((e, dispute)),
-            Event::DisputeClose { .. } => open = None,
+            Event::DisputeOpen { dispute } => open = Some(dispute),
+            Event::DisputeClose { close } => {
+                if let Some(opened) = open.take() {
+                    spans.push(DisputeSpan {
+                        opened,
+                        closed: Some(close),
+                    });
+                }
+            }
             _ => {}
         }
     }
-    open
+    if let Some(opened) = open {
+        spans.push(DisputeSpan {
+            opened,
+            closed: None,
+        });
+    }
+    spans
+}
+
+/// The open dispute of a ledger, if any: the last `dispute_open` with no `dispute_close` after it.
+pub fn open_dispute(ledger: &Ledger) -> Option<&DisputeOpened> {
+    disputes(ledger)
+        .pop()
+        .filter(|s| s.closed.is_none())
+        .map(|s| s.opened)
 }
 
 /// Parse a stored tracking snapshot (at most [`tracking::MAX_SNAPSHOT`] bytes).

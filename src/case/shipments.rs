@@ -78,7 +78,7 @@ pub fn of_order(
     now: DateTime<Utc>,
     stale_after: Duration,
 ) -> Result<Vec<Status>> {
-    let case = super::Case::new(vault, order, Ledger::read(vault, order)?);
+    let case = super::Case::new(vault, Ledger::read(vault, order)?);
     let ledger = case.ledger();
     let timeline = case.timeline();
     // Parcels: registered ones first (in order), then numbers only seen in snapshots.

@@ -81,8 +81,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let within = chrono::Duration::from_std(args.within).unwrap_or(chrono::Duration::MAX);
     let mut disputes = Vec::new();
     for order in vault.orders()?.0 {
-        let case = Case::new(&vault, &order, Ledger::read(&vault, &order)?);
-        let Some((_, d)) = case.open_dispute() else {
+        let case = Case::new(&vault, Ledger::read(&vault, &order)?);
+        let Some(d) = case.open_dispute() else {
             continue;
         };
         let due: Option<DateTime<Utc>> = d

@@ -127,7 +127,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let mut by_reason: BTreeMap<String, Tally> = BTreeMap::new();
     let mut orders = 0;
     for order in vault.orders()?.0 {
-        let case = Case::new(&vault, &order, Ledger::read(&vault, &order)?);
+        let case = Case::new(&vault, Ledger::read(&vault, &order)?);
         if case
             .ledger()
             .entries()

@@ -30,11 +30,6 @@ pub fn path(vault: &Vault, order: &OrderId) -> PathBuf {
     vault.order_dir(order).join(LEDGER_FILE)
 }
 
-/// The exact bytes of `order`'s ledger; `None` when the vault has no such order.
-pub fn read_bytes(vault: &Vault, order: &OrderId) -> Result<Option<Vec<u8>>> {
-    vault.read_ledger(order)
-}
-
 /// One ledger line.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Entry {
@@ -337,7 +332,9 @@ impl Ledger {
 
     /// Read `order`'s ledger; `None` when the vault has no such order.
     pub fn read_existing(vault: &Vault, order: &OrderId) -> Result<Option<Ledger>> {
-        Ok(read_bytes(vault, order)?.map(|bytes| Ledger::parse(order, &bytes)))
+        Ok(vault
+            .read_ledger(order)?
+            .map(|bytes| Ledger::parse(order, &bytes)))
     }
 
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
