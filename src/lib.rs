@@ -41,13 +41,20 @@ pub mod verify;
 pub const TOOL: &str = concat!("evidence-vault ", env!("CARGO_PKG_VERSION"));
 
 /// Crash-test hook: when `VAULT_FAILPOINT` names this point, the process aborts here, as a `kill -9`
-/// or power cut would stop it. Used by `tests/cli/crash.rs`; unset in normal use.
+/// or power cut would stop it. Used by `tests/cli/crash.rs`. Compiled in only with the test feature
+/// `failpoints` (`cargo test --features failpoints`): a release binary ignores the variable.
 pub(crate) fn failpoint(name: &str) {
     if failpoint_is(name) {
         std::process::abort();
     }
 }
 
+#[cfg(not(feature = "failpoints"))]
+pub(crate) fn failpoint_is(_name: &str) -> bool {
+    false
+}
+
+#[cfg(feature = "failpoints")]
 pub(crate) fn failpoint_is(name: &str) -> bool {
     static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     POINT

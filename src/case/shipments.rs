@@ -1,12 +1,18 @@
 //! Shipment status for cron: per parcel of an order, its latest stage, its last event and how long
 //! ago, and the flags an ops person should hear about (delivered, exception, failed attempt,
 //! returned, no news for too long).
+//!
+//! A state change (delivered, exception, failed attempt, returned) is news once: it is flagged while
+//! the snapshot that first showed it was filed no longer ago than `news_within`, so a daily cron
+//! alert names each change once or twice instead of every parcel ever delivered, forever.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::digest::Digest;
 use crate::error::Result;
 use crate::evidence::tracking::{Stage, TimelineEvent};
 use crate::ledger::{Event, Ledger};
@@ -58,7 +64,20 @@ pub struct Status {
     pub days_since_last_event: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
+    /// When vault filed the snapshot that first showed the latest event (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub news_at: Option<String>,
     pub flags: Vec<Flag>,
+}
+
+/// What `of_order` judges against: the clock, and the two windows.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub now: DateTime<Utc>,
+    /// No carrier event for longer than this: stale.
+    pub stale_after: Duration,
+    /// A state change is flagged while its news is no older than this.
+    pub news_within: Duration,
 }
 
 /// A parcel of an order: registered with `vault track`, or only seen in a snapshot.
@@ -72,12 +91,8 @@ struct Parcel {
 }
 
 /// The shipments of one order, as of `now`.
-pub fn of_order(
-    vault: &Vault,
-    order: &OrderId,
-    now: DateTime<Utc>,
-    stale_after: Duration,
-) -> Result<Vec<Status>> {
+pub fn of_order(vault: &Vault, order: &OrderId, clock: Clock) -> Result<Vec<Status>> {
+    let now = clock.now;
     let case = super::Case::new(vault, Ledger::read(vault, order)?);
     let ledger = case.ledger();
     let timeline = case.timeline();
@@ -112,8 +127,14 @@ pub fn of_order(
             });
         }
     }
+    // When each snapshot was first filed: the news of the events it first showed.
+    let mut filed: HashMap<Digest, DateTime<Utc>> = HashMap::new();
+    for (e, i) in ledger.items() {
+        filed.entry(i.sha256).or_insert(e.at);
+    }
     let single = parcels.len() == 1;
-    let stale = chrono::Duration::from_std(stale_after).unwrap_or(chrono::Duration::MAX);
+    let window = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    let (stale, news_within) = (window(clock.stale_after), window(clock.news_within));
     Ok(parcels
         .into_iter()
         .map(
@@ -132,10 +153,10 @@ pub fn of_order(
                         None => single,
                     })
                     .collect();
-                let last = events
-                    .iter()
-                    .max_by_key(|t| t.event.sort_key())
-                    .map(|t| &t.event);
+                let latest = events.iter().max_by_key(|t| t.event.sort_key());
+                let last = latest.map(|t| &t.event);
+                let news_at = latest.and_then(|t| filed.get(&t.first_seen_in).copied());
+                let fresh = news_at.is_some_and(|at| now - at <= news_within);
                 let delivered = events
                     .iter()
                     .filter(|t| t.event.stage == Stage::Delivered)
@@ -149,20 +170,20 @@ pub fn of_order(
                             .and_then(crate::time::parse_instant_or_date)
                     })
                     .unwrap_or(since);
-                let mut flags = Vec::new();
-                match last.map(|e| e.stage) {
-                    Some(Stage::Delivered) => flags.push(Flag::Delivered),
-                    Some(Stage::Exception) => flags.push(Flag::Exception),
-                    Some(Stage::FailedAttempt) => flags.push(Flag::FailedAttempt),
-                    Some(Stage::Returned) => flags.push(Flag::Returned),
-                    _ => {}
-                }
-                if delivered.is_some() && !flags.contains(&Flag::Delivered) {
+                let state = match last.map(|e| e.stage) {
+                    Some(Stage::Delivered) => Some(Flag::Delivered),
+                    Some(Stage::Exception) => Some(Flag::Exception),
+                    Some(Stage::FailedAttempt) => Some(Flag::FailedAttempt),
+                    Some(Stage::Returned) => Some(Flag::Returned),
+                    _ => None,
+                };
+                let mut flags: Vec<Flag> = state.filter(|_| fresh).into_iter().collect();
+                // A delivery the carrier later followed with other events (a return, a scan
+                // out of order) is still news while that latest snapshot is.
+                if fresh && delivered.is_some() && !flags.contains(&Flag::Delivered) {
                     flags.push(Flag::Delivered);
                 }
-                let finished = flags
-                    .iter()
-                    .any(|f| matches!(f, Flag::Delivered | Flag::Returned));
+                let finished = delivered.is_some() || state == Some(Flag::Returned);
                 if !finished && now - quiet_since > stale {
                     flags.push(Flag::Stale);
                 }
@@ -179,6 +200,7 @@ pub fn of_order(
                     last_event: last.map(|e| e.description.clone()),
                     days_since_last_event: last_instant.map(|t| (now - t).num_days()),
                     delivered_at: delivered.map(|t| t.event.time.clone()),
+                    news_at: news_at.map(|t| crate::time::format_time(&t)),
                     flags,
                 }
             },

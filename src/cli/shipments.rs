@@ -22,6 +22,11 @@ pub struct Args {
     /// Flag a parcel with no carrier news for this long (e.g. 7d, 36h)
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = super::args::parse_duration)]
     pub stale_after: Duration,
+    /// Flag a state change (delivered, exception, failed attempt, returned) while the snapshot
+    /// that first showed it was filed no longer ago than this; a little more than the cron
+    /// interval flags each change once
+    #[arg(long, value_name = "DURATION", default_value = "36h", value_parser = super::args::parse_duration)]
+    pub news_within: Duration,
 }
 
 #[derive(Serialize)]
@@ -80,10 +85,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         }
         None => vault.orders()?.0,
     };
-    let now = Utc::now();
+    let clock = shipments::Clock {
+        now: Utc::now(),
+        stale_after: args.stale_after,
+        news_within: args.news_within,
+    };
     let mut all = Vec::new();
     for o in &orders {
-        all.extend(shipments::of_order(&vault, o, now, args.stale_after)?);
+        all.extend(shipments::of_order(&vault, o, clock)?);
     }
     let attention = all.iter().filter(|s| !s.flags.is_empty()).count();
     ctx.out.report(&ShipmentsReport {

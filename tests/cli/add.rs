@@ -513,6 +513,10 @@ fn min_age_leaves_files_still_being_written() {
 /// no line behind: what was reported "not filed" is not in the ledger, the chain stays clean, and a
 /// re-run files everything.
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `cargo test --features failpoints`"
+)]
 fn a_ledger_write_that_fails_partway_leaves_no_line_behind() {
     let env = Env::new();
     let a = env.write("in/a.jpg", &jpeg_bytes(1));

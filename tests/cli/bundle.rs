@@ -633,6 +633,10 @@ fn torn_cached_thumbnails_are_made_again() {
 /// A decoder that panics on one hostile photo costs that photo its thumbnail and upload copy, each
 /// reported by name; the bundle is made and verifies.
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `cargo test --features failpoints`"
+)]
 fn a_panicking_decoder_costs_the_photo_its_derived_files_not_the_bundle() {
     let env = env_with_evidence();
     let out = env

@@ -396,6 +396,10 @@ fn email_attachments_are_filed_as_linked_items() {
 /// When the ledger cannot be written, nothing is reported as added: neither the e-mail nor the
 /// attachment taken out of it (both are listed as stored but not filed).
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `cargo test --features failpoints`"
+)]
 fn a_failed_ledger_write_reports_extracted_items_as_not_filed() {
     let env = Env::new();
     let mail = env.write(

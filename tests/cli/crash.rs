@@ -83,6 +83,10 @@ fn kill_9_during_add_then_verify_and_rerun() {
 /// killed process's write at a page boundary), and right after the ledger is written but before
 /// `--move` removes the sources. Both leave a clean vault, and a re-run finishes the job without losing a file.
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `cargo test --features failpoints`"
+)]
 fn crash_between_objects_ledger_and_move_is_recoverable() {
     for point in ["after-objects", "mid-ledger", "after-ledger"] {
         let env = Env::new();
@@ -140,6 +144,10 @@ fn crash_between_objects_ledger_and_move_is_recoverable() {
 /// without its ledger, which `verify` would call unreadable): the directory appears whole or
 /// not at all, and a re-run files everything. (The timed kill test above hit this window once.)
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `cargo test --features failpoints`"
+)]
 fn crash_while_creating_an_order_leaves_no_half_made_order() {
     let env = Env::new();
     for i in 0..3 {
@@ -165,4 +173,35 @@ fn crash_while_creating_an_order_leaves_no_half_made_order() {
         (0, &serde_json::json!(1)),
         "{v}"
     );
+}
+
+/// CI runs the README's test command, which turns the failpoints on; a CI run without them would
+/// silently ignore the crash tests above.
+#[test]
+fn ci_runs_with_the_failpoints_compiled_in() {
+    if std::env::var_os("VAULT_CI").is_some() {
+        let compiled_in = cfg!(feature = "failpoints");
+        assert!(
+            compiled_in,
+            "VAULT_CI is set but the failpoints feature is off: run `cargo test --locked --features failpoints`"
+        );
+    }
+}
+
+/// A binary built without the test feature ignores `VAULT_FAILPOINT`: the release build carries no
+/// test hooks. (Only checkable when this suite itself is built without the feature.)
+#[test]
+#[cfg_attr(
+    feature = "failpoints",
+    ignore = "the failpoints are compiled in for this run"
+)]
+fn without_the_feature_a_failpoint_does_nothing() {
+    let env = Env::new();
+    let f = env.write("in/a.bin", b"abc");
+    env.vault()
+        .env("VAULT_FAILPOINT", "after-objects")
+        .args(["add", "--order", "FP-1"])
+        .arg(&f)
+        .assert()
+        .success();
 }

@@ -112,6 +112,44 @@ fn a_delivered_parcel_is_flagged_for_cron() {
         );
 }
 
+/// A delivery is news once: past `--news-within` of the snapshot that showed it, the parcel is
+/// listed as delivered but no longer flagged (nor stale), so the daily alert means something.
+#[test]
+fn a_delivery_is_flagged_while_it_is_news_not_forever() {
+    let env = Env::new();
+    env.vault()
+        .args(["add", "--order", ORDER, "--kind", "tracking"])
+        .arg(fixture("17track-v2.2-gettrackinfo.json"))
+        .assert()
+        .success();
+    let (fresh, code) = env.json(&["shipments", "--news-within", "1h"]);
+    assert_eq!(code, 4, "{fresh}");
+    assert_eq!(
+        fresh["shipments"][0]["flags"],
+        serde_json::json!(["delivered"])
+    );
+    let news_at = fresh["shipments"][0]["news_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(news_at.ends_with('Z') && news_at.len() == 24, "{news_at}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (old, code) = env.json(&["shipments", "--news-within", "1s", "--stale-after", "1s"]);
+    assert_eq!(code, 0, "{old}");
+    assert_eq!(old["attention"], 0);
+    let s = &old["shipments"][0];
+    assert_eq!(s["latest_stage"], "delivered");
+    assert_eq!(s["news_at"], news_at.as_str());
+    assert_eq!(s["flags"], serde_json::json!([]));
+    env.vault()
+        .args(["shipments", "--news-within", "1s"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("delivered").and(predicate::str::contains("DELIVERED").not()),
+        );
+}
+
 #[test]
 fn a_parcel_without_news_goes_stale_and_an_unregistered_snapshot_counts_too() {
     let env = Env::new();
