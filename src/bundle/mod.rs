@@ -812,8 +812,9 @@ fn write_zip(
             Content::Bytes(b) => b.len() as u64,
             Content::Object { size, .. } => *size,
         };
+        let compress = e.compress && (size <= 1 << 20 || !deflates_like_a_bomb(vault, &e.content)?);
         let opts = SimpleFileOptions::default()
-            .compression_method(if e.compress {
+            .compression_method(if compress {
                 CompressionMethod::Deflated
             } else {
                 CompressionMethod::Stored
@@ -854,6 +855,34 @@ fn write_zip(
     let mut w = zip.finish()?;
     w.flush()?;
     Ok(())
+}
+
+/// Whether content over 1 MiB deflates beyond half of `verify-bundle`'s zip-bomb ratio: such an
+/// entry (a very repetitive transcript or text original) is stored uncompressed, so that a bundle
+/// never fails its own check. Costs one extra deflate pass, only for such large texts.
+fn deflates_like_a_bomb(vault: &Vault, content: &Content) -> io::Result<bool> {
+    struct Count(u64);
+    impl Write for Count {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0 += b.len() as u64;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut z = flate2::write::DeflateEncoder::new(Count(0), flate2::Compression::default());
+    let size = match content {
+        Content::Bytes(b) => {
+            z.write_all(b)?;
+            b.len() as u64
+        }
+        Content::Object { digest, .. } => {
+            io::copy(&mut vault.backend().open_object(digest)?, &mut z)?
+        }
+    };
+    let compressed = z.finish()?.0.max(1);
+    Ok(size / compressed > check::MAX_RATIO / 2)
 }
 
 fn zip_time(t: &DateTime<Utc>) -> zip::DateTime {

@@ -12,7 +12,6 @@ use std::io::{Read, Seek, SeekFrom};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// One message of a transcript.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,8 +74,9 @@ impl From<&Transcript> for Summary {
     }
 }
 
-/// Largest export parsed in memory.
-pub const MAX_EXPORT: u64 = 256 << 20;
+/// Largest export parsed in memory (64 MiB). With [`MAX_MESSAGES`] and [`MAX_LINES`] it keeps a
+/// crafted export's cost under about 200 MB; a larger one is refused with a message naming it.
+pub const MAX_EXPORT: u64 = 64 << 20;
 
 /// Parse an export: a text or JSON export, or a WhatsApp zip (its chat text inside).
 pub fn read_export<R: Read + Seek>(mut r: R, opts: ParseOptions) -> Result<Transcript, String> {
@@ -429,6 +429,7 @@ fn attachment(text: &str) -> Option<String> {
 }
 
 fn whatsapp(body: &str, forced: Option<DateOrder>) -> Result<Transcript, String> {
+    check_lines(body)?;
     let lines: Vec<String> = body.lines().map(clean).collect();
     let headers: Vec<Option<Header<'_>>> = lines.iter().map(|l| header(l)).collect();
     let found = headers.iter().flatten().count();
@@ -458,14 +459,17 @@ fn whatsapp(body: &str, forced: Option<DateOrder>) -> Result<Transcript, String>
                     ),
                     _ => (None, h.rest.to_string()),
                 };
-                messages.push(Message {
-                    time: time.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                    time_naive: true,
-                    attachments: attachment(&text).into_iter().collect(),
-                    sender,
-                    text,
-                    source: format!("line {}", i + 1),
-                });
+                push_message(
+                    &mut messages,
+                    Message {
+                        time: time.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                        time_naive: true,
+                        attachments: attachment(&text).into_iter().collect(),
+                        sender,
+                        text,
+                        source: format!("line {}", i + 1),
+                    },
+                )?;
             }
             // A line without a header continues the message before it.
             None => match messages.last_mut() {
@@ -515,89 +519,320 @@ fn fix_telegram_escapes(s: &str) -> String {
     out
 }
 
-fn telegram_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => s.clone(),
-                other => other["text"].as_str().unwrap_or("").to_string(),
-            })
-            .collect(),
-        _ => String::new(),
+/// Most messages one export may hold: a bound on memory for crafted exports (each message costs its
+/// text plus about 150 bytes). A real buyer's thread is far below it; an account-wide export over
+/// it is refused with a hint to export the one chat.
+pub const MAX_MESSAGES: usize = 200_000;
+
+fn too_many_messages() -> String {
+    format!(
+        "more than {MAX_MESSAGES} messages: export the one chat with the buyer (or split the \
+         export) and add that"
+    )
+}
+
+/// Most lines a text export (WhatsApp, CSV) may have: each line costs about 100 bytes while it is
+/// parsed, so a crafted file of empty lines is refused before it is split.
+pub const MAX_LINES: usize = 1_000_000;
+
+fn check_lines(body: &str) -> Result<(), String> {
+    if memchr::memchr_iter(b'\n', body.as_bytes()).count() >= MAX_LINES {
+        return Err(format!(
+            "more than {MAX_LINES} lines: export the one chat with the buyer (or split the \
+             export) and add that"
+        ));
+    }
+    Ok(())
+}
+
+/// Push a message unless the export already holds [`MAX_MESSAGES`].
+fn push_message(messages: &mut Vec<Message>, m: Message) -> Result<(), String> {
+    if messages.len() >= MAX_MESSAGES {
+        return Err(too_many_messages());
+    }
+    messages.push(m);
+    Ok(())
+}
+
+/// JSON exports are read into typed structs, not a `serde_json::Value` tree (which costs several
+/// times the file's size): only the fields used are kept, the rest is skipped as it is read.
+/// Fields of an unexpected type read as absent, as they did from a `Value`.
+mod loose {
+    use std::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    /// Visitor methods that read the named kinds of JSON value as absent (consuming them).
+    macro_rules! none_for {
+        ($($kind:ident),*) => { $(none_for!(@ $kind);)* };
+        (@ bool) => {
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> { Ok(None) }
+        };
+        (@ i64) => {
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> { Ok(None) }
+        };
+        (@ u64) => {
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> { Ok(None) }
+        };
+        (@ f64) => {
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> { Ok(None) }
+        };
+        (@ unit) => {
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> { Ok(None) }
+        };
+        (@ str) => {
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> { Ok(None) }
+        };
+        (@ seq) => {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+        };
+        (@ map) => {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+        };
+    }
+
+    /// A string, or nothing when the field holds anything else.
+    #[derive(Debug, Default)]
+    pub struct Str(pub Option<String>);
+
+    impl<'de> Deserialize<'de> for Str {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Str, D::Error> {
+            d.deserialize_any(StrVisitor).map(Str)
+        }
+    }
+
+    struct StrVisitor;
+
+    impl<'de> Visitor<'de> for StrVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        none_for!(bool, i64, u64, f64, unit, seq, map);
+    }
+
+    /// An integer, or nothing when the field holds anything else.
+    #[derive(Debug, Default)]
+    pub struct Int(pub Option<i64>);
+
+    impl<'de> Deserialize<'de> for Int {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Int, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Option<i64>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                    Ok(Some(v))
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                    Ok(i64::try_from(v).ok())
+                }
+                none_for!(str, bool, f64, unit, seq, map);
+            }
+            d.deserialize_any(V).map(Int)
+        }
+    }
+
+    /// Telegram's `text`: a string, or an array of strings and `{"type": …, "text": …}` parts.
+    #[derive(Debug, Default)]
+    pub struct Text(pub String);
+
+    impl<'de> Deserialize<'de> for Text {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = String;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a string or an array of text parts")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+                    Ok(v.to_string())
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+                    Ok(v)
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+                    let mut out = String::new();
+                    while let Some(part) = seq.next_element::<Part>()? {
+                        out.push_str(&part.0);
+                    }
+                    Ok(out)
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(String::new())
+                }
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
+                    Ok(String::new())
+                }
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
+                    Ok(String::new())
+                }
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
+                    Ok(String::new())
+                }
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
+                    Ok(String::new())
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+                    Ok(String::new())
+                }
+            }
+            d.deserialize_any(V).map(Text)
+        }
+    }
+
+    /// One part of a Telegram text array: a string, or an object's `text`.
+    struct Part(String);
+
+    impl<'de> Deserialize<'de> for Part {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Part, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Option<String>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a text part")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Some(v.to_string()))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                    Ok(Some(v))
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut text = None;
+                    while let Some(k) = map.next_key::<Str>()? {
+                        if k.0.as_deref() == Some("text") {
+                            text = map.next_value::<Str>()?.0;
+                        } else {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    Ok(text)
+                }
+                none_for!(bool, i64, u64, f64, unit, seq);
+            }
+            d.deserialize_any(V).map(|t| Part(t.unwrap_or_default()))
+        }
+    }
+
+    /// A list, or nothing when the field holds anything else.
+    #[derive(Debug)]
+    pub struct List<T>(pub Option<Vec<T>>);
+
+    impl<T> Default for List<T> {
+        fn default() -> Self {
+            List(None)
+        }
+    }
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<List<T>, D::Error> {
+            struct V<T>(std::marker::PhantomData<T>);
+            impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+                type Value = Option<Vec<T>>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(x) = seq.next_element()? {
+                        if out.len() >= super::MAX_MESSAGES {
+                            return Err(de::Error::custom(super::too_many_messages()));
+                        }
+                        out.push(x);
+                    }
+                    Ok(Some(out))
+                }
+                none_for!(str, bool, i64, u64, f64, unit, map);
+            }
+            d.deserialize_any(V(std::marker::PhantomData)).map(List)
+        }
     }
 }
 
+/// Telegram Desktop's JSON export: one chat (`messages`) or the whole account (`chats.list`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TelegramExport {
+    messages: loose::List<TelegramMessage>,
+    chats: Option<TelegramChats>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TelegramChats {
+    list: loose::List<TelegramChat>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TelegramChat {
+    messages: loose::List<TelegramMessage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TelegramMessage {
+    #[serde(rename = "type")]
+    kind: loose::Str,
+    date: loose::Str,
+    date_unixtime: loose::Str,
+    from: loose::Str,
+    text: loose::Text,
+    action: loose::Str,
+    photo: loose::Str,
+    file: loose::Str,
+}
+
 fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
-    let v: Value = match serde_json::from_slice(bytes) {
+    let export: TelegramExport = match serde_json::from_slice(bytes) {
         Ok(v) => v,
+        Err(e) if e.to_string().starts_with("more than") => return Err(too_many_messages()),
         Err(_) => serde_json::from_str(&fix_telegram_escapes(&String::from_utf8_lossy(bytes)))
             .map_err(|e| format!("not valid JSON: {e}"))?,
     };
     // A single chat has `messages`; a full export has `chats.list[]`.
-    let chats: Vec<&Value> = match v.get("messages") {
-        Some(_) => vec![&v],
-        None => v
-            .pointer("/chats/list")
-            .and_then(Value::as_array)
-            .map(|l| l.iter().collect())
-            .unwrap_or_default(),
+    let chats: Vec<Option<Vec<TelegramMessage>>> = match export.messages.0 {
+        Some(list) => vec![Some(list)],
+        None => export
+            .chats
+            .and_then(|c| c.list.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.messages.0)
+            .collect(),
     };
     if chats.is_empty() {
         return Err("JSON without `messages` or `chats.list`: not a Telegram export".into());
     }
+    let single = chats.len() == 1;
     let mut messages = Vec::new();
-    for (ci, chat) in chats.iter().enumerate() {
-        let Some(list) = chat["messages"].as_array() else {
+    for (ci, chat) in chats.into_iter().enumerate() {
+        let Some(list) = chat else {
             return Err(format!("chats.list[{ci}].messages is not an array"));
         };
-        for (i, m) in list.iter().enumerate() {
-            let source = if chats.len() == 1 {
+        for (i, m) in list.into_iter().enumerate() {
+            let source = if single {
                 format!("messages[{i}]")
             } else {
                 format!("chats.list[{ci}].messages[{i}]")
             };
-            // date_unixtime is the truth (UTC); `date` is local time without zone.
-            let (time, naive) = match m["date_unixtime"]
-                .as_str()
-                .and_then(|s| s.parse::<i64>().ok())
-                .and_then(|t| DateTime::from_timestamp(t, 0))
-            {
-                Some(t) => (t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), false),
-                None => match m["date"]
-                    .as_str()
-                    .and_then(|d| NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S").ok())
-                {
-                    Some(t) => (t.format("%Y-%m-%dT%H:%M:%S").to_string(), true),
-                    None => return Err(format!("{source}: no readable date")),
-                },
-            };
-            let service = m["type"].as_str() == Some("service");
-            let sender = if service {
-                None
-            } else {
-                m["from"].as_str().map(str::to_string)
-            };
-            let mut text = telegram_text(&m["text"]);
-            if service && text.is_empty() {
-                text = m["action"]
-                    .as_str()
-                    .unwrap_or("service message")
-                    .to_string();
-            }
-            let attachments = ["photo", "file"]
-                .iter()
-                .filter_map(|k| m[*k].as_str().map(str::to_string))
-                .collect();
-            messages.push(Message {
-                time,
-                time_naive: naive,
-                sender,
-                text,
-                attachments,
-                source,
-            });
+            push_message(&mut messages, telegram_message(m, source)?)?;
         }
     }
     // By instant: offsets differ across a cross-border thread, so the strings do not sort.
@@ -605,6 +840,41 @@ fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
     Ok(Transcript {
         format: "telegram",
         messages,
+    })
+}
+
+fn telegram_message(m: TelegramMessage, source: String) -> Result<Message, String> {
+    // date_unixtime is the truth (UTC); `date` is local time without zone.
+    let (time, naive) = match m
+        .date_unixtime
+        .0
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+    {
+        Some(t) => (t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), false),
+        None => match m
+            .date
+            .0
+            .and_then(|d| NaiveDateTime::parse_from_str(&d, "%Y-%m-%dT%H:%M:%S").ok())
+        {
+            Some(t) => (t.format("%Y-%m-%dT%H:%M:%S").to_string(), true),
+            None => return Err(format!("{source}: no readable date")),
+        },
+    };
+    let service = m.kind.0.as_deref() == Some("service");
+    let sender = if service { None } else { m.from.0 };
+    let mut text = m.text.0;
+    if service && text.is_empty() {
+        text = m.action.0.unwrap_or_else(|| "service message".to_string());
+    }
+    let attachments = [m.photo.0, m.file.0].into_iter().flatten().collect();
+    Ok(Message {
+        time,
+        time_naive: naive,
+        sender,
+        text,
+        attachments,
+        source,
     })
 }
 
@@ -622,33 +892,69 @@ pub fn fix_mojibake(s: &str) -> String {
     s.to_string()
 }
 
+/// Facebook's Messenger / Instagram export (`message_1.json`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessengerExport {
+    messages: loose::List<MessengerMessage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessengerMessage {
+    sender_name: loose::Str,
+    timestamp_ms: loose::Int,
+    content: loose::Str,
+    photos: loose::List<MessengerFile>,
+    videos: loose::List<MessengerFile>,
+    files: loose::List<MessengerFile>,
+    audio_files: loose::List<MessengerFile>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessengerFile {
+    uri: loose::Str,
+}
+
 fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
-    let list = v["messages"]
-        .as_array()
+    let export: MessengerExport = serde_json::from_slice(bytes).map_err(|e| {
+        if e.to_string().starts_with("more than") {
+            too_many_messages()
+        } else {
+            format!("not valid JSON: {e}")
+        }
+    })?;
+    let list = export
+        .messages
+        .0
         .ok_or("JSON without `messages`: not a Messenger export")?;
     let mut messages = Vec::new();
-    for (i, m) in list.iter().enumerate() {
+    for (i, m) in list.into_iter().enumerate() {
         let source = format!("messages[{i}]");
-        let ms = m["timestamp_ms"]
-            .as_i64()
+        let ms = m
+            .timestamp_ms
+            .0
             .ok_or_else(|| format!("{source}: no timestamp_ms"))?;
         let t = DateTime::from_timestamp_millis(ms)
             .ok_or_else(|| format!("{source}: timestamp_ms out of range"))?;
-        let attachments = ["photos", "videos", "files", "audio_files"]
-            .iter()
-            .flat_map(|k| m[*k].as_array().into_iter().flatten())
-            .filter_map(|a| a["uri"].as_str())
-            .map(|u| u.rsplit('/').next().unwrap_or(u).to_string())
+        let attachments = [m.photos, m.videos, m.files, m.audio_files]
+            .into_iter()
+            .flat_map(|l| l.0.unwrap_or_default())
+            .filter_map(|a| a.uri.0)
+            .map(|u| u.rsplit('/').next().unwrap_or(&u).to_string())
             .collect();
-        messages.push(Message {
-            time: t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            time_naive: false,
-            sender: m["sender_name"].as_str().map(fix_mojibake),
-            text: m["content"].as_str().map(fix_mojibake).unwrap_or_default(),
-            attachments,
-            source,
-        });
+        push_message(
+            &mut messages,
+            Message {
+                time: t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                time_naive: false,
+                sender: m.sender_name.0.as_deref().map(fix_mojibake),
+                text: m.content.0.as_deref().map(fix_mojibake).unwrap_or_default(),
+                attachments,
+                source,
+            },
+        )?;
     }
     // Facebook lists newest first.
     // By instant: offsets differ across a cross-border thread, so the strings do not sort.
@@ -672,7 +978,7 @@ fn email(bytes: &[u8]) -> Result<Transcript, String> {
             let parsed = parser
                 .parse(m.contents())
                 .ok_or_else(|| format!("{source}: not a readable e-mail"))?;
-            messages.push(email_message(&parsed, source)?);
+            push_message(&mut messages, email_message(&parsed, source)?)?;
         }
     } else {
         let parsed = parser.parse(bytes).ok_or("not a readable e-mail")?;
@@ -686,33 +992,40 @@ fn email(bytes: &[u8]) -> Result<Transcript, String> {
     })
 }
 
-/// The attachments of an e-mail or mailbox (at most [`MAX_EXPORT`] bytes, the caller's bound): (file name, bytes), at most `ZIP_MAX_ENTRIES`.
-pub fn email_attachments(bytes: Vec<u8>) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// Hand each attachment of an e-mail or mailbox to `each` (file name, bytes), one at a time: a
+/// mailbox is parsed message by message, so memory holds one message and one attachment at once
+/// beside the input. At most `ZIP_MAX_ENTRIES` attachments; returns how many were handed over.
+pub fn for_each_email_attachment(
+    bytes: &[u8],
+    mut each: impl FnMut(&str, &[u8]),
+) -> Result<usize, String> {
     use mail_parser::MimeHeaders;
     let parser = mail_parser::MessageParser::default();
-    let mut raw_messages: Vec<Vec<u8>> = Vec::new();
-    if bytes.starts_with(b"From ") {
-        for m in mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(&bytes)) {
-            raw_messages.push(m.map_err(|e| e.to_string())?.contents().to_vec());
-        }
-    } else {
-        raw_messages.push(bytes);
-    }
-    let mut out = Vec::new();
-    for raw in &raw_messages {
-        let Some(m) = parser.parse(raw) else { continue };
+    let mut count = 0usize;
+    let mut attachments_of = |raw: &[u8]| -> Result<(), String> {
+        let Some(m) = parser.parse(raw) else {
+            return Ok(());
+        };
         for (i, a) in m.attachments().enumerate() {
-            if out.len() >= ZIP_MAX_ENTRIES {
+            if count >= ZIP_MAX_ENTRIES {
                 return Err(format!("more than {ZIP_MAX_ENTRIES} attachments"));
             }
-            let name = a
-                .attachment_name()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("attachment-{}", i + 1));
-            out.push((name, a.contents().to_vec()));
+            count += 1;
+            match a.attachment_name() {
+                Some(name) => each(name, a.contents()),
+                None => each(&format!("attachment-{}", i + 1), a.contents()),
+            }
         }
+        Ok(())
+    };
+    if bytes.starts_with(b"From ") {
+        for m in mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(bytes)) {
+            attachments_of(m.map_err(|e| e.to_string())?.contents())?;
+        }
+    } else {
+        attachments_of(bytes)?;
     }
-    Ok(out)
+    Ok(count)
 }
 
 fn email_message(m: &mail_parser::Message<'_>, mut source: String) -> Result<Message, String> {
@@ -807,6 +1120,7 @@ fn csv_record(lines: &[&str], i: usize) -> Option<(Vec<String>, usize)> {
 }
 
 fn csv(body: &str) -> Result<Transcript, String> {
+    check_lines(body)?;
     let lines: Vec<&str> = body.lines().collect();
     let mut messages = Vec::new();
     let mut i = 1;
@@ -839,14 +1153,17 @@ fn csv(body: &str) -> Result<Transcript, String> {
                 })?;
             (parsed.format("%Y-%m-%dT%H:%M:%S").to_string(), true)
         };
-        messages.push(Message {
-            time,
-            time_naive: naive,
-            sender: Some(f[1].trim().to_string()).filter(|s| !s.is_empty()),
-            text: f[2..].join(","),
-            attachments: Vec::new(),
-            source: format!("line {}", i + 1),
-        });
+        push_message(
+            &mut messages,
+            Message {
+                time,
+                time_naive: naive,
+                sender: Some(f[1].trim().to_string()).filter(|s| !s.is_empty()),
+                text: f[2..].join(","),
+                attachments: Vec::new(),
+                source: format!("line {}", i + 1),
+            },
+        )?;
         i += used;
     }
     Ok(Transcript {

@@ -633,11 +633,8 @@ fn extract_email_attachments(
     report: &mut AddReport,
 ) {
     let shown = job_path(job);
-    let attachments = match vault
-        .read_object_bounded(&mail, crate::evidence::chat::MAX_EXPORT)
-        .and_then(crate::evidence::chat::email_attachments)
-    {
-        Ok(a) => a,
+    let mail_bytes = match vault.read_object_bounded(&mail, crate::evidence::chat::MAX_EXPORT) {
+        Ok(b) => b,
         Err(why) => {
             report.warnings.push(Warning::about(
                 &shown,
@@ -646,13 +643,20 @@ fn extract_email_attachments(
             return;
         }
     };
-    for (name, bytes) in attachments {
-        match vault.put(&bytes[..]) {
-            Ok(stored) => file_extracted(vault, app, mail, &name, stored, job, opts, now, report),
+    // Each attachment is stored and filed as it is found, not collected first.
+    let found = crate::evidence::chat::for_each_email_attachment(&mail_bytes, |name, bytes| {
+        match vault.put(bytes) {
+            Ok(stored) => file_extracted(vault, app, mail, name, stored, job, opts, now, report),
             Err(_) => report
                 .warnings
                 .push(Warning::about(&shown, format!("{name}: could not store"))),
         }
+    });
+    if let Err(why) = found {
+        report.warnings.push(Warning::about(
+            &shown,
+            format!("attachments not all taken out: {why}"),
+        ));
     }
 }
 

@@ -674,3 +674,46 @@ fn a_panicking_decoder_costs_the_photo_its_derived_files_not_the_bundle() {
         .assert()
         .success();
 }
+
+/// A very repetitive chat (a transcript that deflates past verify-bundle's zip-bomb ratio) is
+/// stored uncompressed in the bundle rather than making a bundle that fails its own check.
+#[test]
+fn a_transcript_that_deflates_like_a_bomb_is_stored_and_the_bundle_verifies() {
+    let env = Env::new();
+    let line = "[18.11.26, 09:41:05] Buyer: where is my parcel? where is my parcel? where is it?\n";
+    let chat = env.write(
+        "in/WhatsApp Chat with Buyer.txt",
+        line.repeat(40_000).as_bytes(),
+    );
+    env.vault()
+        .args(["add", "--order", ORDER, "--kind", "chat"])
+        .arg(&chat)
+        .assert()
+        .success();
+    env.vault()
+        .args(["bundle", ORDER, "-o", "b.zip"])
+        .assert()
+        .success();
+    env.vault()
+        .args(["verify-bundle", "b.zip"])
+        .assert()
+        .success();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(env.path("b.zip")).unwrap()).unwrap();
+    let mut large = 0;
+    for i in 0..zip.len() {
+        let e = zip.by_index(i).unwrap();
+        if e.size() > 1 << 20 {
+            large += 1;
+            assert_eq!(
+                e.compression(),
+                zip::CompressionMethod::Stored,
+                "{:?}",
+                e.name()
+            );
+        }
+    }
+    assert!(
+        large >= 2,
+        "the chat original and its transcript are over 1 MiB"
+    );
+}

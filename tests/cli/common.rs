@@ -36,7 +36,16 @@ impl Env {
 
     /// The real binary, pointed at this env's vault, with no terminal niceties and a fixed user.
     pub fn vault(&self) -> Command {
-        let mut c = Command::cargo_bin("vault").unwrap();
+        // `benches/hostile-memory.sh` runs the suite with every vault run wrapped in
+        // `/usr/bin/time` (VAULT_TEST_WRAP names the wrapper; unset in normal runs).
+        let mut c = match std::env::var_os("VAULT_TEST_WRAP") {
+            Some(wrap) => {
+                let mut c = Command::new(wrap);
+                c.arg(assert_cmd::cargo::cargo_bin("vault"));
+                c
+            }
+            None => Command::cargo_bin("vault").unwrap(),
+        };
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.path("home"))

@@ -1,0 +1,526 @@
+//! Integrity checking of a vault: every ledger chain, every object re-hashed, every reference resolved.
+
+mod refs;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::PathBuf;
+
+use crate::progress::{Progress, counted};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::digest::Digest;
+use crate::error::{IoContext, Result};
+use crate::ledger::Ledger;
+use crate::store::Vault;
+use crate::store::order::OrderId;
+use refs::{Ref, Refs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProblemKind {
+    /// An object's bytes no longer hash to its name.
+    Corrupt,
+    /// An object a ledger entry names is not in the store.
+    Missing,
+    /// A ledger's chain is broken: an entry was edited, removed, reordered or is not valid.
+    Tampered,
+    /// A file could not be read at all.
+    Unreadable,
+    /// Something in the store that does not belong there (a stray file or directory).
+    Unexpected,
+}
+
+/// One thing wrong, one line in the human output.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderId>,
+    /// 1-based line of the ledger entry concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(serialize_with = "crate::paths::lossy")]
+    pub path: PathBuf,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unreferenced {
+    pub sha256: Digest,
+    pub size: u64,
+    #[serde(serialize_with = "crate::paths::lossy")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// The order checked, or absent for the whole vault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderId>,
+    pub orders_checked: usize,
+    pub entries_checked: usize,
+    pub objects_checked: usize,
+    pub bytes_checked: u64,
+    pub problems: Vec<Problem>,
+    /// Objects no ledger names: left by an interrupted add (re-run it) or by hand. Not an error.
+    pub unreferenced: Vec<Unreferenced>,
+    /// Leftover staging files in `tmp/` from interrupted writes. Not an error.
+    pub stale_temp_files: usize,
+    /// Ledgers ending in a partial line: an append killed mid-write (or one in progress right
+    /// now). Not part of the ledger and not an error; the next append to the order removes it.
+    pub interrupted_appends: Vec<Interrupted>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Interrupted {
+    pub order: OrderId,
+    #[serde(serialize_with = "crate::paths::lossy")]
+    pub path: PathBuf,
+    /// Bytes after the last complete line.
+    pub bytes: usize,
+}
+
+impl VerifyReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// What one ledger holds for the check, kept after the ledger itself is dropped.
+struct LedgerFacts {
+    entries: usize,
+    torn_tail: usize,
+    problems: Vec<Problem>,
+    /// (digest, line, size) of every item the ledger files.
+    refs: Vec<(Digest, usize, u64)>,
+}
+
+/// Objects hashed as one parallel batch (with their references): memory for a few thousand.
+const OBJECTS_AT_ONCE: usize = 4096;
+
+/// How many ledgers are read at once: enough for every core, few enough that memory stays flat.
+const LEDGERS_AT_ONCE: usize = 256;
+
+/// Check the whole vault, or one order (its ledger and the objects it names).
+///
+/// Memory stays bounded as the vault grows: ledgers are read a batch at a time and kept only as
+/// compact references, spilled by shard ([`refs::Refs`]); objects are then checked one shard at a
+/// time against that shard's references. What grows is the list of order ids and the report.
+pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &dyn Progress) -> Result<VerifyReport> {
+    let mut report = VerifyReport {
+        order: only.cloned(),
+        orders_checked: 0,
+        entries_checked: 0,
+        objects_checked: 0,
+        bytes_checked: 0,
+        problems: Vec::new(),
+        unreferenced: Vec::new(),
+        stale_temp_files: 0,
+        interrupted_appends: Vec::new(),
+    };
+    let orders = select_orders(vault, only, &mut report.problems)?;
+    report.orders_checked = orders.len();
+    let mut refs = Refs::new();
+    // The progress bar's length: the bytes the ledgers name (objects no ledger names lengthen it
+    // as they are found).
+    let named_bytes = read_ledgers(vault, &orders, &mut refs, &mut report)?;
+    bar.set_length(named_bytes);
+    check_objects(
+        vault,
+        only.is_some(),
+        &orders,
+        &mut refs,
+        (bar, named_bytes),
+        &mut report,
+    )?;
+    report.problems.sort_by(|a, b| {
+        (&a.order, a.line, &a.path, a.kind).cmp(&(&b.order, b.line, &b.path, b.kind))
+    });
+    report.stale_temp_files = fs::read_dir(vault.tmp_dir())
+        .map(|d| d.count())
+        .unwrap_or(0);
+    Ok(report)
+}
+
+/// The orders to check: the one asked for, or every order (strays reported).
+fn select_orders(
+    vault: &Vault,
+    only: Option<&OrderId>,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<OrderId>> {
+    if let Some(o) = only {
+        if !crate::ledger::path(vault, o).exists() {
+            return Err(crate::error::Error::UnknownOrder {
+                order: o.to_string(),
+            });
+        }
+        return Ok(vec![o.clone()]);
+    }
+    let (orders, strays) = vault.orders()?;
+    for path in strays {
+        problems.push(Problem {
+            kind: ProblemKind::Unexpected,
+            order: None,
+            line: None,
+            what: "not an order directory (invalid id, or in the wrong shard)".into(),
+            path,
+        });
+    }
+    Ok(orders)
+}
+
+/// The spill files live in the system's temporary directory.
+fn spill_failed(e: std::io::Error) -> crate::error::Error {
+    crate::error::Error::Io {
+        path: std::env::temp_dir(),
+        source: e,
+    }
+}
+
+/// Ledgers: chains, and what each entry references (into `refs`). Returns the bytes the entries
+/// name in all.
+fn read_ledgers(
+    vault: &Vault,
+    orders: &[OrderId],
+    refs: &mut Refs,
+    report: &mut VerifyReport,
+) -> Result<u64> {
+    let mut named_bytes = 0u64;
+    for (batch_no, batch) in orders.chunks(LEDGERS_AT_ONCE).enumerate() {
+        let facts: Vec<std::result::Result<LedgerFacts, String>> =
+            batch.par_iter().map(|o| ledger_facts(vault, o)).collect();
+        for (i, (order, facts)) in batch.iter().zip(facts).enumerate() {
+            let index = u32::try_from(batch_no * LEDGERS_AT_ONCE + i).unwrap_or(u32::MAX);
+            let path = crate::ledger::path(vault, order);
+            let facts = match facts {
+                Ok(f) => f,
+                Err(what) => {
+                    report.problems.push(Problem {
+                        kind: ProblemKind::Unreadable,
+                        order: Some(order.clone()),
+                        line: None,
+                        path,
+                        what,
+                    });
+                    continue;
+                }
+            };
+            report.entries_checked += facts.entries;
+            if facts.torn_tail > 0 {
+                report.interrupted_appends.push(Interrupted {
+                    order: order.clone(),
+                    path,
+                    bytes: facts.torn_tail,
+                });
+            }
+            report.problems.extend(facts.problems);
+            for (digest, line, size) in facts.refs {
+                named_bytes = named_bytes.saturating_add(size);
+                let line = u32::try_from(line).unwrap_or(u32::MAX);
+                refs.push(Ref {
+                    digest,
+                    order: index,
+                    line,
+                    size,
+                })
+                .map_err(spill_failed)?;
+            }
+        }
+    }
+    Ok(named_bytes)
+}
+
+fn ledger_facts(vault: &Vault, order: &OrderId) -> std::result::Result<LedgerFacts, String> {
+    let path = crate::ledger::path(vault, order);
+    let bytes = vault
+        .read_ledger(order)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the ledger vanished while the vault was checked".to_string())?;
+    let ledger = Ledger::parse(order, &bytes);
+    drop(bytes);
+    let problems = ledger
+        .problems
+        .iter()
+        .map(|p| Problem {
+            kind: ProblemKind::Tampered,
+            order: Some(order.clone()),
+            line: Some(p.line),
+            path: path.clone(),
+            what: p.what.clone(),
+        })
+        .collect();
+    let refs = ledger
+        .lines
+        .iter()
+        .filter_map(|line| {
+            let item = line.entry.as_ref().ok()?.event.item()?;
+            Some((item.sha256, line.number, item.size))
+        })
+        .collect();
+    Ok(LedgerFacts {
+        entries: ledger.lines.len(),
+        torn_tail: ledger.torn_tail,
+        problems,
+        refs,
+    })
+}
+
+/// A directory under `objects/sha256/`: one of the 256 shards (by its first digest byte), or a
+/// stray directory whose every entry is out of place.
+struct Shard {
+    name: String,
+    byte: Option<u8>,
+}
+
+/// Objects, one shard at a time: the whole store, or (for one order) just those it names.
+fn check_objects(
+    vault: &Vault,
+    only_named: bool,
+    orders: &[OrderId],
+    refs: &mut Refs,
+    (bar, mut length): (&dyn Progress, u64),
+    report: &mut VerifyReport,
+) -> Result<()> {
+    let shards = if only_named {
+        (0..=255u8)
+            .map(|b| Shard {
+                name: format!("{b:02x}"),
+                byte: Some(b),
+            })
+            .collect()
+    } else {
+        list_shards(vault, &mut report.problems)?
+    };
+    // Shards are hashed in batches of at least `OBJECTS_AT_ONCE` objects, so that every core has
+    // work even when each shard holds only a few. References stay sorted by digest across a batch
+    // (a shard is the digest's first byte, and shards come in order).
+    let (mut users, mut objects) = (Vec::new(), Vec::new());
+    for (i, shard) in shards.iter().enumerate() {
+        let mut these = match shard.byte {
+            Some(b) => refs.take(usize::from(b)).map_err(spill_failed)?,
+            None => Vec::new(),
+        };
+        objects.extend(if only_named {
+            named_objects(vault, &these, &mut report.problems)
+        } else {
+            shard_objects(vault, shard, &mut report.problems)?
+        });
+        users.append(&mut these);
+        let listed = report.bytes_checked + objects.iter().map(|o| o.2).sum::<u64>();
+        if listed > length {
+            length = listed;
+            bar.set_length(length);
+        }
+        if objects.len() >= OBJECTS_AT_ONCE || i + 1 == shards.len() {
+            users.sort_unstable();
+            check_shard(
+                vault,
+                orders,
+                &users,
+                std::mem::take(&mut objects),
+                bar,
+                report,
+            );
+            users.clear();
+        }
+    }
+    bar.finish();
+    Ok(())
+}
+
+/// The shard directories present, sorted by name; anything else there is a problem.
+fn list_shards(vault: &Vault, problems: &mut Vec<Problem>) -> Result<Vec<Shard>> {
+    let base = vault.objects_dir();
+    let mut entries: Vec<_> = fs::read_dir(&base)
+        .at(&base)?
+        .collect::<std::io::Result<_>>()
+        .at(&base)?;
+    entries.sort_by_key(|e| e.file_name());
+    let mut shards = Vec::new();
+    for entry in entries {
+        // file_type() does not follow a symlink: a linked shard is reported, never walked.
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            problems.push(unexpected(entry.path(), "not a shard directory"));
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let byte = (name.len() == 2
+            && name.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| u8::from_str_radix(&name, 16).ok())
+        .flatten();
+        shards.push(Shard { name, byte });
+    }
+    // Shards with references but no directory still need their objects reported missing.
+    for b in 0..=255u8 {
+        if !shards.iter().any(|s| s.byte == Some(b)) {
+            shards.push(Shard {
+                name: format!("{b:02x}"),
+                byte: Some(b),
+            });
+        }
+    }
+    shards.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(shards)
+}
+
+fn unexpected(path: PathBuf, what: &str) -> Problem {
+    Problem {
+        kind: ProblemKind::Unexpected,
+        order: None,
+        line: None,
+        path,
+        what: what.to_string(),
+    }
+}
+
+const NOT_REGULAR: &str = "not a regular file (a symlink, FIFO or device in the store): not read";
+
+/// The objects of one shard's directory (none when it does not exist).
+fn shard_objects(
+    vault: &Vault,
+    shard: &Shard,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<(Digest, PathBuf, u64)>> {
+    let dir = vault.objects_dir().join(&shard.name);
+    let listing = match fs::read_dir(&dir) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).at(&dir),
+    };
+    let mut objects = Vec::new();
+    for entry in listing {
+        let entry = entry.at(&dir)?;
+        let path = entry.path();
+        let digest = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<Digest>().ok());
+        // Only regular files are read: a symlink could point anywhere (`/dev/zero` hangs a
+        // reader) and a FIFO blocks the open.
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        match digest {
+            Some(_) if !regular => problems.push(unexpected(path, NOT_REGULAR)),
+            Some(d) if shard.byte == Some(d.0[0]) => {
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                objects.push((d, path, size));
+            }
+            _ => problems.push(unexpected(
+                path,
+                "not an object (name is not a SHA-256 in its shard)",
+            )),
+        }
+    }
+    objects.sort_by_key(|o| o.0);
+    Ok(objects)
+}
+
+/// The objects `users` name, as far as they are regular files in the store.
+fn named_objects(
+    vault: &Vault,
+    users: &[Ref],
+    problems: &mut Vec<Problem>,
+) -> Vec<(Digest, PathBuf, u64)> {
+    let mut objects: Vec<(Digest, PathBuf, u64)> = Vec::new();
+    for r in users {
+        if objects.last().is_some_and(|o| o.0 == r.digest) {
+            continue;
+        }
+        let path = vault.object_path(&r.digest);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => objects.push((r.digest, path, m.len())),
+            Ok(_) => problems.push(unexpected(path, NOT_REGULAR)),
+            Err(_) => {}
+        }
+    }
+    objects
+}
+
+/// Hash a batch of shards' objects and match them with the references into those shards.
+fn check_shard(
+    vault: &Vault,
+    orders: &[OrderId],
+    users: &[Ref],
+    objects: Vec<(Digest, PathBuf, u64)>,
+    bar: &dyn Progress,
+    report: &mut VerifyReport,
+) {
+    let order_of = |r: &Ref| orders.get(r.order as usize).cloned();
+    let of = |d: &Digest| {
+        let from = users.partition_point(|r| r.digest < *d);
+        let to = users.partition_point(|r| r.digest <= *d);
+        &users[from..to]
+    };
+    let hashed: Vec<(Digest, PathBuf, u64, Result<Digest>)> = objects
+        .into_par_iter()
+        .map(|(d, path, size)| {
+            let r = fs::File::open(&path)
+                .and_then(|f| crate::digest::hash_reader(counted(f, bar)))
+                .map(|(h, _)| h)
+                .at(&path);
+            (d, path, size, r)
+        })
+        .collect();
+    report.objects_checked += hashed.len();
+    let mut present: HashMap<Digest, u64> = HashMap::with_capacity(hashed.len());
+    for (d, path, size, r) in hashed {
+        report.bytes_checked += size;
+        let named_by = of(&d);
+        let bad = match r {
+            Ok(h) if h == d => None,
+            Ok(h) => Some((
+                ProblemKind::Corrupt,
+                format!("content hashes to {h}, not its name"),
+            )),
+            Err(e) => Some((ProblemKind::Unreadable, e.to_string())),
+        };
+        // A bad object is reported here, and so not as "missing" as well.
+        present.insert(d, size);
+        match bad {
+            None if named_by.is_empty() => report.unreferenced.push(Unreferenced {
+                sha256: d,
+                size,
+                path,
+            }),
+            None => {}
+            Some((kind, what)) if named_by.is_empty() => report.problems.push(Problem {
+                kind,
+                order: None,
+                line: None,
+                path,
+                what: format!("{what} (no order files this object)"),
+            }),
+            Some((kind, what)) => {
+                for r in named_by {
+                    report.problems.push(Problem {
+                        kind,
+                        order: order_of(r),
+                        line: Some(r.line as usize),
+                        path: path.clone(),
+                        what: what.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for r in users {
+        match present.get(&r.digest) {
+            None => report.problems.push(Problem {
+                kind: ProblemKind::Missing,
+                order: order_of(r),
+                line: Some(r.line as usize),
+                path: vault.object_path(&r.digest),
+                what: "object is missing from the store".into(),
+            }),
+            Some(&size) if size != r.size => report.problems.push(Problem {
+                kind: ProblemKind::Corrupt,
+                order: order_of(r),
+                line: Some(r.line as usize),
+                path: vault.object_path(&r.digest),
+                what: format!("object is {size} bytes, the ledger says {}", r.size),
+            }),
+            Some(_) => {}
+        }
+    }
+}
