@@ -9,8 +9,6 @@
 //! batch of entries is written with one `write` call and fsynced before the command reports success.
 
 use std::collections::HashSet;
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -20,8 +18,9 @@ use crate::digest::Digest;
 use crate::dispute::{DisputeClosed, DisputeOpened};
 use crate::error::{Error, IoContext, Result};
 use crate::evidence::kind::{Kind, MediaType};
+use crate::store::Vault;
+use crate::store::backend::{AppendError, LedgerWriter};
 use crate::store::order::OrderId;
-use crate::store::{Vault, sync_dir};
 
 pub use crate::store::backend::LEDGER_FILE;
 
@@ -350,10 +349,13 @@ impl Ledger {
 
 /// An open, locked ledger for appending. Dropping it releases the lock.
 pub struct Appender {
-    file: File,
+    writer: Box<dyn LedgerWriter>,
+    /// For messages: where the local store keeps the ledger.
     path: PathBuf,
     order: OrderId,
     next_seq: u64,
+    /// The sequence number of the first staged entry: the ledger's length when last committed.
+    committed_seq: u64,
     prev: Digest,
     known: HashSet<Digest>,
     pending: Vec<u8>,
@@ -369,83 +371,21 @@ pub struct NewEntry {
     pub note: Option<String>,
 }
 
-/// Makes a new order's directory with its empty ledger, so that it appears whole: staged under
-/// `tmp/`, fsynced, and renamed into place. A crash at any point leaves either no order
-/// directory or one with a ledger (never a directory that `verify` would find without one).
-/// When another process creates the same order first, its directory is kept.
-fn create_order_dir(vault: &Vault, dir: &Path) -> Result<()> {
-    let shard = dir.parent().expect("order dir has a shard parent");
-    fs::create_dir_all(shard).at(shard)?;
-    let tmp = vault.tmp_dir();
-    fs::create_dir_all(&tmp).at(&tmp)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".order-")
-        .tempdir_in(&tmp)
-        .at(&tmp)?;
-    let ledger = staging.path().join(LEDGER_FILE);
-    File::create(&ledger)
-        .and_then(|f| f.sync_all())
-        .at(&ledger)?;
-    sync_dir(staging.path())?;
-    crate::failpoint("new-order");
-    match fs::rename(staging.path(), dir) {
-        Ok(()) => {
-            // Moved away: nothing left for the guard to remove.
-            let _ = staging.keep();
-            sync_dir(shard)
-        }
-        // Lost a race with another process creating the same order: use theirs.
-        Err(_) if dir.join(LEDGER_FILE).exists() => Ok(()),
-        // `tmp/` cannot be renamed from (another file system mounted there, say): make the
-        // directory and its ledger in place (never truncating one that appeared meanwhile).
-        Err(_) => {
-            fs::create_dir_all(dir).at(dir)?;
-            let ledger = dir.join(LEDGER_FILE);
-            OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&ledger)
-                .and_then(|f| f.sync_all())
-                .at(&ledger)?;
-            sync_dir(dir)?;
-            sync_dir(shard)
-        }
-    }
-}
-
 impl Appender {
     /// Open (creating when needed) and lock `order`'s ledger. Blocks while another process holds it.
     pub fn open(vault: &Vault, order: &OrderId) -> Result<Appender> {
-        let dir = vault.order_dir(order);
-        if !dir.exists() {
-            create_order_dir(vault, &dir)?;
-        }
-        let path = dir.join(LEDGER_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .at(&path)?;
-        file.lock().at(&path)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).at(&path)?;
+        let path = vault.order_dir(order).join(LEDGER_FILE);
+        let (bytes, writer) = vault.backend().open_ledger(order).at(&path)?;
         let ledger = Ledger::parse(order, &bytes);
-        if ledger.torn_tail > 0 {
-            // An earlier append was killed mid-write. We hold the lock, so no writer is still at
-            // work: cut the unacknowledged partial line so that this append starts on a line.
-            let keep = (bytes.len() - ledger.torn_tail) as u64;
-            file.set_len(keep).at(&path)?;
-            file.sync_data().at(&path)?;
-        }
         let known = ledger.items().map(|(_, item)| item.sha256).collect();
         let next_seq = ledger.lines.len() as u64;
         let prev = ledger.head.unwrap_or(Digest::ZERO);
         Ok(Appender {
-            file,
+            writer,
             path,
             order: order.clone(),
             next_seq,
+            committed_seq: next_seq,
             prev,
             known,
             pending: Vec::new(),
@@ -516,57 +456,32 @@ impl Appender {
         entry
     }
 
-    /// Write the staged entries in one call and fsync. The lock is held until the appender drops.
+    /// Append the staged entries in one call, durably, at the sequence number they were staged
+    /// for. The lock is held until the appender drops.
     pub fn commit(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        if crate::failpoint_is("mid-ledger") {
-            // What a `kill -9` during a long write can leave: part of the batch, cut mid-line.
-            let half = self.pending.len() / 2 + 7;
-            self.file
-                .write_all(&self.pending[..half.min(self.pending.len() - 1)])
-                .at(&self.path)?;
-            std::process::abort();
-        }
-        if crate::failpoint_is("ledger-write-fails") {
-            // A full disk or an I/O error: the write fails and the process carries on.
-            return Err(Error::io(
+        match self.writer.append(self.committed_seq, &self.pending) {
+            Ok(()) => {
+                self.pending.clear();
+                self.committed_seq = self.next_seq;
+                Ok(())
+            }
+            Err(AppendError::Io(e)) => Err(Error::io(&self.path, e)),
+            Err(taken) => Err(Error::io(
                 &self.path,
-                std::io::Error::other("injected write failure"),
-            ));
+                std::io::Error::other(taken.to_string()),
+            )),
         }
-        let before = self.file.metadata().at(&self.path)?.len();
-        let written = if crate::failpoint_is("ledger-write-torn") {
-            // A disk that fills up after the first complete line of the batch.
-            let first = self
-                .pending
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(0, |i| i + 1);
-            self.file
-                .write_all(&self.pending[..first])
-                .and_then(|()| Err(std::io::Error::other("injected failure after one line")))
-        } else {
-            self.file.write_all(&self.pending)
-        };
-        if let Err(e) = written.and_then(|()| self.file.sync_data()) {
-            // Nobody will be told these entries were recorded: take back whatever part of the
-            // batch reached the file, while the lock is still held.
-            let _ = self
-                .file
-                .set_len(before)
-                .and_then(|()| self.file.sync_data());
-            return Err(Error::io(&self.path, e));
-        }
-        self.pending.clear();
-        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::{self, OpenOptions};
+    use std::io::Write;
 
     fn item(bytes: &[u8]) -> Item {
         Item {

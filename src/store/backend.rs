@@ -6,13 +6,14 @@
 //! directory semantics, no locks across calls. [`LocalDir`] (the `objects/` and `orders/` folders
 //! of a vault directory) is the only implementation today.
 //!
-//! Not yet behind the seam (see docs/architecture.md): appending to a ledger, which the local
-//! `ledger::Appender` does under a file lock, and `verify`, which checks the local layout itself
-//! (it walks `objects/` to find stray and misplaced files as well as objects).
+//! Ledgers are appended at a sequence number, failing if it is taken ([`LedgerWriter::append`]):
+//! the local store serialises writers with a file lock, and an object store would create the
+//! batch's object if absent. Not behind the seam (see docs/architecture.md): `verify`, which checks
+//! the local layout itself (it walks `objects/` to find stray and misplaced files as well).
 
 use std::fmt;
-use std::fs::{self, File};
-use std::io::{self, BufReader, Read, Seek};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -50,6 +51,41 @@ pub trait Backend: fmt::Debug + Send + Sync {
 
     /// The exact bytes of `order`'s ledger, or `None` when the store has no such order.
     fn read_ledger(&self, order: &OrderId) -> io::Result<Option<Vec<u8>>>;
+
+    /// Hold `order`'s ledger for appending, creating the order (whole, or not at all) when the
+    /// store has none. Returns its complete lines as they are now — a partial last line, left by
+    /// an append killed mid-write and never acknowledged, is dropped — and the writer.
+    fn open_ledger(&self, order: &OrderId) -> io::Result<(Vec<u8>, Box<dyn LedgerWriter>)>;
+}
+
+/// An order's ledger held for appending (the local store holds a file lock until it drops).
+pub trait LedgerWriter: Send {
+    /// Append `lines` (complete, newline-terminated) as entries `seq`, `seq + 1`, …, durably.
+    /// Fails with [`AppendError::Taken`] when entry `seq` exists already or is not the next one;
+    /// on any failure nothing of `lines` is left in the ledger.
+    fn append(&mut self, seq: u64, lines: &[u8]) -> Result<(), AppendError>;
+}
+
+#[derive(Debug)]
+pub enum AppendError {
+    /// The ledger does not end where the caller thought: another writer took `seq`.
+    Taken {
+        seq: u64,
+        next: u64,
+    },
+    Io(io::Error),
+}
+
+impl fmt::Display for AppendError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            AppendError::Taken { seq, next } => write!(
+                f,
+                "entry {seq} cannot be appended: the ledger's next entry is {next} (another writer?)"
+            ),
+            AppendError::Io(e) => e.fmt(f),
+        }
+    }
 }
 
 /// A vault directory: `objects/sha256/ab/<hex>` and `orders/<shard>/<order>/ledger.jsonl`.
@@ -128,6 +164,138 @@ impl Backend for LocalDir {
     fn read_ledger(&self, order: &OrderId) -> io::Result<Option<Vec<u8>>> {
         not_found_is_none(fs::read(self.ledger_path(order)))
     }
+
+    fn open_ledger(&self, order: &OrderId) -> io::Result<(Vec<u8>, Box<dyn LedgerWriter>)> {
+        let path = self.ledger_path(order);
+        if !path.exists() {
+            self.create_order_dir(&path)?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)?;
+        file.lock()?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if complete < bytes.len() {
+            // An earlier append was killed mid-write. We hold the lock, so no writer is still at
+            // work: cut the unacknowledged partial line so that this append starts on a line.
+            file.set_len(complete as u64)?;
+            file.sync_data()?;
+            bytes.truncate(complete);
+        }
+        let next = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        Ok((bytes, Box::new(LocalLedger { file, next })))
+    }
+}
+
+/// A ledger file under `flock`: appends are serialised, so "taken" cannot happen between two
+/// vault processes; the sequence check guards against a caller's own mistake.
+struct LocalLedger {
+    file: File,
+    next: u64,
+}
+
+impl LedgerWriter for LocalLedger {
+    fn append(&mut self, seq: u64, lines: &[u8]) -> Result<(), AppendError> {
+        if seq != self.next {
+            return Err(AppendError::Taken {
+                seq,
+                next: self.next,
+            });
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        if crate::failpoint_is("mid-ledger") {
+            // What a `kill -9` during a long write can leave: part of the batch, cut mid-line.
+            let half = lines.len() / 2 + 7;
+            let _ = self.file.write_all(&lines[..half.min(lines.len() - 1)]);
+            std::process::abort();
+        }
+        if crate::failpoint_is("ledger-write-fails") {
+            // A full disk or an I/O error: the write fails and the process carries on.
+            return Err(AppendError::Io(io::Error::other("injected write failure")));
+        }
+        let before = self.file.metadata().map_err(AppendError::Io)?.len();
+        let written = if crate::failpoint_is("ledger-write-torn") {
+            // A disk that fills up after the first complete line of the batch.
+            let first = lines.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            self.file
+                .write_all(&lines[..first])
+                .and_then(|()| Err(io::Error::other("injected failure after one line")))
+        } else {
+            self.file.write_all(lines)
+        };
+        if let Err(e) = written.and_then(|()| self.file.sync_data()) {
+            // Nobody will be told these entries were recorded: take back whatever part of the
+            // batch reached the file, while the lock is still held.
+            let _ = self
+                .file
+                .set_len(before)
+                .and_then(|()| self.file.sync_data());
+            return Err(AppendError::Io(e));
+        }
+        self.next += memchr::memchr_iter(b'\n', lines).count() as u64;
+        Ok(())
+    }
+}
+
+impl LocalDir {
+    /// Makes a new order's directory with its empty ledger, so that it appears whole: staged under
+    /// `tmp/`, fsynced, and renamed into place. A crash at any point leaves either no order
+    /// directory or one with a ledger (never a directory that `verify` would find without one).
+    /// When another process creates the same order first, its directory is kept.
+    fn create_order_dir(&self, ledger: &Path) -> io::Result<()> {
+        let (Some(dir), Some(shard)) = (ledger.parent(), ledger.parent().and_then(Path::parent))
+        else {
+            return Err(io::Error::other(
+                "an order's ledger has an order and a shard directory",
+            ));
+        };
+        fs::create_dir_all(shard)?;
+        let tmp = self.root.join("tmp");
+        fs::create_dir_all(&tmp)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".order-")
+            .tempdir_in(&tmp)?;
+        let staged = staging.path().join(LEDGER_FILE);
+        File::create(&staged).and_then(|f| f.sync_all())?;
+        sync_dir(staging.path())?;
+        crate::failpoint("new-order");
+        match fs::rename(staging.path(), dir) {
+            Ok(()) => {
+                // Moved away: nothing left for the guard to remove.
+                let _ = staging.keep();
+                sync_dir(shard)
+            }
+            // Lost a race with another process creating the same order: use theirs.
+            Err(_) if ledger.exists() => Ok(()),
+            // `tmp/` cannot be renamed from (another file system mounted there, say): make the
+            // directory and its ledger in place (never truncating one that appeared meanwhile).
+            Err(_) => {
+                fs::create_dir_all(dir)?;
+                OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(ledger)
+                    .and_then(|f| f.sync_all())?;
+                sync_dir(dir)?;
+                sync_dir(shard)
+            }
+        }
+    }
+}
+
+/// Make a directory's entries durable (a no-op where directories cannot be opened).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -156,5 +324,39 @@ mod tests {
         b.sync_object(&d).unwrap();
         let order: OrderId = "8000000000000001".parse().unwrap();
         assert_eq!(b.read_ledger(&order).unwrap(), None);
+    }
+
+    #[test]
+    fn a_ledger_appends_at_its_next_sequence_number_and_refuses_a_taken_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalDir::new(dir.path());
+        let order: OrderId = "8000000000000001".parse().unwrap();
+        assert_eq!(b.read_ledger(&order).unwrap(), None);
+        {
+            let (bytes, mut w) = b.open_ledger(&order).unwrap();
+            assert!(bytes.is_empty(), "a new order starts with an empty ledger");
+            w.append(0, b"{\"seq\":0}\n{\"seq\":1}\n").unwrap();
+            match w.append(1, b"{\"seq\":1}\n") {
+                Err(AppendError::Taken { seq: 1, next: 2 }) => {}
+                other => panic!("{other:?}"),
+            }
+            w.append(2, b"{\"seq\":2}\n").unwrap();
+        }
+        // A torn tail (an append killed mid-line) is cut when the ledger is next held.
+        let path = b.ledger_path(&order);
+        OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"se")
+            .unwrap();
+        let (bytes, mut w) = b.open_ledger(&order).unwrap();
+        assert_eq!(bytes, b"{\"seq\":0}\n{\"seq\":1}\n{\"seq\":2}\n");
+        assert!(matches!(
+            w.append(2, b"x\n"),
+            Err(AppendError::Taken { seq: 2, next: 3 })
+        ));
+        w.append(3, b"{\"seq\":3}\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap().len(), bytes.len() + 10);
     }
 }
