@@ -1,4 +1,5 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark prints its table
+#![allow(clippy::unwrap_used)] // and stops on any failure
 //! Parsing a 100,000-message WhatsApp export (target: under one second on the 2-core machine).
 //! The export is generated in memory: Android layout, 12-hour times, multi-line messages and
 //! attachment markers mixed in.

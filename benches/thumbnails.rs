@@ -1,4 +1,5 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark prints its table
+#![allow(clippy::unwrap_used)] // and stops on any failure
 //! Thumbnail cost per photo, side by side in one run: `image`'s decode + `thumbnail()` (the
 //! baseline) against `vault::render::thumbnail::make` (1/8 scale from DC coefficients, `thumbnail::dc`;
 //! other scales by libjpeg-turbo with the default `turbojpeg` feature, jpeg-decoder without). One

@@ -3,6 +3,8 @@
 
 // Tests print notices (a skipped corpus, a missing tool) to the test log.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// Tests unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
