@@ -182,7 +182,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             escape_os(u.path.as_os_str())
         ));
     }
-    for w in &report.warnings {
+    for w in report.warnings.iter() {
         ctx.out.warn(&match &w.path {
             Some(p) => format!("{}: {}", escape_os(p.as_os_str()), escape_str(&w.text)),
             None => escape_str(&w.text),

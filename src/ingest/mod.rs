@@ -214,40 +214,122 @@ pub struct AddReport {
     pub skipped: Vec<Skipped>,
     pub unmatched: Vec<Unmatched>,
     pub failed: Vec<Failed>,
-    /// Warnings that do not fail the run (e.g. a file that changed while it was read).
-    pub warnings: Vec<Warning>,
+    /// Warnings that do not fail the run (e.g. a file that changed while it was read): `--json`
+    /// gives them twice, as `warnings` (sentences, as in schema 1 from the start) and as
+    /// `warning_details` (`{code, path, text}`, for scripts).
+    #[serde(flatten)]
+    pub warnings: Warnings,
+}
+
+/// What a warning is about, for scripts: stable names, one per kind of warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// A photo's or video's capture time is missing or does not fit when it was filed.
+    CaptureTime,
+    /// Filed, but its tracking or chat content could not be read (no summary).
+    NotParsed,
+    /// Files inside an export (chat zip media, e-mail attachments) that were not taken out.
+    NotExtracted,
+    /// The file changed while it was read; what was read is filed.
+    ChangedWhileRead,
+    /// A corrupt stored copy was replaced by this file's identical bytes.
+    Repaired,
+    /// The order's ledger chain was already broken before this run appended to it.
+    ChainBroken,
+    /// A new object's directory entry could not be made durable.
+    NotDurable,
+}
+
+impl WarningCode {
+    pub const ALL: [WarningCode; 7] = [
+        WarningCode::CaptureTime,
+        WarningCode::NotParsed,
+        WarningCode::NotExtracted,
+        WarningCode::ChangedWhileRead,
+        WarningCode::Repaired,
+        WarningCode::ChainBroken,
+        WarningCode::NotDurable,
+    ];
 }
 
 /// A warning about one input, or about the run. The path is kept as it is (the output layer
-/// escapes it for a terminal); `--json` writes `"<path>: <text>"`, or the text alone.
+/// escapes it for a terminal); `--json` writes `"<path>: <text>"`, or the text alone, in
+/// `warnings`, and the parts in `warning_details`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
+    pub code: WarningCode,
     pub path: Option<PathBuf>,
     pub text: String,
 }
 
 impl Warning {
-    pub fn about(path: &Path, text: impl Into<String>) -> Warning {
+    pub fn about(code: WarningCode, path: &Path, text: impl Into<String>) -> Warning {
         Warning {
+            code,
             path: Some(path.to_path_buf()),
             text: text.into(),
         }
     }
 
-    pub fn general(text: impl Into<String>) -> Warning {
+    pub fn general(code: WarningCode, text: impl Into<String>) -> Warning {
         Warning {
+            code,
             path: None,
             text: text.into(),
         }
     }
+
+    /// The sentence: `"<path>: <text>"`, or the text alone.
+    pub fn sentence(&self) -> String {
+        match &self.path {
+            Some(p) => format!("{}: {}", p.to_string_lossy(), self.text),
+            None => self.text.clone(),
+        }
+    }
 }
 
-impl Serialize for Warning {
+/// The warnings of a run, serialized as `warnings` (sentences) and `warning_details` (parts).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Warnings(pub Vec<Warning>);
+
+impl std::ops::Deref for Warnings {
+    type Target = Vec<Warning>;
+    fn deref(&self) -> &Vec<Warning> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Warnings {
+    fn deref_mut(&mut self) -> &mut Vec<Warning> {
+        &mut self.0
+    }
+}
+
+impl Serialize for Warnings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match &self.path {
-            Some(p) => s.serialize_str(&format!("{}: {}", p.to_string_lossy(), self.text)),
-            None => s.serialize_str(&self.text),
+        use serde::ser::SerializeMap;
+        #[derive(Serialize)]
+        struct Detail<'a> {
+            code: WarningCode,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            path: Option<std::borrow::Cow<'a, str>>,
+            text: &'a str,
         }
+        let sentences: Vec<String> = self.0.iter().map(Warning::sentence).collect();
+        let details: Vec<Detail> = self
+            .0
+            .iter()
+            .map(|w| Detail {
+                code: w.code,
+                path: w.path.as_deref().map(|p| p.to_string_lossy()),
+                text: &w.text,
+            })
+            .collect();
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("warnings", &sentences)?;
+        m.serialize_entry("warning_details", &details)?;
+        m.end()
     }
 }
 
@@ -584,6 +666,7 @@ fn extract_chat_media(
         Ok(z) => z,
         Err(why) => {
             report.warnings.push(Warning::about(
+                WarningCode::NotExtracted,
                 &shown,
                 format!("media not taken out of the export: {why}"),
             ));
@@ -591,13 +674,16 @@ fn extract_chat_media(
         }
     };
     for s in &export.skipped {
-        report.warnings.push(Warning::about(&shown, s.clone()));
+        report
+            .warnings
+            .push(Warning::about(WarningCode::NotExtracted, &shown, s.clone()));
     }
     for (index, name, _) in std::mem::take(&mut export.media) {
         let stored = match export.with_entry(index, |r| vault.put(r)) {
             Ok(Ok(stored)) => stored,
             Ok(Err(PutError::Source(e))) => {
                 report.warnings.push(Warning::about(
+                    WarningCode::NotExtracted,
                     &shown,
                     format!("{name}: unreadable in the zip: {e}"),
                 ));
@@ -605,15 +691,18 @@ fn extract_chat_media(
             }
             Ok(Err(PutError::Store(e))) => {
                 report.warnings.push(Warning::about(
+                    WarningCode::NotExtracted,
                     &shown,
                     format!("{name}: could not store: {e}"),
                 ));
                 continue;
             }
             Err(e) => {
-                report
-                    .warnings
-                    .push(Warning::about(&shown, format!("{name}: {e}")));
+                report.warnings.push(Warning::about(
+                    WarningCode::NotExtracted,
+                    &shown,
+                    format!("{name}: {e}"),
+                ));
                 continue;
             }
         };
@@ -637,6 +726,7 @@ fn extract_email_attachments(
         Ok(b) => b,
         Err(why) => {
             report.warnings.push(Warning::about(
+                WarningCode::NotExtracted,
                 &shown,
                 format!("attachments not taken out: {why}"),
             ));
@@ -647,13 +737,16 @@ fn extract_email_attachments(
     let found = crate::evidence::chat::for_each_email_attachment(&mail_bytes, |name, bytes| {
         match vault.put(bytes) {
             Ok(stored) => file_extracted(vault, app, mail, name, stored, job, opts, now, report),
-            Err(_) => report
-                .warnings
-                .push(Warning::about(&shown, format!("{name}: could not store"))),
+            Err(_) => report.warnings.push(Warning::about(
+                WarningCode::NotExtracted,
+                &shown,
+                format!("{name}: could not store"),
+            )),
         }
     });
     if let Err(why) = found {
         report.warnings.push(Warning::about(
+            WarningCode::NotExtracted,
             &shown,
             format!("attachments not all taken out: {why}"),
         ));
@@ -741,6 +834,7 @@ fn summarised<T>(
                 "events"
             };
             warnings.push(Warning::about(
+                WarningCode::NotParsed,
                 &job_path(job),
                 format!("stored as a {what} item without {without}: {why}"),
             ));
@@ -844,7 +938,9 @@ impl Chunk<'_> {
                 && synced.insert(r.stored.digest.0[0])
                 && let Err(e) = self.vault.sync_object_dir(&r.stored.digest)
             {
-                report.warnings.push(Warning::general(e.to_string()));
+                report
+                    .warnings
+                    .push(Warning::general(WarningCode::NotDurable, e.to_string()));
             }
         }
     }
@@ -878,7 +974,9 @@ impl Chunk<'_> {
             }
         };
         if let Some(w) = app.chain_warning() {
-            report.warnings.push(Warning::general(w));
+            report
+                .warnings
+                .push(Warning::general(WarningCode::ChainBroken, w));
         }
         let now = Utc::now();
         // Files taken out of this order's exports are reported from here on.
@@ -965,12 +1063,14 @@ impl Chunk<'_> {
         };
         if sj.changed {
             report.warnings.push(Warning::about(
+                WarningCode::ChangedWhileRead,
                 &job_path(job),
                 "changed while it was read; what was read is filed, the file is kept",
             ));
         }
         if sj.stored.repaired {
             report.warnings.push(Warning::about(
+                WarningCode::Repaired,
                 &job_path(job),
                 format!(
                     "repaired: the vault's copy of {digest} no longer matched its SHA-256 and was \
@@ -985,9 +1085,11 @@ impl Chunk<'_> {
             _ => Vec::new(),
         };
         for w in &warnings {
-            report
-                .warnings
-                .push(Warning::about(&job_path(job), w.clone()));
+            report.warnings.push(Warning::about(
+                WarningCode::CaptureTime,
+                &job_path(job),
+                w.clone(),
+            ));
         }
         Filed {
             facts: item.facts(order, warnings),

@@ -21,6 +21,7 @@ mod fuzz_replay;
 mod hostile;
 mod interop;
 mod json_contract;
+mod json_typed;
 mod layers;
 mod media;
 mod roundtrip;
