@@ -117,7 +117,8 @@ struct Shot {
     original: Option<Vec<u8>>,
 }
 
-/// Make the upload files.
+/// Make the upload files: the summary (one PDF, or page images), the photos and stills as files
+/// of their own, fitted to the form's limits, numbered in upload order, with the checklist.
 pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, UploadReport)> {
     let p = &req.profile;
     let mut shrunk = Vec::new();
@@ -132,26 +133,84 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
              do not take video"
         ));
     }
-
-    let mut files: Vec<Candidate> = Vec::new();
-    let all_sources: Vec<Digest> = i.originals.iter().map(|r| r.sha256).collect();
     let max_files = p.max_files.map_or(usize::MAX, |n| n as usize).max(1);
-    let max_total = p.max_total_bytes.unwrap_or(u64::MAX);
+    let files = summary_files(i, req, &shots, &mut shrunk, &mut dropped)?;
 
+    // Photos and stills as files of their own, while the form takes more files.
+    let img_type = p.image_type().filter(|_| max_files > files.len().min(1));
+    if img_type.is_none() && !shots.is_empty() && p.takes_pdf() {
+        checklist.push(format!(
+            "the {} photo(s) and video still(s) are inside summary.pdf only: the form takes {max_files} file(s)",
+            shots.len()
+        ));
+    }
+    let mut extra = Vec::new();
+    if let Some(t) = img_type {
+        for s in &shots {
+            let (bytes, note) = photo_file(s, p, t)?;
+            shrunk.extend(note);
+            extra.push(Candidate {
+                name: format!("{}.{}", s.stem, ext(t)),
+                bytes,
+                sources: vec![s.source],
+                pages: None,
+                media_type: media_type(t),
+            });
+        }
+    }
+    // Keep page 1 first, then photos, then the other pages: photos matter more than page 7.
+    let mut ordered = Vec::new();
+    let mut rest = files.into_iter();
+    if let Some(first) = rest.next() {
+        ordered.push(first);
+    }
+    ordered.extend(extra);
+    ordered.extend(rest);
+    let (kept, total) = fit_limits(ordered, p, max_files, &mut dropped);
+    let (made, listed) = number(kept, p, &mut checklist);
+
+    checklist.sort_by_key(|c| !c.contains(" → "));
+    checklist.extend(form_values(i, p.platform));
+    checklist.extend(i.missing.iter().map(|m| format!("missing: {m}")));
+    checklist.extend(guessed_limits(p));
+    let report = UploadReport {
+        platform: p.platform,
+        profile: p.clone(),
+        total_bytes: total,
+        files: listed,
+        checklist,
+        shrunk,
+        dropped,
+    };
+    Ok((made, report))
+}
+
+/// The summary as the profile takes it: one PDF with everything (its photos shrink, then the
+/// conversation, then photos go), or its pages as images.
+fn summary_files(
+    i: &Input<'_>,
+    req: &Request,
+    shots: &[Shot],
+    shrunk: &mut Vec<String>,
+    dropped: &mut Vec<String>,
+) -> crate::error::Result<Vec<Candidate>> {
+    let p = &req.profile;
+    let all_sources: Vec<Digest> = i.originals.iter().map(|r| r.sha256).collect();
+    let max_total = p.max_total_bytes.unwrap_or(u64::MAX);
+    let mut files = Vec::new();
     if p.takes_pdf() {
-        // One PDF with everything; its photos shrink, then the conversation, then photos go.
         let budget = p.max_file_bytes.min(max_total);
-        let (pdf, pages) = fit_pdf(i, req, &shots, budget, &mut shrunk, &mut dropped)?;
+        let (pdf, pages) = fit_pdf(i, req, shots, budget, shrunk, dropped)?;
         files.push(Candidate {
             name: "summary.pdf".into(),
             bytes: pdf,
-            sources: all_sources.clone(),
+            sources: all_sources,
             pages: Some(pages),
             media_type: MediaType::PDF,
         });
     } else if let Some(t) = p.image_type() {
-        // The summary's pages as images; photos follow as files of their own.
-        let doc = summary_doc(i, req, &shots, &[], None);
+        // Photos follow as files of their own.
+        let doc = summary_doc(i, req, shots, &[], None);
         let pages = summary::layout(&doc);
         let n = pages.len();
         for (k, page) in pages.iter().enumerate() {
@@ -172,38 +231,18 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
             });
         }
     }
+    Ok(files)
+}
 
-    // Photos and stills as files of their own, while the form takes more files.
-    let img_type = p.image_type().filter(|_| max_files > files.len().min(1));
-    if img_type.is_none() && !shots.is_empty() && p.takes_pdf() {
-        checklist.push(format!(
-            "the {} photo(s) and video still(s) are inside summary.pdf only: the form takes {max_files} file(s)",
-            shots.len()
-        ));
-    }
-    let mut extra = Vec::new();
-    for s in &shots {
-        let Some(t) = img_type else { break };
-        let (bytes, note) = photo_file(s, p, t)?;
-        if let Some(n) = note {
-            shrunk.push(n);
-        }
-        extra.push(Candidate {
-            name: format!("{}.{}", s.stem, ext(t)),
-            bytes,
-            sources: vec![s.source],
-            pages: None,
-            media_type: media_type(t),
-        });
-    }
-    // Keep page 1 first, then photos, then the other pages: photos matter more than page 7.
-    let mut ordered = Vec::new();
-    let mut rest = files.into_iter();
-    if let Some(first) = rest.next() {
-        ordered.push(first);
-    }
-    ordered.extend(extra);
-    ordered.extend(rest);
+/// Keep files in order while the form takes them: its file count, file size and total size.
+/// Returns the kept files and their total size; the rest are named in `dropped`.
+fn fit_limits(
+    ordered: Vec<Candidate>,
+    p: &Profile,
+    max_files: usize,
+    dropped: &mut Vec<String>,
+) -> (Vec<Candidate>, u64) {
+    let max_total = p.max_total_bytes.unwrap_or(u64::MAX);
     let mut kept = Vec::new();
     let mut total = 0u64;
     for f in ordered {
@@ -233,8 +272,16 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
             kept.push(f);
         }
     }
+    (kept, total)
+}
 
-    // Numbered in upload order; names unique and safe.
+/// Number the kept files in upload order (names unique and safe), each with its manifest record
+/// and a checklist line saying which form field it goes in.
+fn number(
+    kept: Vec<Candidate>,
+    p: &Profile,
+    checklist: &mut Vec<String>,
+) -> (Vec<Made>, Vec<UploadFile>) {
     let mut names = UniqueNames::default();
     let mut made = Vec::new();
     let mut listed = Vec::new();
@@ -264,10 +311,12 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         record.sources = sources;
         made.push(Made { record, bytes });
     }
-    checklist.sort_by_key(|c| !c.contains(" → "));
-    checklist.extend(form_values(i, p.platform));
-    checklist.extend(i.missing.iter().map(|m| format!("missing: {m}")));
-    // The limits in force that are guesses (a limit the profile does not set is no guess).
+    (made, listed)
+}
+
+/// A checklist line naming the limits in force that are guesses (a limit the profile does not
+/// set is no guess), unless a profile file overrides them.
+fn guessed_limits(p: &Profile) -> Option<String> {
     let guessed: Vec<&str> = [
         ("accepts", true),
         ("max_file_bytes", true),
@@ -279,24 +328,14 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     .filter(|(f, set)| *set && !p.published.iter().any(|x| x == f))
     .map(|(f, _)| f)
     .collect();
-    if !guessed.is_empty() && p.overridden_by.is_none() {
-        checklist.push(format!(
+    (!guessed.is_empty() && p.overridden_by.is_none()).then(|| {
+        format!(
             "{} limits {} are conservative guesses, not published rules: check the form, and \
              override them with a profile file if they differ (docs/platforms.md)",
             p.platform.as_str(),
             guessed.join(", ")
-        ));
-    }
-    let report = UploadReport {
-        platform: p.platform,
-        profile: p.clone(),
-        total_bytes: total,
-        files: listed,
-        checklist,
-        shrunk,
-        dropped,
-    };
-    Ok((made, report))
+        )
+    })
 }
 
 fn ext(t: FileType) -> &'static str {

@@ -17,103 +17,106 @@ fn deflate(data: &[u8]) -> Vec<u8> {
     e.finish().expect("writing to memory")
 }
 
-/// The PDF of `pages` (from [`super::layout`] of `doc`).
-pub fn write(doc: &Doc, pages: &[Page]) -> Result<Vec<u8>, String> {
-    let font = Font::get();
-    // Glyphs used, renumbered densely for the subset; CIDs are the new glyph ids.
-    let mut remap = subsetter::GlyphRemapper::new();
-    let mut to_unicode: BTreeMap<u16, char> = BTreeMap::new();
-    // The original glyph id of each new one (.notdef stays 0).
-    let mut old_of: Vec<u16> = vec![0];
-    let mut encode = |text: &str| -> Vec<u8> {
+/// The glyphs the text uses, renumbered densely for the font subset: CIDs are the new glyph ids.
+struct Glyphs<'f> {
+    font: &'f Font,
+    remap: subsetter::GlyphRemapper,
+    to_unicode: BTreeMap<u16, char>,
+    /// The original glyph id of each new one (.notdef stays 0).
+    old_of: Vec<u16>,
+}
+
+impl Glyphs<'_> {
+    /// `text` as big-endian CIDs, noting each glyph it uses.
+    fn encode(&mut self, text: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);
         for ch in text.chars() {
-            let old = font.glyph(ch).unwrap_or(0);
-            let cid = remap.remap(old);
-            if usize::from(cid) == old_of.len() {
-                old_of.push(old);
+            let old = self.font.glyph(ch).unwrap_or(0);
+            let cid = self.remap.remap(old);
+            if usize::from(cid) == self.old_of.len() {
+                self.old_of.push(old);
             }
-            to_unicode.entry(cid).or_insert(ch);
+            self.to_unicode.entry(cid).or_insert(ch);
             out.extend(cid.to_be_bytes());
         }
         out
-    };
+    }
+}
 
-    let mut next = 1;
-    let mut alloc = || {
-        let r = Ref::new(next);
-        next += 1;
-        r
+/// The objects of the file, numbered in the order they are written.
+struct Refs {
+    catalog: Ref,
+    tree: Ref,
+    type0: Ref,
+    cid_font: Ref,
+    descriptor: Ref,
+    font_file: Ref,
+    cmap: Ref,
+    info: Ref,
+    images: Vec<Ref>,
+    /// (page, content stream) of each page.
+    pages: Vec<(Ref, Ref)>,
+}
+
+impl Refs {
+    fn new(pictures: usize, pages: usize) -> Refs {
+        let mut next = 0;
+        let mut alloc = || {
+            next += 1;
+            Ref::new(next)
+        };
+        Refs {
+            catalog: alloc(),
+            tree: alloc(),
+            type0: alloc(),
+            cid_font: alloc(),
+            descriptor: alloc(),
+            font_file: alloc(),
+            cmap: alloc(),
+            info: alloc(),
+            images: (0..pictures).map(|_| alloc()).collect(),
+            pages: (0..pages).map(|_| (alloc(), alloc())).collect(),
+        }
+    }
+}
+
+/// The PDF of `pages` (from [`super::layout`] of `doc`).
+pub fn write(doc: &Doc, pages: &[Page]) -> Result<Vec<u8>, String> {
+    let mut glyphs = Glyphs {
+        font: Font::get(),
+        remap: subsetter::GlyphRemapper::new(),
+        to_unicode: BTreeMap::new(),
+        old_of: vec![0],
     };
-    let catalog = alloc();
-    let tree = alloc();
-    let type0 = alloc();
-    let cid_font = alloc();
-    let descriptor = alloc();
-    let font_file = alloc();
-    let cmap_ref = alloc();
-    let info = alloc();
-    let images: Vec<Ref> = doc.pictures.iter().map(|_| alloc()).collect();
-    let page_refs: Vec<(Ref, Ref)> = pages.iter().map(|_| (alloc(), alloc())).collect();
+    let refs = Refs::new(doc.pictures.len(), pages.len());
+    let contents: Vec<Vec<u8>> = pages
+        .iter()
+        .map(|page| page_content(page, &mut glyphs))
+        .collect();
 
     let mut pdf = Pdf::new();
-    let mut contents = Vec::new();
-    for page in pages {
-        let mut c = Content::new();
-        for d in &page.draws {
-            match d {
-                Draw::Text { x, y, size, text } => {
-                    c.begin_text();
-                    c.set_font(Name(b"F1"), *size);
-                    c.next_line(*x, PAGE_H - *y);
-                    c.show(Str(&encode(text)));
-                    c.end_text();
-                }
-                Draw::Image {
-                    x,
-                    y,
-                    w,
-                    h,
-                    picture,
-                } => {
-                    c.save_state();
-                    c.transform([*w, 0.0, 0.0, *h, *x, PAGE_H - *y - *h]);
-                    c.x_object(Name(format!("Im{picture}").as_bytes()));
-                    c.restore_state();
-                }
-                Draw::Rule { x, y, w } => {
-                    c.set_line_width(0.5);
-                    c.move_to(*x, PAGE_H - *y);
-                    c.line_to(*x + *w, PAGE_H - *y);
-                    c.stroke();
-                }
-            }
-        }
-        contents.push(c.finish());
-    }
-
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(page_refs.iter().map(|(p, _)| *p))
+    pdf.catalog(refs.catalog).pages(refs.tree);
+    pdf.pages(refs.tree)
+        .kids(refs.pages.iter().map(|(p, _)| *p))
         .count(pages.len() as i32);
-    for ((page_ref, content_ref), content) in page_refs.iter().zip(&contents) {
+    for ((page_ref, content_ref), content) in refs.pages.iter().zip(&contents) {
         let mut page = pdf.page(*page_ref);
         page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
-        page.parent(tree);
+        page.parent(refs.tree);
         page.contents(*content_ref);
         let mut res = page.resources();
-        res.fonts().pair(Name(b"F1"), type0);
+        res.fonts().pair(Name(b"F1"), refs.type0);
         let mut xo = res.x_objects();
-        for (i, r) in images.iter().enumerate() {
+        for (i, r) in refs.images.iter().enumerate() {
             xo.pair(Name(format!("Im{i}").as_bytes()), *r);
         }
         xo.finish();
         res.finish();
         page.finish();
-        pdf.stream(*content_ref, &deflate(content.as_slice()))
+        pdf.stream(*content_ref, &deflate(content))
             .filter(Filter::FlateDecode);
     }
-    for (p, r) in doc.pictures.iter().zip(&images) {
+    for (p, r) in doc.pictures.iter().zip(&refs.images) {
         let mut img = pdf.image_xobject(*r, &p.jpeg);
         img.filter(Filter::DctDecode);
         img.width(p.width as i32);
@@ -121,33 +124,80 @@ pub fn write(doc: &Doc, pages: &[Page]) -> Result<Vec<u8>, String> {
         img.color_space().device_rgb();
         img.bits_per_component(8);
     }
+    write_font(&mut pdf, &refs, &glyphs)?;
+    pdf.document_info(refs.info)
+        .title(TextStr(&doc.title))
+        .producer(TextStr(crate::TOOL));
+    Ok(pdf.finish())
+}
 
-    // The font: Type 0 over a CID TrueType subset, glyph ids as CIDs.
+/// One page's content stream: its text, pictures and rules.
+fn page_content(page: &Page, glyphs: &mut Glyphs) -> Vec<u8> {
+    let mut c = Content::new();
+    for d in &page.draws {
+        match d {
+            Draw::Text { x, y, size, text } => {
+                c.begin_text();
+                c.set_font(Name(b"F1"), *size);
+                c.next_line(*x, PAGE_H - *y);
+                c.show(Str(&glyphs.encode(text)));
+                c.end_text();
+            }
+            Draw::Image {
+                x,
+                y,
+                w,
+                h,
+                picture,
+            } => {
+                c.save_state();
+                c.transform([*w, 0.0, 0.0, *h, *x, PAGE_H - *y - *h]);
+                c.x_object(Name(format!("Im{picture}").as_bytes()));
+                c.restore_state();
+            }
+            Draw::Rule { x, y, w } => {
+                c.set_line_width(0.5);
+                c.move_to(*x, PAGE_H - *y);
+                c.line_to(*x + *w, PAGE_H - *y);
+                c.stroke();
+            }
+        }
+    }
+    c.finish().to_vec()
+}
+
+/// The font: Type 0 over a CID TrueType subset of the glyphs used, glyph ids as CIDs, with a
+/// ToUnicode map so text can be searched and copied.
+fn write_font(pdf: &mut Pdf, refs: &Refs, glyphs: &Glyphs) -> Result<(), String> {
     let base = Name(b"VAULTS+DejaVuSans");
-    let subset = subsetter::subset(DATA, 0, &remap)
+    let subset = subsetter::subset(DATA, 0, &glyphs.remap)
         .map_err(|e| format!("subsetting the font failed: {e}"))?;
     let si = SystemInfo {
         registry: Str(b"Adobe"),
         ordering: Str(b"Identity"),
         supplement: 0,
     };
-    pdf.type0_font(type0)
+    pdf.type0_font(refs.type0)
         .base_font(base)
         .encoding_predefined(Name(b"Identity-H"))
-        .descendant_font(cid_font)
-        .to_unicode(cmap_ref);
-    let widths: Vec<f32> = old_of.iter().map(|old| font.advance(*old)).collect();
-    let mut cid = pdf.cid_font(cid_font);
+        .descendant_font(refs.cid_font)
+        .to_unicode(refs.cmap);
+    let widths: Vec<f32> = glyphs
+        .old_of
+        .iter()
+        .map(|old| glyphs.font.advance(*old))
+        .collect();
+    let mut cid = pdf.cid_font(refs.cid_font);
     cid.subtype(CidFontType::Type2)
         .base_font(base)
         .system_info(si)
-        .font_descriptor(descriptor)
+        .font_descriptor(refs.descriptor)
         .default_width(600.0)
         .cid_to_gid_map_predefined(Name(b"Identity"));
     cid.widths().consecutive(0, widths);
     cid.finish();
-    let (ascent, descent) = font.metrics();
-    pdf.font_descriptor(descriptor)
+    let (ascent, descent) = glyphs.font.metrics();
+    pdf.font_descriptor(refs.descriptor)
         .name(base)
         .flags(FontFlags::NON_SYMBOLIC)
         .bbox(Rect::new(-1021.0, -463.0, 1793.0, 1232.0))
@@ -156,17 +206,13 @@ pub fn write(doc: &Doc, pages: &[Page]) -> Result<Vec<u8>, String> {
         .descent(descent)
         .cap_height(729.0)
         .stem_v(80.0)
-        .font_file2(font_file);
-    pdf.stream(font_file, &deflate(&subset))
+        .font_file2(refs.font_file);
+    pdf.stream(refs.font_file, &deflate(&subset))
         .filter(Filter::FlateDecode);
     let mut cmap = pdf_writer::types::UnicodeCmap::new(Name(b"Vault-UTF16"), si);
-    for (cid, ch) in &to_unicode {
+    for (cid, ch) in &glyphs.to_unicode {
         cmap.pair(*cid, *ch);
     }
-    pdf.cmap(cmap_ref, &cmap.finish());
-
-    pdf.document_info(info)
-        .title(TextStr(&doc.title))
-        .producer(TextStr(crate::TOOL));
-    Ok(pdf.finish())
+    pdf.cmap(refs.cmap, &cmap.finish());
+    Ok(())
 }
