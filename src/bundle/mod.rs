@@ -259,39 +259,32 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     // The open dispute's checklist, and the platform's upload files.
     let dispute = case.open_dispute();
     let missing = case.missing();
-    let mut upload_report = None;
-    let mut upload_records = Vec::new();
-    if let Some(req) = &opts.upload {
-        let originals: Vec<FileRecord> = layout
-            .records
-            .iter()
-            .filter(|r| r.role == Role::Original)
-            .cloned()
-            .collect();
-        let (made, report) = upload::make(
-            &upload::Input {
-                vault,
-                order,
-                originals: &originals,
-                entries: &entries,
-                tracking: case.timeline(),
-                chats: &chats,
-                dispute,
-                missing: &missing,
-                generated_at: &generated,
-            },
-            req,
-        )?;
-        for m in made {
-            layout.zip.push(Entry_ {
-                path: m.record.path.clone(),
-                content: Content::Bytes(m.bytes),
-                compress: false,
-            });
-            upload_records.push(m.record);
+    let (upload_records, upload_report) = match &opts.upload {
+        Some(req) => {
+            let originals: Vec<FileRecord> = layout
+                .records
+                .iter()
+                .filter(|r| r.role == Role::Original)
+                .cloned()
+                .collect();
+            let (made, report) = upload::make(
+                &upload::Input {
+                    vault,
+                    order,
+                    originals: &originals,
+                    entries: &entries,
+                    tracking: case.timeline(),
+                    chats: &chats,
+                    dispute,
+                    missing: &missing,
+                    generated_at: &generated,
+                },
+                req,
+            )?;
+            (Layout::uploads(&mut layout.zip, made), Some(report))
         }
-        upload_report = Some(report);
-    }
+        None => (Vec::new(), None),
+    };
     let listed: Vec<FileRecord> = layout
         .records
         .iter()
@@ -349,11 +342,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         crate::ledger::BundleRecord {
             sha256,
             size,
-            file: opts
-                .output
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            file: file_name(&opts.output),
             bag: bag.clone(),
             ledger_entries: carried.keep as u64,
             ledger_head: carried.head.unwrap_or(Digest::ZERO),
@@ -381,6 +370,13 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         }),
         upload: upload_report,
     })
+}
+
+/// The bundle file's name as the ledger records it.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The part of the ledger a bundle carries.
@@ -456,6 +452,22 @@ struct Payload {
 }
 
 impl Layout {
+    /// The platform's upload files, stored as made (they are JPEG, PNG or PDF already); their
+    /// records, listed once the report is laid out. (Takes the zip list alone: the transcripts
+    /// borrow the records meanwhile.)
+    fn uploads(zip: &mut Vec<Entry_>, made: Vec<upload::Made>) -> Vec<FileRecord> {
+        made.into_iter()
+            .map(|m| {
+                zip.push(Entry_ {
+                    path: m.record.path.clone(),
+                    content: Content::Bytes(m.bytes),
+                    compress: false,
+                });
+                m.record
+            })
+            .collect()
+    }
+
     fn add_bytes(&mut self, record: FileRecord, bytes: Vec<u8>, compress: bool) {
         self.zip.push(Entry_ {
             path: record.path.clone(),

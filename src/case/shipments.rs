@@ -90,13 +90,36 @@ struct Parcel {
     since: DateTime<Utc>,
 }
 
-/// The shipments of one order, as of `now`.
+/// The shipments of one order, as of `clock.now`.
 pub fn of_order(vault: &Vault, order: &OrderId, clock: Clock) -> Result<Vec<Status>> {
-    let now = clock.now;
     let case = super::Case::new(vault, Ledger::read(vault, order)?);
     let ledger = case.ledger();
     let timeline = case.timeline();
-    // Parcels: registered ones first (in order), then numbers only seen in snapshots.
+    let parcels = parcels(ledger);
+    // When each snapshot was first filed: the news of the events it first showed.
+    let mut filed: HashMap<Digest, DateTime<Utc>> = HashMap::new();
+    for (e, i) in ledger.items() {
+        filed.entry(i.sha256).or_insert(e.at);
+    }
+    let single = parcels.len() == 1;
+    Ok(parcels
+        .into_iter()
+        .map(|parcel| {
+            // A snapshot without a number belongs to the order's only parcel, if it has one.
+            let events: Vec<&TimelineEvent> = timeline
+                .iter()
+                .filter(|t| match &t.tracking_number {
+                    Some(n) => n.eq_ignore_ascii_case(&parcel.number),
+                    None => single,
+                })
+                .collect();
+            status(order, parcel, &events, &filed, clock)
+        })
+        .collect())
+}
+
+/// The order's parcels: registered ones first (in order), then numbers only seen in snapshots.
+fn parcels(ledger: &Ledger) -> Vec<Parcel> {
     let mut parcels: Vec<Parcel> = Vec::new();
     let known =
         |parcels: &[Parcel], n: &str| parcels.iter().any(|p| p.number.eq_ignore_ascii_case(n));
@@ -127,83 +150,68 @@ pub fn of_order(vault: &Vault, order: &OrderId, clock: Clock) -> Result<Vec<Stat
             });
         }
     }
-    // When each snapshot was first filed: the news of the events it first showed.
-    let mut filed: HashMap<Digest, DateTime<Utc>> = HashMap::new();
-    for (e, i) in ledger.items() {
-        filed.entry(i.sha256).or_insert(e.at);
-    }
-    let single = parcels.len() == 1;
+    parcels
+}
+
+/// One parcel's status from its events: the latest stage, and its flags as of `clock.now`.
+fn status(
+    order: &OrderId,
+    parcel: Parcel,
+    events: &[&TimelineEvent],
+    filed: &HashMap<Digest, DateTime<Utc>>,
+    clock: Clock,
+) -> Status {
     let window = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
-    let (stale, news_within) = (window(clock.stale_after), window(clock.news_within));
-    Ok(parcels
-        .into_iter()
-        .map(
-            |Parcel {
-                 carrier,
-                 number,
-                 registered,
-                 shipped_at,
-                 since,
-             }| {
-                // A snapshot without a number belongs to the order's only parcel, if it has one.
-                let events: Vec<&TimelineEvent> = timeline
-                    .iter()
-                    .filter(|t| match &t.tracking_number {
-                        Some(n) => n.eq_ignore_ascii_case(&number),
-                        None => single,
-                    })
-                    .collect();
-                let latest = events.iter().max_by_key(|t| t.event.sort_key());
-                let last = latest.map(|t| &t.event);
-                let news_at = latest.and_then(|t| filed.get(&t.first_seen_in).copied());
-                let fresh = news_at.is_some_and(|at| now - at <= news_within);
-                let delivered = events
-                    .iter()
-                    .filter(|t| t.event.stage == Stage::Delivered)
-                    .max_by_key(|t| t.event.sort_key());
-                let last_instant = last.map(|e| e.utc().unwrap_or_else(|| e.sort_key().and_utc()));
-                // With no event yet, the clock runs from the hand-over (or the registration).
-                let quiet_since = last_instant
-                    .or_else(|| {
-                        shipped_at
-                            .as_deref()
-                            .and_then(crate::time::parse_instant_or_date)
-                    })
-                    .unwrap_or(since);
-                let state = match last.map(|e| e.stage) {
-                    Some(Stage::Delivered) => Some(Flag::Delivered),
-                    Some(Stage::Exception) => Some(Flag::Exception),
-                    Some(Stage::FailedAttempt) => Some(Flag::FailedAttempt),
-                    Some(Stage::Returned) => Some(Flag::Returned),
-                    _ => None,
-                };
-                let mut flags: Vec<Flag> = state.filter(|_| fresh).into_iter().collect();
-                // A delivery the carrier later followed with other events (a return, a scan
-                // out of order) is still news while that latest snapshot is.
-                if fresh && delivered.is_some() && !flags.contains(&Flag::Delivered) {
-                    flags.push(Flag::Delivered);
-                }
-                let finished = delivered.is_some() || state == Some(Flag::Returned);
-                if !finished && now - quiet_since > stale {
-                    flags.push(Flag::Stale);
-                }
-                flags.sort();
-                Status {
-                    order: order.clone(),
-                    carrier,
-                    number,
-                    registered,
-                    shipped_at,
-                    events: events.len(),
-                    latest_stage: last.map(|e| e.stage),
-                    last_event_at: last.map(|e| e.time.clone()),
-                    last_event: last.map(|e| e.description.clone()),
-                    days_since_last_event: last_instant.map(|t| (now - t).num_days()),
-                    delivered_at: delivered.map(|t| t.event.time.clone()),
-                    news_at: news_at.map(|t| crate::time::format_time(&t)),
-                    flags,
-                }
-            },
-        )
-        .collect())
+    let now = clock.now;
+    let latest = events.iter().max_by_key(|t| t.event.sort_key());
+    let last = latest.map(|t| &t.event);
+    let news_at = latest.and_then(|t| filed.get(&t.first_seen_in).copied());
+    let fresh = news_at.is_some_and(|at| now - at <= window(clock.news_within));
+    let delivered = events
+        .iter()
+        .filter(|t| t.event.stage == Stage::Delivered)
+        .max_by_key(|t| t.event.sort_key());
+    let last_instant = last.map(|e| e.utc().unwrap_or_else(|| e.sort_key().and_utc()));
+    // With no event yet, the clock runs from the hand-over (or the registration).
+    let quiet_since = last_instant
+        .or_else(|| {
+            parcel
+                .shipped_at
+                .as_deref()
+                .and_then(crate::time::parse_instant_or_date)
+        })
+        .unwrap_or(parcel.since);
+    let state = match last.map(|e| e.stage) {
+        Some(Stage::Delivered) => Some(Flag::Delivered),
+        Some(Stage::Exception) => Some(Flag::Exception),
+        Some(Stage::FailedAttempt) => Some(Flag::FailedAttempt),
+        Some(Stage::Returned) => Some(Flag::Returned),
+        _ => None,
+    };
+    let mut flags: Vec<Flag> = state.filter(|_| fresh).into_iter().collect();
+    // A delivery the carrier later followed with other events (a return, a scan out of order)
+    // is still news while that latest snapshot is.
+    if fresh && delivered.is_some() && !flags.contains(&Flag::Delivered) {
+        flags.push(Flag::Delivered);
+    }
+    let finished = delivered.is_some() || state == Some(Flag::Returned);
+    if !finished && now - quiet_since > window(clock.stale_after) {
+        flags.push(Flag::Stale);
+    }
+    flags.sort();
+    Status {
+        order: order.clone(),
+        carrier: parcel.carrier,
+        number: parcel.number,
+        registered: parcel.registered,
+        shipped_at: parcel.shipped_at,
+        events: events.len(),
+        latest_stage: last.map(|e| e.stage),
+        last_event_at: last.map(|e| e.time.clone()),
+        last_event: last.map(|e| e.description.clone()),
+        days_since_last_event: last_instant.map(|t| (now - t).num_days()),
+        delivered_at: delivered.map(|t| t.event.time.clone()),
+        news_at: news_at.map(|t| crate::time::format_time(&t)),
+        flags,
+    }
 }

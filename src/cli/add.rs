@@ -103,51 +103,13 @@ impl Report for AddReport {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
-    let stdin_count = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
-    if stdin_count > 1 {
-        return Err(Error::Usage(
-            "`-` (standard input) can be given only once".into(),
-        ));
-    }
-    if stdin_count == 1 && args.name.is_none() {
-        return Err(Error::Usage(
-            "reading standard input (`-`) needs --name NAME, the file name to record".into(),
-        ));
-    }
-    if stdin_count == 0 && args.name.is_some() {
-        return Err(Error::Usage(
-            "--name is only for standard input (`-`)".into(),
-        ));
-    }
-    if let Some(name) = &args.name {
-        let s = name.to_string_lossy();
-        if s.is_empty() || s.contains('/') || s == "." || s == ".." {
-            return Err(Error::Usage(format!(
-                "--name must be a plain file name, not {:?}",
-                escape_str(&s)
-            )));
-        }
-    }
+    let inputs = inputs(&args)?;
     let by = super::args::who(args.by)?;
     let target = match (args.order, args.order_from) {
         (Some(o), _) => Target::Order(o),
         (None, Some(re)) => Target::OrderFrom(re),
         (None, None) => unreachable!("clap requires --order or --order-from"),
     };
-    let inputs: Vec<Input> = args
-        .paths
-        .into_iter()
-        .map(|p| {
-            if p.as_os_str() == "-" {
-                Input::Stdin {
-                    name: args.name.clone().expect("checked above"),
-                }
-            } else {
-                Input::Path(p)
-            }
-        })
-        .collect();
-
     let vault = ctx.open_vault()?;
     let plan = ingest::plan(&vault, &inputs, &target, args.min_age)?;
     let opts = Options {
@@ -168,7 +130,72 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         indicatif::ProgressBar::hidden()
     };
     let report = ingest::run(&vault, plan, &opts, &bar);
+    diagnostics(ctx, &report);
+    ctx.out.report(&report);
+    let added = report
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Added)
+        .count();
+    ctx.out.note(&format!(
+        "{added} added, {} duplicate, {} skipped, {} unmatched, {} failed ({})",
+        report.items.len() - added,
+        report.skipped.len(),
+        report.unmatched.len(),
+        report.failed.len(),
+        vault.root().display()
+    ));
+    let strict_failure = args.strict && !report.warnings.is_empty();
+    Ok(if report.failed.is_empty() && !strict_failure {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
+}
 
+/// The inputs named on the command line; `-` (standard input, at most once) needs `--name`, a
+/// plain file name, and `--name` needs `-`.
+fn inputs(args: &Args) -> Result<Vec<Input>> {
+    let stdin_count = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin_count > 1 {
+        return Err(Error::Usage(
+            "`-` (standard input) can be given only once".into(),
+        ));
+    }
+    let name = match (&args.name, stdin_count) {
+        (None, 1) => {
+            return Err(Error::Usage(
+                "reading standard input (`-`) needs --name NAME, the file name to record".into(),
+            ));
+        }
+        (Some(_), 0) => {
+            return Err(Error::Usage(
+                "--name is only for standard input (`-`)".into(),
+            ));
+        }
+        (name, _) => name,
+    };
+    if let Some(name) = name {
+        let s = name.to_string_lossy();
+        if s.is_empty() || s.contains('/') || s == "." || s == ".." {
+            return Err(Error::Usage(format!(
+                "--name must be a plain file name, not {:?}",
+                escape_str(&s)
+            )));
+        }
+    }
+    Ok(args
+        .paths
+        .iter()
+        .map(|p| match name {
+            Some(name) if p.as_os_str() == "-" => Input::Stdin { name: name.clone() },
+            _ => Input::Path(p.clone()),
+        })
+        .collect())
+}
+
+/// Skipped, unmatched, warned and failed inputs, on stderr, names escaped for a terminal.
+fn diagnostics(ctx: &Ctx, report: &ingest::AddReport) {
     for s in &report.skipped {
         ctx.out.note(&format!(
             "skipped {}: {}",
@@ -192,24 +219,4 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         ctx.out
             .fail(&format!("{}: {}", escape_os(f.path.as_os_str()), f.error));
     }
-    ctx.out.report(&report);
-    let added = report
-        .items
-        .iter()
-        .filter(|i| i.status == Status::Added)
-        .count();
-    ctx.out.note(&format!(
-        "{added} added, {} duplicate, {} skipped, {} unmatched, {} failed ({})",
-        report.items.len() - added,
-        report.skipped.len(),
-        report.unmatched.len(),
-        report.failed.len(),
-        vault.root().display()
-    ));
-    let strict_failure = args.strict && !report.warnings.is_empty();
-    Ok(if report.failed.is_empty() && !strict_failure {
-        Exit::Success
-    } else {
-        Exit::Error
-    })
 }

@@ -139,11 +139,17 @@ fn check_money(action: &Action) -> Result<()> {
         .map_err(|e| Error::Usage(format!("--amount: {e}")))
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
-    let vault = ctx.open_vault()?;
-    let by = super::args::who(args.by)?;
-    check_money(&args.action)?;
-    let (order, event, note, action, due) = match args.action {
+/// The entry an action appends, and what the report says of it.
+struct Planned {
+    order: OrderId,
+    event: Event,
+    note: Option<String>,
+    action: &'static str,
+    due: Option<String>,
+}
+
+fn plan(action: Action, ctx: &Ctx) -> Planned {
+    match action {
         Action::Open {
             order,
             platform,
@@ -168,7 +174,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                     platform.as_str()
                 ));
             }
-            let ev = Event::DisputeOpen {
+            let event = Event::DisputeOpen {
                 dispute: DisputeOpened {
                     platform,
                     reason,
@@ -180,28 +186,53 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                     ordered_at: ordered_at.map(|t| t.to_rfc3339()),
                 },
             };
-            (order, ev, None, "opened", due)
+            Planned {
+                order,
+                event,
+                note: None,
+                action: "opened",
+                due,
+            }
         }
-        Action::Note { order, text } => (order, Event::DisputeNote {}, Some(text), "noted", None),
+        Action::Note { order, text } => Planned {
+            order,
+            event: Event::DisputeNote {},
+            note: Some(text),
+            action: "noted",
+            due: None,
+        },
         Action::Close {
             order,
             outcome,
             amount,
             currency,
-        } => (
+        } => Planned {
             order,
-            Event::DisputeClose {
+            event: Event::DisputeClose {
                 close: DisputeClosed {
                     outcome,
                     amount,
                     currency,
                 },
             },
-            None,
-            "closed",
-            None,
-        ),
-    };
+            note: None,
+            action: "closed",
+            due: None,
+        },
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
+    let vault = ctx.open_vault()?;
+    let by = super::args::who(args.by)?;
+    check_money(&args.action)?;
+    let Planned {
+        order,
+        event,
+        note,
+        action,
+        due,
+    } = plan(args.action, ctx);
     // Only opening a dispute may bring a new order into the vault (a dispute can come before any
     // evidence is filed); a note or a close on a mistyped order id is refused and creates nothing.
     if !matches!(event, Event::DisputeOpen { .. }) && !crate::ledger::path(&vault, &order).exists()

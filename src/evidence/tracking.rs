@@ -147,112 +147,115 @@ pub const MAX_SNAPSHOT: u64 = 32 << 20;
 /// Parse a snapshot; `Err` says what format it could not match.
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, String> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let s = |v: &Value| {
-        v.as_str()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    // AfterShip: data.tracking.checkpoints[]
-    if let Some(t) = v
+    [aftership, easypost, track17_v2, track17_v1, cainiao]
+        .iter()
+        .find_map(|format| format(&v))
+        .ok_or_else(|| {
+            "not a tracking format vault reads (17TRACK v1/v2.2, AfterShip, EasyPost, Cainiao)"
+                .into()
+        })
+}
+
+/// AfterShip: `data.tracking.checkpoints[]`.
+fn aftership(v: &Value) -> Option<Snapshot> {
+    let t = v
         .pointer("/data/tracking")
-        .filter(|t| t.get("checkpoints").is_some())
-    {
-        let events = arr(t, "checkpoints")
+        .filter(|t| t.get("checkpoints").is_some())?;
+    Some(Snapshot {
+        format: "aftership",
+        number: text(&t["tracking_number"]),
+        carrier: text(&t["slug"]),
+        events: arr(t, "checkpoints")
             .iter()
             .filter_map(aftership_event)
-            .collect();
-        return Ok(Snapshot {
-            format: "aftership",
-            number: s(&t["tracking_number"]),
-            carrier: s(&t["slug"]),
-            events,
-        });
-    }
-    // EasyPost tracker: tracking_details[] (a tracker, or a list of them: the first is taken).
-    let ep = if v.get("tracking_details").is_some() {
-        Some(&v)
+            .collect(),
+    })
+}
+
+/// EasyPost tracker: `tracking_details[]` (a tracker, or a list of them: the first is taken).
+fn easypost(v: &Value) -> Option<Snapshot> {
+    let t = if v.get("tracking_details").is_some() {
+        v
     } else {
         v.pointer("/trackers/0")
-            .filter(|t| t.get("tracking_details").is_some())
+            .filter(|t| t.get("tracking_details").is_some())?
     };
-    if let Some(t) = ep {
-        let events = arr(t, "tracking_details")
+    Some(Snapshot {
+        format: "easypost",
+        number: text(&t["tracking_code"]),
+        carrier: text(&t["carrier"]),
+        events: arr(t, "tracking_details")
             .iter()
             .filter_map(easypost_event)
-            .collect();
-        return Ok(Snapshot {
-            format: "easypost",
-            number: s(&t["tracking_code"]),
-            carrier: s(&t["carrier"]),
-            events,
-        });
-    }
-    // 17TRACK v2.2 webhook: {event, data: {number, track_info}}; API: data.accepted[].track_info
-    let t17 = v
+            .collect(),
+    })
+}
+
+/// 17TRACK v2.2 webhook: `{event, data: {number, track_info}}`; API: `data.accepted[].track_info`.
+fn track17_v2(v: &Value) -> Option<Snapshot> {
+    let (acc, ti) = v
         .pointer("/data/track_info")
         .map(|ti| (&v["data"], ti))
         .or_else(|| {
             v.pointer("/data/accepted/0/track_info")
                 .map(|ti| (&v["data"]["accepted"][0], ti))
-        });
-    if let Some((acc, ti)) = t17 {
-        let mut events = Vec::new();
-        for p in arr(&ti["tracking"], "providers") {
-            events.extend(arr(p, "events").iter().filter_map(track17_v2_event));
-        }
-        let format = if v.get("event").is_some() {
-            "17track-v2.2-webhook"
-        } else {
-            "17track-v2.2"
-        };
-        return Ok(Snapshot {
-            format,
-            number: s(&acc["number"]),
-            carrier: acc["carrier"].as_u64().map(|c| c.to_string()),
-            events,
-        });
+        })?;
+    let mut events = Vec::new();
+    for p in arr(&ti["tracking"], "providers") {
+        events.extend(arr(p, "events").iter().filter_map(track17_v2_event));
     }
-    // 17TRACK v1: data.accepted[].track { z1: [...], z2: [...], e: status }
-    if let Some(acc) = v.pointer("/data/accepted/0").filter(|a| {
+    let format = if v.get("event").is_some() {
+        "17track-v2.2-webhook"
+    } else {
+        "17track-v2.2"
+    };
+    Some(Snapshot {
+        format,
+        number: text(&acc["number"]),
+        carrier: acc["carrier"].as_u64().map(|c| c.to_string()),
+        events,
+    })
+}
+
+/// 17TRACK v1: `data.accepted[].track { z1: [...], z2: [...], e: status }`.
+fn track17_v1(v: &Value) -> Option<Snapshot> {
+    let acc = v.pointer("/data/accepted/0").filter(|a| {
         a.get("track")
             .is_some_and(|t| t.get("z1").is_some() || t.get("z0").is_some())
-    }) {
-        let t = &acc["track"];
-        let delivered_code = t["e"].as_i64() == Some(40);
-        let mut events: Vec<Event> = arr(t, "z1")
-            .iter()
-            .chain(arr(t, "z2").iter())
-            .filter_map(track17_v1_event)
-            .collect();
-        // v1 gives one status for the parcel; its latest event carries it when it is "delivered".
-        if delivered_code && let Some(latest) = events.iter_mut().max_by_key(|e| e.sort_key()) {
-            latest.stage = Stage::Delivered;
-        }
-        return Ok(Snapshot {
-            format: "17track-v1",
-            number: s(&acc["number"]),
-            carrier: None,
-            events,
-        });
+    })?;
+    let t = &acc["track"];
+    let delivered_code = t["e"].as_i64() == Some(40);
+    let mut events: Vec<Event> = arr(t, "z1")
+        .iter()
+        .chain(arr(t, "z2").iter())
+        .filter_map(track17_v1_event)
+        .collect();
+    // v1 gives one status for the parcel; its latest event carries it when it is "delivered".
+    if delivered_code && let Some(latest) = events.iter_mut().max_by_key(|e| e.sort_key()) {
+        latest.stage = Stage::Delivered;
     }
-    // Cainiao / AliExpress: module[].detailList[]
-    if let Some(m) = v
+    Some(Snapshot {
+        format: "17track-v1",
+        number: text(&acc["number"]),
+        carrier: None,
+        events,
+    })
+}
+
+/// Cainiao / AliExpress: `module[].detailList[]`.
+fn cainiao(v: &Value) -> Option<Snapshot> {
+    let m = v
         .pointer("/module/0")
-        .filter(|m| m.get("detailList").is_some())
-    {
-        let events = arr(m, "detailList")
+        .filter(|m| m.get("detailList").is_some())?;
+    Some(Snapshot {
+        format: "cainiao",
+        number: text(&m["mailNo"]),
+        carrier: Some("cainiao".into()),
+        events: arr(m, "detailList")
             .iter()
             .filter_map(cainiao_event)
-            .collect();
-        return Ok(Snapshot {
-            format: "cainiao",
-            number: s(&m["mailNo"]),
-            carrier: Some("cainiao".into()),
-            events,
-        });
-    }
-    Err("not a tracking format vault reads (17TRACK v1/v2.2, AfterShip, EasyPost, Cainiao)".into())
+            .collect(),
+    })
 }
 
 fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
@@ -262,6 +265,7 @@ fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
         .unwrap_or(&[])
 }
 
+/// A string field, trimmed; absent when empty.
 fn text(v: &Value) -> Option<String> {
     v.as_str()
         .map(str::trim)

@@ -401,27 +401,31 @@ fn plan_path(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
         });
         return;
     }
-    let walker = WalkDir::new(root)
+    walk_dir(plan, root, target, vault_root);
+}
+
+/// Plan every regular file under the directory `root`, without following links; hidden files and
+/// directories, links, special files and the vault itself are skipped, each reported.
+fn walk_dir(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
+    let walk_error = |e: &walkdir::Error| {
+        e.io_error()
+            .map(describe_io)
+            .unwrap_or_else(|| e.to_string())
+    };
+    let mut it = WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter();
-    let mut it = walker;
     while let Some(entry) = it.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| root.to_path_buf());
-                let error = e
-                    .io_error()
-                    .map(describe_io)
-                    .unwrap_or_else(|| e.to_string());
                 plan.failed.push(Failed {
-                    path,
+                    path: e
+                        .path()
+                        .map_or_else(|| root.to_path_buf(), Path::to_path_buf),
                     order: None,
-                    error,
+                    error: walk_error(&e),
                 });
                 continue;
             }
@@ -432,64 +436,45 @@ fn plan_path(plan: &mut Plan, root: &Path, target: &Target, vault_root: &Path) {
         let path = entry.path();
         let ft = entry.file_type();
         let hidden = entry.file_name().as_encoded_bytes().first() == Some(&b'.');
-        if ft.is_symlink() {
-            plan.skipped.push(Skipped {
-                path: path.to_path_buf(),
-                reason: "symbolic link (not followed)".into(),
-            });
-            continue;
-        }
-        if ft.is_dir() {
-            let reason = if hidden {
+        let skip = if ft.is_symlink() {
+            Some("symbolic link (not followed)")
+        } else if ft.is_dir() {
+            if hidden {
                 Some("hidden directory")
             } else if is_inside(path, vault_root) {
                 Some("the vault itself")
             } else {
-                None
-            };
-
-            if let Some(reason) = reason {
-                plan.skipped.push(Skipped {
-                    path: path.to_path_buf(),
-                    reason: reason.into(),
-                });
+                continue;
+            }
+        } else if !ft.is_file() {
+            Some("not a regular file")
+        } else if hidden {
+            // Dot files in drop folders are system files (.DS_Store) or copies still in flight
+            // (rsync's .name.XXXXXX); they are left alone.
+            Some("hidden file")
+        } else {
+            None
+        };
+        if let Some(reason) = skip {
+            plan.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: reason.into(),
+            });
+            if ft.is_dir() {
                 it.skip_current_dir();
             }
             continue;
         }
-        if !ft.is_file() {
-            plan.skipped.push(Skipped {
-                path: path.to_path_buf(),
-                reason: "not a regular file".into(),
-            });
-            continue;
-        }
-        if hidden {
-            // Dot files in drop folders are system files (.DS_Store) or copies still in flight
-            // (rsync's .name.XXXXXX); they are left alone.
-            plan.skipped.push(Skipped {
-                path: path.to_path_buf(),
-                reason: "hidden file".into(),
-            });
-            continue;
-        }
         let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-        let meta = match entry.metadata() {
-            Ok(m) => m,
-            Err(e) => {
-                plan.failed.push(Failed {
-                    path: path.to_path_buf(),
-                    order: None,
-                    error: e
-                        .io_error()
-                        .map(describe_io)
-                        .unwrap_or_else(|| e.to_string()),
-                });
-                continue;
-            }
-        };
-        // Directories inside the vault were pruned above, so files need no check of their own.
-        plan_file(plan, path, &rel, &meta, target, None);
+        match entry.metadata() {
+            // Directories inside the vault were pruned above, so files need no check of their own.
+            Ok(meta) => plan_file(plan, path, &rel, &meta, target, None),
+            Err(e) => plan.failed.push(Failed {
+                path: path.to_path_buf(),
+                order: None,
+                error: walk_error(&e),
+            }),
+        }
     }
 }
 
