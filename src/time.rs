@@ -7,6 +7,7 @@
 //! UTC; nothing here guesses a zone.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
 
 /// The RFC 3339 form used in ledgers: UTC, millisecond precision, `Z`.
 pub fn format_time(t: &DateTime<Utc>) -> String {
@@ -21,6 +22,127 @@ pub fn sort_key(t: &str) -> NaiveDateTime {
         .map(|d| d.naive_utc())
         .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f"))
         .unwrap_or_default()
+}
+
+/// A time as a source gave it, and what it means: an instant (the source gave a UTC offset, or the
+/// time is UTC) or a local wall-clock time written without a zone (EXIF without `OffsetTime`,
+/// most chat exports, some carriers). The text is kept exactly as vault first wrote it, so that
+/// reports and bundles stay byte for byte what they were; the meaning is parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timestamp {
+    text: String,
+    at: At,
+}
+
+/// What a [`Timestamp`] means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    Instant(DateTime<FixedOffset>),
+    /// Wall-clock time, zone unknown.
+    Local(NaiveDateTime),
+}
+
+impl Timestamp {
+    /// An instant, written in RFC 3339 at `precision` (`Z` for UTC).
+    pub fn instant(t: DateTime<FixedOffset>, precision: SecondsFormat) -> Timestamp {
+        Timestamp {
+            text: t.to_rfc3339_opts(precision, true),
+            at: At::Instant(t),
+        }
+    }
+
+    /// An instant in chrono's default RFC 3339 form (`+00:00`, fractions only when present).
+    pub fn rfc3339(t: DateTime<FixedOffset>) -> Timestamp {
+        Timestamp {
+            text: t.to_rfc3339(),
+            at: At::Instant(t),
+        }
+    }
+
+    /// A local time without a zone, written `YYYY-MM-DDTHH:MM:SS`.
+    pub fn local(t: NaiveDateTime) -> Timestamp {
+        Timestamp {
+            text: t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            at: At::Local(t),
+        }
+    }
+
+    /// Read a time vault wrote: RFC 3339 (an instant) or `YYYY-MM-DDTHH:MM:SS[.f]` (local). The
+    /// text is kept as given.
+    pub fn parse(text: &str) -> Option<Timestamp> {
+        let at = match DateTime::parse_from_rfc3339(text) {
+            Ok(t) => At::Instant(t),
+            Err(_) => At::Local(NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok()?),
+        };
+        Some(Timestamp {
+            text: text.to_string(),
+            at,
+        })
+    }
+
+    /// Read `text` as an instant when `naive` is false, else as a local time (the form the
+    /// ledger and `--json` write: the text and a `…_naive` flag). `None` when it does not parse
+    /// as that.
+    pub fn from_parts(text: &str, naive: bool) -> Option<Timestamp> {
+        Timestamp::parse(text).filter(|t| t.has_offset() != naive)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn at(&self) -> At {
+        self.at
+    }
+
+    /// Whether the source gave a UTC offset (an instant), not a bare wall-clock time.
+    pub fn has_offset(&self) -> bool {
+        matches!(self.at, At::Instant(_))
+    }
+
+    /// The instant, when the offset is known.
+    pub fn utc(&self) -> Option<DateTime<Utc>> {
+        match self.at {
+            At::Instant(t) => Some(t.with_timezone(&Utc)),
+            At::Local(_) => None,
+        }
+    }
+
+    /// The wall-clock time as the source showed it (in its own offset for an instant).
+    pub fn wall_clock(&self) -> NaiveDateTime {
+        match self.at {
+            At::Instant(t) => t.naive_local(),
+            At::Local(t) => t,
+        }
+    }
+
+    /// Where it sorts among others: an instant by its UTC time, a local time read as UTC (as
+    /// [`sort_key`] does for text).
+    pub fn sort_key(&self) -> NaiveDateTime {
+        match self.at {
+            At::Instant(t) => t.naive_utc(),
+            At::Local(t) => t,
+        }
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Compares the text as written.
+impl PartialEq<&str> for Timestamp {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
 }
 
 /// An RFC 3339 instant, or a bare date `2026-11-20` read as its midnight UTC.
@@ -85,6 +207,43 @@ pub mod rfc3339 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_timestamp_knows_whether_it_carries_an_offset_and_keeps_its_text() {
+        let beijing = Timestamp::parse("2026-11-18T09:41:00+08:00").unwrap();
+        let berlin = Timestamp::parse("2026-11-18T02:40:00+01:00").unwrap();
+        let local = Timestamp::parse("2026-11-18T01:45:00").unwrap();
+        assert!(beijing.has_offset() && !local.has_offset());
+        assert_eq!(beijing.to_string(), "2026-11-18T09:41:00+08:00");
+        assert_eq!(
+            beijing.utc().unwrap().to_rfc3339(),
+            "2026-11-18T01:41:00+00:00"
+        );
+        assert_eq!(local.utc(), None);
+        assert_eq!(beijing.wall_clock().to_string(), "2026-11-18 09:41:00");
+        // By instant, a local time read as UTC: Beijing 01:41Z, Berlin 01:40Z, local 01:45.
+        let mut all = [beijing.clone(), local.clone(), berlin.clone()];
+        all.sort_by_key(Timestamp::sort_key);
+        assert_eq!(all, [berlin, beijing, local]);
+        // The ledger's text-and-flag form reads back only as what it says.
+        assert!(Timestamp::from_parts("2026-11-18T01:45:00", true).is_some());
+        assert!(Timestamp::from_parts("2026-11-18T01:45:00", false).is_none());
+        assert!(Timestamp::from_parts("2026-11-18T09:41:00+08:00", true).is_none());
+        assert_eq!(Timestamp::parse("18/11/2026"), None);
+        let utc = chrono::DateTime::from_timestamp(1_795_000_000, 0)
+            .unwrap()
+            .fixed_offset();
+        assert_eq!(
+            Timestamp::instant(utc, SecondsFormat::Millis).as_str(),
+            "2026-11-18T11:06:40.000Z"
+        );
+        assert_eq!(
+            Timestamp::rfc3339(utc).as_str(),
+            "2026-11-18T11:06:40+00:00"
+        );
+        assert_eq!(Timestamp::local(utc.naive_utc()), "2026-11-18T11:06:40");
+    }
+
     use super::*;
 
     #[test]

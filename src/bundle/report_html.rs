@@ -98,16 +98,17 @@ fn participants(t: &crate::evidence::chat::Transcript) -> Vec<String> {
 
 /// A message time for people: `2026-11-18 09:41` (local, as written) or with its offset.
 fn chat_time(m: &crate::evidence::chat::Message) -> String {
-    if m.time_naive {
-        m.time.replace('T', " ")
+    let text = m.time.as_str().replace('T', " ");
+    if m.time.has_offset() {
+        text.replace("+00:00", "Z")
     } else {
-        m.time.replace('T', " ").replace("+00:00", "Z")
+        text
     }
 }
 
 /// Where a conversation sorts in the timeline: its instant, or its local time read as UTC.
 fn chat_key(m: &crate::evidence::chat::Message) -> chrono::NaiveDateTime {
-    crate::time::sort_key(&m.time)
+    m.time.sort_key()
 }
 
 pub fn render(i: &Input<'_>) -> String {
@@ -229,7 +230,7 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
         let delivered = e.stage == crate::evidence::tracking::Stage::Delivered;
         let time = match e.utc() {
             Some(u) => format_time(&u).replace('T', " "),
-            None => format!("{} (local)", e.time.replace('T', " ")),
+            None => format!("{} (local)", e.time.as_str().replace('T', " ")),
         };
         rows.push((
             e.sort_key(),
@@ -336,7 +337,7 @@ fn conversations(h: &mut String, i: &Input<'_>) {
             .filter_map(|r| r.original_name.as_deref().map(|n| (n, r)))
             .collect();
         for (n, (r, t, tz)) in i.chats.iter().enumerate() {
-            let zone = match (t.messages.iter().any(|m| m.time_naive), tz) {
+            let zone = match (t.messages.iter().any(|m| m.time_naive()), tz) {
                 (true, Some(z)) => format!("Times are as the export wrote them (the phone's local time); the zone was not recorded, UTC{z} is assumed."),
                 (true, None) => "Times are as the export wrote them (the phone's local time, zone not recorded).".to_string(),
                 _ => String::new(),

@@ -764,8 +764,8 @@ fn form_values(i: &Input<'_>, platform: Platform) -> Vec<String> {
         .tracking
         .iter()
         .filter(|t| t.event.stage != Stage::InfoReceived)
-        .map(|t| t.event.time.clone())
-        .min();
+        .min_by_key(|t| t.event.sort_key())
+        .map(|t| t.event.time.to_string());
     let mut v = Vec::new();
     if matches!(platform, Platform::Stripe | Platform::Shopify) {
         if !numbers.is_empty() {
@@ -858,13 +858,13 @@ fn summary_doc(
         .iter()
         .filter(|t| t.event.stage != Stage::InfoReceived)
         .min_by_key(|t| t.event.sort_key())
-        .map(|t| t.event.time.clone());
+        .map(|t| t.event.time.to_string());
     let delivered = i
         .tracking
         .iter()
         .filter(|t| t.event.stage == Stage::Delivered)
         .min_by_key(|t| t.event.sort_key())
-        .map(|t| t.event.time.clone());
+        .map(|t| t.event.time.to_string());
     b.push(Block::Heading("Key dates".into()));
     let mut dates = Vec::new();
     if let Some(t) = i.dispute.and_then(|d| d.ordered_at.clone()) {
@@ -916,7 +916,7 @@ fn summary_doc(
     }
     for t in i.tracking {
         timeline.push((
-            t.event.time.clone(),
+            t.event.time.to_string(),
             format!("carrier: {}", t.event.description),
         ));
     }

@@ -207,10 +207,10 @@ fn status(
         shipped_at: parcel.shipped_at,
         events: events.len(),
         latest_stage: last.map(|e| e.stage),
-        last_event_at: last.map(|e| e.time.clone()),
+        last_event_at: last.map(|e| e.time.to_string()),
         last_event: last.map(|e| e.description.clone()),
         days_since_last_event: last_instant.map(|t| (now - t).num_days()),
-        delivered_at: delivered.map(|t| t.event.time.clone()),
+        delivered_at: delivered.map(|t| t.event.time.to_string()),
         news_at: news_at.map(|t| crate::time::format_time(&t)),
         flags,
     }

@@ -196,7 +196,7 @@ fn timeline_line(
     t: &crate::evidence::tracking::TimelineEvent,
 ) -> io::Result<()> {
     let e = &t.event;
-    let zone = if e.time_naive { " (local)" } else { "" };
+    let zone = if e.time_naive() { " (local)" } else { "" };
     writeln!(
         w,
         "  {}{zone}  {:<16}  {}{}",

@@ -13,22 +13,54 @@ use std::io::{Read, Seek, SeekFrom};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-/// One message of a transcript.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+use crate::time::Timestamp;
+
+/// One message of a transcript. Serialized with `time` (its text) and `time_naive` (true for a
+/// local time without a zone), as transcripts always were.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
-    /// RFC 3339 when the export gives an instant (Telegram's `date_unixtime`); else the local time as
-    /// written, `YYYY-MM-DDTHH:MM:SS`, with `time_naive` true.
-    pub time: String,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub time_naive: bool,
+    /// An instant when the export gives one (Telegram's `date_unixtime`, Messenger, e-mail);
+    /// else the local time as written, `YYYY-MM-DDTHH:MM:SS`.
+    pub time: Timestamp,
     /// None for system messages ("Messages and calls are end-to-end encrypted", "X added Y").
     pub sender: Option<String>,
     pub text: String,
     /// File names of attachments the message carries, as the export names them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<String>,
     /// Where it came from: `line 12` (first line of the message) or `messages[3]`.
     pub source: String,
+}
+
+impl Message {
+    /// A local time without a zone (the export gave none).
+    pub fn time_naive(&self) -> bool {
+        !self.time.has_offset()
+    }
+}
+
+impl Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            time: &'a str,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            time_naive: bool,
+            sender: &'a Option<String>,
+            text: &'a str,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            attachments: &'a [String],
+            source: &'a str,
+        }
+        Wire {
+            time: self.time.as_str(),
+            time_naive: self.time_naive(),
+            sender: &self.sender,
+            text: &self.text,
+            attachments: &self.attachments,
+            source: &self.source,
+        }
+        .serialize(s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,8 +98,8 @@ impl From<&Transcript> for Summary {
             format: t.format.to_string(),
             messages: user.len(),
             participants: participants.into_iter().collect(),
-            first: user.first().map(|m| m.time.clone()),
-            last: user.last().map(|m| m.time.clone()),
+            first: user.first().map(|m| m.time.to_string()),
+            last: user.last().map(|m| m.time.to_string()),
             tz_assumed: None,
             read_with: ParseOptions::default(),
         }
@@ -462,8 +494,7 @@ fn whatsapp(body: &str, forced: Option<DateOrder>) -> Result<Transcript, String>
                 push_message(
                     &mut messages,
                     Message {
-                        time: time.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                        time_naive: true,
+                        time: Timestamp::local(time),
                         attachments: attachment(&text).into_iter().collect(),
                         sender,
                         text,
@@ -836,7 +867,7 @@ fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
         }
     }
     // By instant: offsets differ across a cross-border thread, so the strings do not sort.
-    messages.sort_by_key(|m| crate::time::sort_key(&m.time));
+    messages.sort_by_key(|m| m.time.sort_key());
     Ok(Transcript {
         format: "telegram",
         messages,
@@ -845,19 +876,19 @@ fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
 
 fn telegram_message(m: TelegramMessage, source: String) -> Result<Message, String> {
     // date_unixtime is the truth (UTC); `date` is local time without zone.
-    let (time, naive) = match m
+    let time = match m
         .date_unixtime
         .0
         .and_then(|s| s.parse::<i64>().ok())
         .and_then(|t| DateTime::from_timestamp(t, 0))
     {
-        Some(t) => (t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), false),
+        Some(t) => Timestamp::instant(t.fixed_offset(), chrono::SecondsFormat::Secs),
         None => match m
             .date
             .0
             .and_then(|d| NaiveDateTime::parse_from_str(&d, "%Y-%m-%dT%H:%M:%S").ok())
         {
-            Some(t) => (t.format("%Y-%m-%dT%H:%M:%S").to_string(), true),
+            Some(t) => Timestamp::local(t),
             None => return Err(format!("{source}: no readable date")),
         },
     };
@@ -870,7 +901,6 @@ fn telegram_message(m: TelegramMessage, source: String) -> Result<Message, Strin
     let attachments = [m.photo.0, m.file.0].into_iter().flatten().collect();
     Ok(Message {
         time,
-        time_naive: naive,
         sender,
         text,
         attachments,
@@ -947,8 +977,7 @@ fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
         push_message(
             &mut messages,
             Message {
-                time: t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                time_naive: false,
+                time: Timestamp::instant(t.fixed_offset(), chrono::SecondsFormat::Millis),
                 sender: m.sender_name.0.as_deref().map(fix_mojibake),
                 text: m.content.0.as_deref().map(fix_mojibake).unwrap_or_default(),
                 attachments,
@@ -958,7 +987,7 @@ fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
     }
     // Facebook lists newest first.
     // By instant: offsets differ across a cross-border thread, so the strings do not sort.
-    messages.sort_by_key(|m| crate::time::sort_key(&m.time));
+    messages.sort_by_key(|m| m.time.sort_key());
     Ok(Transcript {
         format: "messenger",
         messages,
@@ -985,7 +1014,7 @@ fn email(bytes: &[u8]) -> Result<Transcript, String> {
         messages.push(email_message(&parsed, "message 1".into())?);
     }
     // By instant: offsets differ across a cross-border thread, so the strings do not sort.
-    messages.sort_by_key(|m| crate::time::sort_key(&m.time));
+    messages.sort_by_key(|m| m.time.sort_key());
     Ok(Transcript {
         format: "email",
         messages,
@@ -1070,8 +1099,7 @@ fn email_message(m: &mail_parser::Message<'_>, mut source: String) -> Result<Mes
         .filter_map(|a| a.attachment_name().map(str::to_string))
         .collect();
     Ok(Message {
-        time: time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        time_naive: false,
+        time: Timestamp::instant(time, chrono::SecondsFormat::Secs),
         sender: sender.filter(|s| !s.is_empty()),
         text,
         attachments,
@@ -1139,8 +1167,8 @@ fn csv(body: &str) -> Result<Transcript, String> {
             ));
         }
         let t = f[0].trim();
-        let (time, naive) = if let Ok(t) = DateTime::parse_from_rfc3339(t) {
-            (t.to_rfc3339(), false)
+        let time = if let Ok(t) = DateTime::parse_from_rfc3339(t) {
+            Timestamp::rfc3339(t)
         } else {
             let parsed = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
                 .iter()
@@ -1151,13 +1179,12 @@ fn csv(body: &str) -> Result<Transcript, String> {
                         i + 1
                     )
                 })?;
-            (parsed.format("%Y-%m-%dT%H:%M:%S").to_string(), true)
+            Timestamp::local(parsed)
         };
         push_message(
             &mut messages,
             Message {
                 time,
-                time_naive: naive,
                 sender: Some(f[1].trim().to_string()).filter(|s| !s.is_empty()),
                 text: f[2..].join(","),
                 attachments: Vec::new(),
@@ -1229,7 +1256,7 @@ mod tests {
         assert_eq!(t.messages[0].text, "Hi there");
         assert_eq!(t.messages[0].time, "2024-01-01T10:00:00Z");
         assert_eq!(t.messages[1].text, "café");
-        assert!(t.messages[1].time_naive);
+        assert!(t.messages[1].time_naive());
     }
 
     #[test]
@@ -1305,7 +1332,7 @@ mod tests {
         assert_eq!(t.format, "csv");
         assert_eq!(t.messages[0].text, "Is size M, blue, available?");
         assert_eq!(t.messages[1].text, "Yes, \"M\" is here\nwe ship today");
-        assert!(!t.messages[1].time_naive);
+        assert!(!t.messages[1].time_naive());
     }
 
     #[test]

@@ -17,6 +17,8 @@ use nom_exif::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::time::Timestamp;
+
 /// A GPS position in decimal degrees (WGS 84), positive north and east.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Gps {
@@ -60,21 +62,18 @@ pub struct MediaInfo {
 impl MediaInfo {
     /// The capture time as an instant, when the offset is known.
     pub fn captured_utc(&self) -> Option<DateTime<Utc>> {
-        if self.captured_at_naive {
-            return None;
-        }
-        DateTime::parse_from_rfc3339(self.captured_at.as_deref()?)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
+        self.captured()?.utc()
+    }
+
+    /// The capture time, typed: an instant or the camera's local time. (The ledger keeps it as
+    /// text and a flag, `captured_at` and `captured_at_naive`, as it always has.)
+    pub fn captured(&self) -> Option<Timestamp> {
+        Timestamp::from_parts(self.captured_at.as_deref()?, self.captured_at_naive)
     }
 
     /// The capture time as the camera's wall clock showed it.
     pub fn captured_local(&self) -> Option<NaiveDateTime> {
-        let s = self.captured_at.as_deref()?;
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Some(t.naive_local());
-        }
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()
+        Timestamp::parse(self.captured_at.as_deref()?).map(|t| t.wall_clock())
     }
 }
 

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
 use serde_json::Value;
 
 /// Normalised shipment stage.
@@ -45,15 +47,13 @@ impl Stage {
     }
 }
 
-/// One tracking event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One tracking event. Serialized with `time` (its text) and `time_naive` (true for the carrier's
+/// local time without an offset), as `show --json` always gave it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// RFC 3339 with offset when the source gives one (epoch values are the truth where present);
-    /// else the carrier's local time without offset, and `time_naive` is true.
-    pub time: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub time_naive: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An instant when the source gives an offset (epoch values are the truth where present);
+    /// else the carrier's local time without offset.
+    pub time: Timestamp,
     pub location: Option<String>,
     pub description: String,
     pub stage: Stage,
@@ -61,20 +61,45 @@ pub struct Event {
     pub raw: Value,
 }
 
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            time: &'a str,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            time_naive: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            location: &'a Option<String>,
+            description: &'a str,
+            stage: Stage,
+            raw: &'a Value,
+        }
+        Wire {
+            time: self.time.as_str(),
+            time_naive: self.time_naive(),
+            location: &self.location,
+            description: &self.description,
+            stage: self.stage,
+            raw: &self.raw,
+        }
+        .serialize(s)
+    }
+}
+
 impl Event {
+    /// The carrier gave a local time without an offset.
+    pub fn time_naive(&self) -> bool {
+        !self.time.has_offset()
+    }
+
     /// The instant, when the offset is known.
     pub fn utc(&self) -> Option<DateTime<Utc>> {
-        if self.time_naive {
-            return None;
-        }
-        DateTime::parse_from_rfc3339(&self.time)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
+        self.time.utc()
     }
 
     /// Sort key: the instant when known, else the wall-clock time read as UTC.
     pub fn sort_key(&self) -> NaiveDateTime {
-        crate::time::sort_key(&self.time)
+        self.time.sort_key()
     }
 
     /// What makes two events "the same event seen in two snapshots".
@@ -82,7 +107,7 @@ impl Event {
         let t = self
             .utc()
             .map(|t| t.to_rfc3339())
-            .unwrap_or_else(|| self.time.clone());
+            .unwrap_or_else(|| self.time.to_string());
         let norm = |s: &str| {
             s.split_whitespace()
                 .collect::<Vec<_>>()
@@ -273,11 +298,11 @@ fn text(v: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A time with offset → RFC 3339; a time without → naive ISO form.
-fn time_of(s: &str) -> Option<(String, bool)> {
+/// A time with offset → an instant (RFC 3339, whole seconds); a time without → a local time.
+fn time_of(s: &str) -> Option<Timestamp> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some((t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), false));
+        return Some(Timestamp::instant(t, chrono::SecondsFormat::Secs));
     }
     for f in [
         "%Y-%m-%dT%H:%M:%S",
@@ -286,22 +311,21 @@ fn time_of(s: &str) -> Option<(String, bool)> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Some((t.format("%Y-%m-%dT%H:%M:%S").to_string(), true));
+            return Some(Timestamp::local(t));
         }
     }
     None
 }
 
 fn event(
-    time: (String, bool),
+    time: Timestamp,
     location: Option<String>,
     description: String,
     stage: Stage,
     raw: &Value,
 ) -> Event {
     Event {
-        time: time.0,
-        time_naive: time.1,
+        time,
         location,
         description,
         stage,
@@ -469,9 +493,9 @@ fn cainiao_event(d: &Value) -> Option<Event> {
         .as_i64()
         .or_else(|| d["time"].as_str().and_then(|s| s.parse().ok()))
     {
-        Some(ms) => (
-            DateTime::from_timestamp_millis(ms)?.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            false,
+        Some(ms) => Timestamp::instant(
+            DateTime::from_timestamp_millis(ms)?.fixed_offset(),
+            chrono::SecondsFormat::Secs,
         ),
         None => time_of(d["timeStr"].as_str()?)?,
     };

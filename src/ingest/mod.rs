@@ -1126,7 +1126,7 @@ impl Chunk<'_> {
                     tz_assumed: t
                         .messages
                         .iter()
-                        .any(|m| m.time_naive)
+                        .any(|m| m.time_naive())
                         .then(|| tz.to_string()),
                     ..crate::evidence::chat::Summary::from(&t)
                 });
