@@ -31,6 +31,24 @@ const MAX_TEXT: u64 = 64 << 20;
 /// ...and up to this much in all, so a crafted bundle cannot make the checker hold more.
 const MAX_TEXT_TOTAL: u64 = 96 << 20;
 
+/// Why an entry declaring `size` bytes (`compressed` in the zip) is not inflated: over the size
+/// limit, or deflated past the zip-bomb ratio.
+fn size_problem(size: u64, compressed: u64) -> Option<String> {
+    let compressed = compressed.max(1);
+    if size > MAX_ENTRY_SIZE {
+        Some(format!(
+            "declares {size} bytes, over the {MAX_ENTRY_SIZE}-byte limit"
+        ))
+    } else if size > (1 << 20) && size / compressed > MAX_RATIO {
+        Some(format!(
+            "compression ratio {}:1 (a zip bomb?); not inflated",
+            size / compressed
+        ))
+    } else {
+        None
+    }
+}
+
 /// Whether an entry (by its path in the bag) is one the checker reads as text: the tag files at the
 /// bag's top, `data/manifest.json` and the ledger.
 fn is_checked_text(rel: &str) -> bool {
@@ -236,22 +254,8 @@ impl Checker {
                 continue;
             }
             let size = e.size();
-            if size > MAX_ENTRY_SIZE {
-                self.problem(
-                    &name,
-                    format!("declares {size} bytes, over the {MAX_ENTRY_SIZE}-byte limit"),
-                );
-                continue;
-            }
-            let compressed = e.compressed_size().max(1);
-            if size > (1 << 20) && size / compressed > MAX_RATIO {
-                self.problem(
-                    &name,
-                    format!(
-                        "compression ratio {}:1 (a zip bomb?); not inflated",
-                        size / compressed
-                    ),
-                );
+            if let Some(why) = size_problem(size, e.compressed_size()) {
+                self.problem(&name, why);
                 continue;
             }
             total = total.saturating_add(size);

@@ -807,11 +807,31 @@ fn summary_doc(
         ),
         ..Doc::default()
     };
-    let b = &mut doc.blocks;
-    b.push(Block::Title(format!(
+    doc.blocks.push(Block::Title(format!(
         "Evidence summary — order {}",
         i.order
     )));
+    doc.blocks.push(Block::Fields(heading_fields(i, req)));
+    if let Some(s) = &req.statement {
+        doc.blocks
+            .push(Block::Heading("The seller's position".into()));
+        doc.blocks.push(Block::Text(s.clone()));
+    }
+    doc.blocks.push(Block::Heading("Key dates".into()));
+    doc.blocks.push(Block::Fields(key_dates(i)));
+    doc.blocks.push(Block::Heading("Timeline".into()));
+    for (t, text) in &timeline(i) {
+        doc.blocks.push(Block::Small(format!("{t}   {text}")));
+    }
+    photos(&mut doc, shots, pictures);
+    tracking_events(&mut doc.blocks, i);
+    conversations(&mut doc.blocks, i, conv.unwrap_or(usize::MAX));
+    original_hashes(&mut doc.blocks, i);
+    doc
+}
+
+/// Order, platform, case, reason, amount, how much evidence, when the summary was made.
+fn heading_fields(i: &Input<'_>, req: &Request) -> Vec<(String, String)> {
     let mut head = vec![("Order".to_string(), i.order.to_string())];
     if let Some(d) = i.dispute {
         head.push(("Platform".into(), d.platform.as_str().into()));
@@ -833,13 +853,11 @@ fn summary_doc(
         ),
     ));
     head.push(("Summary made".into(), i.generated_at.to_string()));
-    b.push(Block::Fields(head));
-    if let Some(s) = &req.statement {
-        b.push(Block::Heading("The seller's position".into()));
-        b.push(Block::Text(s.clone()));
-    }
+    head
+}
 
-    // Key dates.
+/// Ordered, first filed, packed, handed over, delivered, dispute opened, answer due.
+fn key_dates(i: &Input<'_>) -> Vec<(String, String)> {
     let first_entry = i.entries.first().map(|e| crate::time::format_time(&e.at));
     // The earliest photo whose capture time passed the sanity checks (a camera clock left at
     // 1998-01-01 says nothing about packing); else the earliest at all, marked as doubtful.
@@ -853,19 +871,15 @@ fn summary_doc(
     let packed = photo_time(true).or_else(|| {
         photo_time(false).map(|t| format!("{t} (doubtful: see the photos' capture-time warnings)"))
     });
-    let handed = i
-        .tracking
-        .iter()
-        .filter(|t| t.event.stage != Stage::InfoReceived)
-        .min_by_key(|t| t.event.sort_key())
-        .map(|t| t.event.time.to_string());
-    let delivered = i
-        .tracking
-        .iter()
-        .filter(|t| t.event.stage == Stage::Delivered)
-        .min_by_key(|t| t.event.sort_key())
-        .map(|t| t.event.time.to_string());
-    b.push(Block::Heading("Key dates".into()));
+    let earliest = |stage: fn(Stage) -> bool| {
+        i.tracking
+            .iter()
+            .filter(|t| stage(t.event.stage))
+            .min_by_key(|t| t.event.sort_key())
+            .map(|t| t.event.time.to_string())
+    };
+    let handed = earliest(|s| s != Stage::InfoReceived);
+    let delivered = earliest(|s| s == Stage::Delivered);
     let mut dates = Vec::new();
     if let Some(t) = i.dispute.and_then(|d| d.ordered_at.clone()) {
         dates.push(("Order placed".to_string(), t));
@@ -884,9 +898,11 @@ fn summary_doc(
             when(i.dispute.and_then(|d| d.due.clone())),
         ),
     ]);
-    b.push(Block::Fields(dates));
+    dates
+}
 
-    // Timeline: ledger entries, capture times and carrier events, by time.
+/// Ledger entries, capture times and carrier events, by time.
+fn timeline(i: &Input<'_>) -> Vec<(String, String)> {
     let mut timeline: Vec<(String, String)> = Vec::new();
     for e in i.entries {
         let t = crate::time::format_time(&e.at);
@@ -921,12 +937,12 @@ fn summary_doc(
         ));
     }
     timeline.sort_by_key(|(t, _)| crate::time::sort_key(t));
-    b.push(Block::Heading("Timeline".into()));
-    for (t, text) in &timeline {
-        b.push(Block::Small(format!("{t}   {text}")));
-    }
+    timeline
+}
 
-    // Photos.
+/// The photos drawn, and those not drawn here (image-only platforms upload them as files of
+/// their own; a PDF that had to leave some out) named with their captions.
+fn photos(doc: &mut Doc, shots: &[Shot], pictures: &[Picture]) {
     for (s, picture) in shots.iter().zip(pictures) {
         let idx = doc.pictures.len();
         doc.pictures.push(picture.clone());
@@ -939,8 +955,6 @@ fn summary_doc(
             caption: s.caption.clone(),
         });
     }
-    // Photos not drawn here (image-only platforms upload them as files of their own; a PDF
-    // that had to leave some out) are still named, with their captions.
     let rest = &shots[pictures.len().min(shots.len())..];
     if !rest.is_empty() {
         doc.blocks.push(Block::Heading(if pictures.is_empty() {
@@ -952,32 +966,36 @@ fn summary_doc(
             doc.blocks.push(Block::Small(s.caption.join("\n")));
         }
     }
-    let b = &mut doc.blocks;
+}
 
-    if !i.tracking.is_empty() {
-        b.push(Block::Heading("Tracking events".into()));
-        for t in i.tracking {
-            let loc = t
-                .event
-                .location
-                .as_deref()
-                .map(|l| format!(" · {l}"))
-                .unwrap_or_default();
-            b.push(Block::Small(format!(
-                "{}{loc} · {}{}",
-                t.event.time,
-                t.event.description,
-                t.tracking_number
-                    .as_deref()
-                    .map(|n| format!(" · {n}"))
-                    .unwrap_or_default()
-            )));
-        }
+fn tracking_events(b: &mut Vec<Block>, i: &Input<'_>) {
+    if i.tracking.is_empty() {
+        return;
     }
+    b.push(Block::Heading("Tracking events".into()));
+    for t in i.tracking {
+        let loc = t
+            .event
+            .location
+            .as_deref()
+            .map(|l| format!(" · {l}"))
+            .unwrap_or_default();
+        b.push(Block::Small(format!(
+            "{}{loc} · {}{}",
+            t.event.time,
+            t.event.description,
+            t.tracking_number
+                .as_deref()
+                .map(|n| format!(" · {n}"))
+                .unwrap_or_default()
+        )));
+    }
+}
 
-    let mut budget = conv.unwrap_or(usize::MAX);
+/// The conversations, at most `budget` messages in all: the last messages are kept, later
+/// chats first, counted from their ends.
+fn conversations(b: &mut Vec<Block>, i: &Input<'_>, mut budget: usize) {
     let mut parts = Vec::new();
-    // The last messages are kept: later chats first, counted from their ends.
     for (r, t, tz) in i.chats.iter().rev() {
         let take = t.messages.len().min(budget);
         budget -= take;
@@ -1009,7 +1027,9 @@ fn summary_doc(
             )));
         }
     }
+}
 
+fn original_hashes(b: &mut Vec<Block>, i: &Input<'_>) {
     b.push(Block::Heading("Original files and their SHA-256".into()));
     b.push(Block::Small(
         "Each file is in the evidence bundle under data/originals, byte for byte as filed; \
@@ -1025,7 +1045,6 @@ fn summary_doc(
             r.sha256
         )));
     }
-    doc
 }
 
 /// A shot as a JPEG of at most `side` px on the long side, for the summary.
