@@ -194,7 +194,7 @@ pub struct Built {
 #[derive(Debug, Clone, Serialize)]
 pub struct DisputeCheck {
     pub platform: crate::dispute::Platform,
-    pub reason: String,
+    pub reason: crate::dispute::Reason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
     pub missing: Vec<String>,
@@ -364,7 +364,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         ledger_seq: seq,
         dispute: dispute.map(|d| DisputeCheck {
             platform: d.platform,
-            reason: d.reason.clone(),
+            reason: d.reason,
             due: d.due.clone(),
             missing,
         }),

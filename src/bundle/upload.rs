@@ -838,7 +838,7 @@ fn heading_fields(i: &Input<'_>, req: &Request) -> Vec<(String, String)> {
         if let Some(c) = &d.case {
             head.push(("Case".into(), c.clone()));
         }
-        head.push(("Dispute reason".into(), d.reason.clone()));
+        head.push(("Dispute reason".into(), d.reason.to_string()));
         if let (Some(a), Some(c)) = (&d.amount, &d.currency) {
             head.push(("Amount in dispute".into(), format!("{a} {c}")));
         }

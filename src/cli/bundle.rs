@@ -68,7 +68,7 @@ impl Report for Built {
                 w,
                 "  dispute  {} ({}){}",
                 d.platform.as_str(),
-                escape_str(&d.reason),
+                d.reason.as_str(),
                 d.due
                     .as_deref()
                     .map(|t| format!(", answer due {}", escape_str(t)))

@@ -33,8 +33,8 @@ pub enum Action {
         platform: Platform,
         /// not-received[:invalid-tracking|in-transit|customs|returned],
         /// not-as-described[:quality|damaged|wrong-size|wrong-colour|missing-parts|counterfeit], other
-        #[arg(long, value_parser = dispute::parse_reason)]
-        reason: String,
+        #[arg(long, value_parser = dispute::Reason::parse)]
+        reason: dispute::Reason,
         /// When the buyer opened it (RFC 3339) [default: now]
         #[arg(long, value_name = "TIME", value_parser = parse_time)]
         opened_at: Option<DateTime<FixedOffset>>,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::case::Case;
-use crate::cli::output::{Report, escape_str};
+use crate::cli::output::Report;
 use crate::dispute;
 use crate::error::{Exit, Result};
 use crate::ledger::Ledger;
@@ -26,7 +26,7 @@ pub struct Args {
 pub struct Due {
     pub order: OrderId,
     pub platform: dispute::Platform,
-    pub reason: String,
+    pub reason: crate::dispute::Reason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
     pub opened_at: String,
@@ -58,7 +58,7 @@ impl Report for DueReport {
                 if d.urgent { "URGENT  " } else { "" },
                 d.order,
                 d.platform.as_str(),
-                escape_str(&d.reason),
+                d.reason.as_str(),
                 d.due
                     .as_deref()
                     .unwrap_or("? (no deadline recorded: dispute open --due)"),
@@ -96,7 +96,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             time_left: due.map(|t| dispute::time_left(t, now)),
             order,
             platform: d.platform,
-            reason: d.reason.clone(),
+            reason: d.reason,
             case: d.case.clone(),
             opened_at: d.opened_at.clone(),
             due: d.due.clone(),

@@ -153,7 +153,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 .or_default()
                 .count(outcome, amount);
             by_reason
-                .entry(d.reason.clone())
+                .entry(d.reason.as_str().to_string())
                 .or_default()
                 .count(outcome, amount);
         }

@@ -51,35 +51,112 @@ impl Platform {
     }
 }
 
-/// The reasons platforms use, with their sub-reasons.
-pub const REASONS: [&str; 13] = [
-    "not-received",
-    "not-received:invalid-tracking",
-    "not-received:in-transit",
-    "not-received:customs",
-    "not-received:returned",
-    "not-as-described",
-    "not-as-described:quality",
-    "not-as-described:damaged",
-    "not-as-described:wrong-size",
-    "not-as-described:wrong-colour",
-    "not-as-described:missing-parts",
-    "not-as-described:counterfeit",
-    "other",
-];
+/// Why the buyer opened the dispute: the reasons platforms use, with their sub-reasons. Recorded
+/// in the ledger by name (`not-received:customs`); `family()` is what the evidence rules go by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    NotReceived,
+    NotReceivedInvalidTracking,
+    NotReceivedInTransit,
+    NotReceivedCustoms,
+    NotReceivedReturned,
+    NotAsDescribed,
+    NotAsDescribedQuality,
+    NotAsDescribedDamaged,
+    NotAsDescribedWrongSize,
+    NotAsDescribedWrongColour,
+    NotAsDescribedMissingParts,
+    NotAsDescribedCounterfeit,
+    Other,
+}
 
-pub fn parse_reason(s: &str) -> Result<String, String> {
-    let r = s
-        .trim()
-        .to_lowercase()
-        .replace("wrong-color", "wrong-colour");
-    if REASONS.contains(&r.as_str()) {
-        Ok(r)
-    } else {
-        Err(format!(
-            "unknown reason {s:?}; one of: {}",
-            REASONS.join(", ")
-        ))
+/// The two kinds of dispute the evidence rules know, and the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonFamily {
+    NotReceived,
+    NotAsDescribed,
+    Other,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 13] = [
+        Reason::NotReceived,
+        Reason::NotReceivedInvalidTracking,
+        Reason::NotReceivedInTransit,
+        Reason::NotReceivedCustoms,
+        Reason::NotReceivedReturned,
+        Reason::NotAsDescribed,
+        Reason::NotAsDescribedQuality,
+        Reason::NotAsDescribedDamaged,
+        Reason::NotAsDescribedWrongSize,
+        Reason::NotAsDescribedWrongColour,
+        Reason::NotAsDescribedMissingParts,
+        Reason::NotAsDescribedCounterfeit,
+        Reason::Other,
+    ];
+
+    /// The name the ledger records and the command line takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NotReceived => "not-received",
+            Reason::NotReceivedInvalidTracking => "not-received:invalid-tracking",
+            Reason::NotReceivedInTransit => "not-received:in-transit",
+            Reason::NotReceivedCustoms => "not-received:customs",
+            Reason::NotReceivedReturned => "not-received:returned",
+            Reason::NotAsDescribed => "not-as-described",
+            Reason::NotAsDescribedQuality => "not-as-described:quality",
+            Reason::NotAsDescribedDamaged => "not-as-described:damaged",
+            Reason::NotAsDescribedWrongSize => "not-as-described:wrong-size",
+            Reason::NotAsDescribedWrongColour => "not-as-described:wrong-colour",
+            Reason::NotAsDescribedMissingParts => "not-as-described:missing-parts",
+            Reason::NotAsDescribedCounterfeit => "not-as-described:counterfeit",
+            Reason::Other => "other",
+        }
+    }
+
+    pub fn family(self) -> ReasonFamily {
+        let name = self.as_str();
+        if name.starts_with("not-received") {
+            ReasonFamily::NotReceived
+        } else if name.starts_with("not-as-described") {
+            ReasonFamily::NotAsDescribed
+        } else {
+            ReasonFamily::Other
+        }
+    }
+
+    /// A reason by name, any case; `wrong-color` is read as `wrong-colour`.
+    pub fn parse(s: &str) -> Result<Reason, String> {
+        let r = s
+            .trim()
+            .to_lowercase()
+            .replace("wrong-color", "wrong-colour");
+        Reason::ALL
+            .into_iter()
+            .find(|x| x.as_str() == r)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown reason {s:?}; one of: {}", names.join(", "))
+            })
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Reason, D::Error> {
+        let s = String::deserialize(d)?;
+        Reason::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -147,7 +224,7 @@ pub fn add_business_days(t: DateTime<FixedOffset>, n: u32) -> DateTime<FixedOffs
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DisputeOpened {
     pub platform: Platform,
-    pub reason: String,
+    pub reason: Reason,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
     /// When the buyer opened it (RFC 3339).
@@ -208,7 +285,7 @@ impl DisputeClosed {
 /// Whether the dispute needs proof of a signature on delivery (eBay, $750 and over, not received).
 pub fn needs_signature(d: &DisputeOpened) -> bool {
     d.platform == Platform::Ebay
-        && d.reason.starts_with("not-received")
+        && d.reason.family() == ReasonFamily::NotReceived
         && d.money().is_some_and(|m| {
             m.currency.as_str() == "USD" && m.minor >= i64::from(EBAY_SIGNATURE_USD) * 100
         })
@@ -216,9 +293,9 @@ pub fn needs_signature(d: &DisputeOpened) -> bool {
 
 /// Missing evidence for a dispute, as sentences for a person.
 pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<String> {
-    let reason = d.reason.as_str();
+    let family = d.reason.family();
     let mut m = Vec::new();
-    if reason.starts_with("not-received") {
+    if family == ReasonFamily::NotReceived {
         if e.tracking_snapshots == 0 {
             m.push("a tracking snapshot (vault add --kind tracking)".to_string());
         } else if !e.delivered {
@@ -231,7 +308,7 @@ pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<String> {
             ));
         }
     }
-    if reason.starts_with("not-as-described") {
+    if family == ReasonFamily::NotAsDescribed {
         if e.photos == 0 {
             m.push("packing photos".to_string());
         } else if e.photos_before_first_scan == 0 {
@@ -306,10 +383,21 @@ mod tests {
     #[test]
     fn reasons_and_time_left() {
         assert_eq!(
-            parse_reason("Not-As-Described:Wrong-Color").unwrap(),
-            "not-as-described:wrong-colour"
+            Reason::parse("Not-As-Described:Wrong-Color").unwrap(),
+            Reason::NotAsDescribedWrongColour
         );
-        assert!(parse_reason("buyer changed mind").is_err());
+        assert!(Reason::parse("buyer changed mind").is_err());
+        for r in Reason::ALL {
+            assert_eq!(Reason::parse(r.as_str()), Ok(r));
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), r);
+        }
+        assert_eq!(Reason::NotReceivedCustoms.family(), ReasonFamily::NotReceived);
+        assert_eq!(Reason::NotAsDescribed.family(), ReasonFamily::NotAsDescribed);
+        assert_eq!(Reason::Other.family(), ReasonFamily::Other);
+        // A ledger naming a reason vault does not know is refused by name, not read as another.
+        let err = serde_json::from_str::<Reason>("\"buyer changed mind\"").unwrap_err();
+        assert!(err.to_string().contains("unknown reason"), "{err}");
         let now = t("2026-11-22T00:00:00Z").with_timezone(&Utc);
         assert_eq!(time_left(now + Duration::hours(50), now), "2d 2h");
         assert_eq!(
@@ -321,7 +409,7 @@ mod tests {
     fn opened(platform: Platform, reason: &str, amount: Option<&str>) -> DisputeOpened {
         DisputeOpened {
             platform,
-            reason: reason.into(),
+            reason: Reason::parse(reason).unwrap(),
             case: None,
             opened_at: "2026-11-20T10:00:00+08:00".into(),
             due: None,
