@@ -197,7 +197,7 @@ pub struct DisputeCheck {
     pub reason: crate::dispute::Reason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
-    pub missing: Vec<String>,
+    pub missing: Vec<crate::dispute::Missing>,
 }
 
 /// The default file name: `ORDER-evidence-YYYY-MM-DD.zip`.

@@ -98,7 +98,7 @@ pub struct Input<'a> {
     pub chats: &'a [(&'a FileRecord, Transcript, Option<String>)],
     pub dispute: Option<&'a DisputeOpened>,
     /// Evidence the dispute's reason needs that the order lacks.
-    pub missing: &'a [String],
+    pub missing: &'a [crate::dispute::Missing],
     pub generated_at: &'a str,
 }
 

@@ -149,7 +149,7 @@ impl<'v> Case<'v> {
     }
 
     /// The evidence still missing for the open dispute (empty when none is open).
-    pub fn missing(&self) -> Vec<String> {
+    pub fn missing(&self) -> Vec<crate::dispute::Missing> {
         self.open_dispute()
             .map(|d| crate::dispute::missing(d, &self.evidence()))
             .unwrap_or_default()

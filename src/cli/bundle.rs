@@ -75,7 +75,7 @@ impl Report for Built {
                     .unwrap_or_default()
             )?;
             for m in &d.missing {
-                writeln!(w, "  missing  {}", escape_str(m))?;
+                writeln!(w, "  missing  {}", escape_str(&m.text))?;
             }
         }
         if let Some(u) = &self.upload {

@@ -36,7 +36,7 @@ pub struct Due {
     pub time_left: Option<String>,
     /// Due within `--within`, or overdue.
     pub urgent: bool,
-    pub missing: Vec<String>,
+    pub missing: Vec<crate::dispute::Missing>,
 }
 
 #[derive(Serialize)]

@@ -291,32 +291,88 @@ pub fn needs_signature(d: &DisputeOpened) -> bool {
         })
 }
 
-/// Missing evidence for a dispute, as sentences for a person.
-pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<String> {
+/// Evidence a dispute's reason needs that the order lacks: a stable code for scripts, and the
+/// sentence for a person. Serialized as the sentence (as `--json` schema 1 always gave it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub code: MissingCode,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingCode {
+    TrackingSnapshot,
+    DeliveredEvent,
+    DeliverySignature,
+    PackingPhotos,
+    PhotosBeforeFirstScan,
+    Conversation,
+}
+
+impl Missing {
+    fn new(code: MissingCode, text: impl Into<String>) -> Missing {
+        Missing {
+            code,
+            text: text.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Missing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// Missing evidence for a dispute.
+pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<Missing> {
+    use MissingCode as C;
     let family = d.reason.family();
     let mut m = Vec::new();
     if family == ReasonFamily::NotReceived {
         if e.tracking_snapshots == 0 {
-            m.push("a tracking snapshot (vault add --kind tracking)".to_string());
+            m.push(Missing::new(
+                C::TrackingSnapshot,
+                "a tracking snapshot (vault add --kind tracking)",
+            ));
         } else if !e.delivered {
-            m.push("a tracking snapshot with a delivered event".to_string());
+            m.push(Missing::new(
+                C::DeliveredEvent,
+                "a tracking snapshot with a delivered event",
+            ));
         }
         if needs_signature(d) && !e.signed {
-            m.push(format!(
-                "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD} or more): \
-                 the carrier's signature record, added with vault add"
+            m.push(Missing::new(
+                C::DeliverySignature,
+                format!(
+                    "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD} or more): \
+                     the carrier's signature record, added with vault add"
+                ),
             ));
         }
     }
     if family == ReasonFamily::NotAsDescribed {
         if e.photos == 0 {
-            m.push("packing photos".to_string());
+            m.push(Missing::new(C::PackingPhotos, "packing photos"));
         } else if e.photos_before_first_scan == 0 {
-            m.push("packing photos captured before the parcel's first carrier scan".to_string());
+            m.push(Missing::new(
+                C::PhotosBeforeFirstScan,
+                "packing photos captured before the parcel's first carrier scan",
+            ));
         }
     }
     if e.chats == 0 {
-        m.push("the conversation with the buyer (a chat export)".to_string());
+        m.push(Missing::new(
+            C::Conversation,
+            "the conversation with the buyer (a chat export)",
+        ));
     }
     m
 }
@@ -438,16 +494,17 @@ mod tests {
             photos_before_first_scan: 0,
             ..good.clone()
         };
-        assert!(
-            missing(&ali("not-as-described"), &late_photos)[0]
-                .contains("before the parcel's first carrier scan")
-        );
+        let late = &missing(&ali("not-as-described"), &late_photos)[0];
+        assert_eq!(late.code, MissingCode::PhotosBeforeFirstScan);
+        assert!(late.text.contains("before the parcel's first carrier scan"));
+        assert_eq!(serde_json::to_value(late).unwrap(), late.text.as_str());
         // eBay: signature proof from $750, for items not received only.
         let ebay = |amount| opened(Platform::Ebay, "not-received", Some(amount));
         assert!(missing(&ebay("749.99"), &good).is_empty());
         let m = missing(&ebay("750.00"), &good);
         assert_eq!(m.len(), 1);
-        assert!(m[0].contains("signature"), "{m:?}");
+        assert_eq!(m[0].code, MissingCode::DeliverySignature);
+        assert!(m[0].text.contains("signature"), "{m:?}");
         let signed = Evidence {
             signed: true,
             ..good.clone()
