@@ -63,12 +63,83 @@ pub struct UploadReport {
     pub profile: Profile,
     pub files: Vec<UploadFile>,
     pub total_bytes: u64,
-    /// Which file goes where, values for the form's text fields, evidence still missing.
-    pub checklist: Vec<String>,
+    /// Which file goes where, values for the form's text fields, evidence still missing:
+    /// `--json` gives `checklist` (sentences) and `checklist_details` (`{code, path?, text}`).
+    #[serde(flatten)]
+    pub checklist: Checklist,
     /// Made smaller to fit, and by how much.
     pub shrunk: Vec<String>,
     /// Left out, and why.
     pub dropped: Vec<String>,
+}
+
+/// What a checklist line is about, for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecklistCode {
+    /// Upload this file (`path`) in the form's field.
+    Upload,
+    /// A value to type into one of the form's text fields.
+    FormValue,
+    /// Evidence the dispute's reason needs that the order lacks.
+    Missing,
+    /// Videos without still frames (no ffmpeg, or unreadable).
+    VideosWithoutStills,
+    /// Photos only inside the summary PDF (the form takes too few files).
+    PhotosInPdfOnly,
+    /// Limits in force that are guesses, not published rules.
+    GuessedLimits,
+}
+
+/// One thing for the person filling in the platform's form to do or check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecklistItem {
+    pub code: ChecklistCode,
+    /// The upload file concerned (`data/upload/…`), for `upload` lines.
+    pub path: Option<String>,
+    pub text: String,
+}
+
+impl ChecklistItem {
+    fn new(code: ChecklistCode, text: impl Into<String>) -> ChecklistItem {
+        ChecklistItem {
+            code,
+            path: None,
+            text: text.into(),
+        }
+    }
+}
+
+/// The checklist, serialized as `checklist` (the sentences, as schema 1 always gave them) and
+/// `checklist_details` (the same lines as data).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checklist(pub Vec<ChecklistItem>);
+
+impl Serialize for Checklist {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(Serialize)]
+        struct Detail<'a> {
+            code: ChecklistCode,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            path: &'a Option<String>,
+            text: &'a str,
+        }
+        let texts: Vec<&str> = self.0.iter().map(|c| c.text.as_str()).collect();
+        let details: Vec<Detail> = self
+            .0
+            .iter()
+            .map(|c| Detail {
+                code: c.code,
+                path: &c.path,
+                text: &c.text,
+            })
+            .collect();
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("checklist", &texts)?;
+        m.serialize_entry("checklist_details", &details)?;
+        m.end()
+    }
 }
 
 /// A file that may go into `upload/`, if it fits.
@@ -127,10 +198,13 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
 
     let (shots, videos_without_stills) = shots(i, p, &mut dropped)?;
     if videos_without_stills > 0 {
-        checklist.push(format!(
-            "{videos_without_stills} video(s) have no still frames: ffmpeg is not installed \
-             (or could not read them); the videos are in data/originals, and most platforms \
-             do not take video"
+        checklist.push(ChecklistItem::new(
+            ChecklistCode::VideosWithoutStills,
+            format!(
+                "{videos_without_stills} video(s) have no still frames: ffmpeg is not installed \
+                 (or could not read them); the videos are in data/originals, and most platforms \
+                 do not take video"
+            ),
         ));
     }
     let max_files = p.max_files.map_or(usize::MAX, |n| n as usize).max(1);
@@ -139,9 +213,12 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     // Photos and stills as files of their own, while the form takes more files.
     let img_type = p.image_type().filter(|_| max_files > files.len().min(1));
     if img_type.is_none() && !shots.is_empty() && p.takes_pdf() {
-        checklist.push(format!(
-            "the {} photo(s) and video still(s) are inside summary.pdf only: the form takes {max_files} file(s)",
-            shots.len()
+        checklist.push(ChecklistItem::new(
+            ChecklistCode::PhotosInPdfOnly,
+            format!(
+                "the {} photo(s) and video still(s) are inside summary.pdf only: the form takes {max_files} file(s)",
+                shots.len()
+            ),
         ));
     }
     let mut extra = Vec::new();
@@ -169,16 +246,25 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     let (kept, total) = fit_limits(ordered, p, max_files, &mut dropped);
     let (made, listed) = number(kept, p, &mut checklist);
 
-    checklist.sort_by_key(|c| !c.contains(" → "));
-    checklist.extend(form_values(i, p.platform));
-    checklist.extend(i.missing.iter().map(|m| format!("missing: {m}")));
-    checklist.extend(guessed_limits(p));
+    checklist.sort_by_key(|c| c.code != ChecklistCode::Upload);
+    checklist.extend(
+        form_values(i, p.platform)
+            .into_iter()
+            .map(|v| ChecklistItem::new(ChecklistCode::FormValue, v)),
+    );
+    checklist.extend(
+        i.missing
+            .iter()
+            .map(|m| ChecklistItem::new(ChecklistCode::Missing, format!("missing: {m}"))),
+    );
+    checklist
+        .extend(guessed_limits(p).map(|g| ChecklistItem::new(ChecklistCode::GuessedLimits, g)));
     let report = UploadReport {
         platform: p.platform,
         profile: p.clone(),
         total_bytes: total,
         files: listed,
-        checklist,
+        checklist: Checklist(checklist),
         shrunk,
         dropped,
     };
@@ -280,7 +366,7 @@ fn fit_limits(
 fn number(
     kept: Vec<Candidate>,
     p: &Profile,
-    checklist: &mut Vec<String>,
+    checklist: &mut Vec<ChecklistItem>,
 ) -> (Vec<Made>, Vec<UploadFile>) {
     let mut names = UniqueNames::default();
     let mut made = Vec::new();
@@ -297,7 +383,11 @@ fn number(
         let field = p.field.clone();
         checklist.insert(
             k.min(checklist.len()),
-            format!("{} → {field}", path.trim_start_matches("data/upload/")),
+            ChecklistItem {
+                code: ChecklistCode::Upload,
+                path: Some(path.clone()),
+                text: format!("{} → {field}", path.trim_start_matches("data/upload/")),
+            },
         );
         listed.push(UploadFile {
             path: path.clone(),

@@ -86,8 +86,8 @@ impl Report for Built {
                 u.platform.as_str(),
                 human_bytes(u.total_bytes)
             )?;
-            for c in &u.checklist {
-                writeln!(w, "    [ ] {}", escape_str(c))?;
+            for c in &u.checklist.0 {
+                writeln!(w, "    [ ] {}", escape_str(&c.text))?;
             }
             for s in &u.shrunk {
                 writeln!(w, "  shrunk   {}", escape_str(s))?;

@@ -448,8 +448,14 @@ mod tests {
             let json = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), r);
         }
-        assert_eq!(Reason::NotReceivedCustoms.family(), ReasonFamily::NotReceived);
-        assert_eq!(Reason::NotAsDescribed.family(), ReasonFamily::NotAsDescribed);
+        assert_eq!(
+            Reason::NotReceivedCustoms.family(),
+            ReasonFamily::NotReceived
+        );
+        assert_eq!(
+            Reason::NotAsDescribed.family(),
+            ReasonFamily::NotAsDescribed
+        );
         assert_eq!(Reason::Other.family(), ReasonFamily::Other);
         // A ledger naming a reason vault does not know is refused by name, not read as another.
         let err = serde_json::from_str::<Reason>("\"buyer changed mind\"").unwrap_err();

@@ -93,6 +93,14 @@ struct WarningDetail {
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
+struct ChecklistDetail {
+    code: String,
+    path: Option<String>,
+    text: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
 struct VerifyOut {
     order: Option<String>,
     orders_checked: usize,
@@ -266,6 +274,26 @@ fn reports_read_back_into_typed_structs_that_deny_unknown_fields() {
     assert_eq!(vb.order.as_deref(), Some(ORDER));
     assert_eq!(vb.originals, 3);
     assert!(vb.problems.is_empty() && vb.ledger_head.is_some());
+
+    // A platform bundle's checklist, as sentences and as data, line for line.
+    let (b, code) = env.json(&["bundle", ORDER, "--platform", "stripe", "-o", "s.zip"]);
+    assert_eq!(code, 0, "{b}");
+    let texts = b["upload"]["checklist"].as_array().unwrap();
+    let details: Vec<ChecklistDetail> =
+        serde_json::from_value(b["upload"]["checklist_details"].clone()).unwrap();
+    assert_eq!(texts.len(), details.len());
+    assert!(details.iter().zip(texts).all(|(d, t)| t == d.text.as_str()));
+    assert_eq!(details[0].code, "upload");
+    assert!(
+        details[0]
+            .path
+            .as_deref()
+            .is_some_and(|p| p.starts_with("data/upload/01-"))
+    );
+    assert!(
+        details.iter().any(|d| d.code == "form_value"),
+        "{details:?}"
+    );
 
     // Damage one object: problems are typed too.
     let victim = walkdir::WalkDir::new(env.vault_dir().join("objects"))
