@@ -190,6 +190,17 @@ impl Checker {
     /// Phase 1, structure, from the central directory only: nothing is inflated yet. Returns the
     /// bag's folder (as a prefix) and the entries that are safe to read.
     fn structure(&mut self, zip: &mut Zip) -> Option<(String, Readable)> {
+        match zip.has_overlapping_entries() {
+            Ok(false) => {}
+            Ok(true) => {
+                self.zip_problem(crate::evidence::chat::OVERLAP.into());
+                return None;
+            }
+            Err(e) => {
+                self.zip_problem(format!("entry offsets are unreadable: {e}"));
+                return None;
+            }
+        }
         let mut top: Option<String> = None;
         let mut seen = HashSet::new();
         let mut seen_ci = HashSet::new();

@@ -122,6 +122,10 @@ pub fn read_export<R: Read + Seek>(mut r: R, opts: ParseOptions) -> Result<Trans
     parse_with(&crate::bounded::read_at_most(r, MAX_EXPORT)?, opts)
 }
 
+/// Why a zip whose entries share bytes is not read.
+pub const OVERLAP: &str =
+    "entries overlap one another (a zip bomb: the same bytes listed as many files); not read";
+
 /// Most entries a chat zip may have, and most bytes it may inflate to in all.
 pub const ZIP_MAX_ENTRIES: usize = 10_000;
 pub const ZIP_MAX_TOTAL: u64 = 4 << 30;
@@ -145,6 +149,12 @@ impl<R: Read + Seek> ZipExport<R> {
         let mut z = zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip: {e}"))?;
         if z.len() > ZIP_MAX_ENTRIES {
             return Err(format!("{} entries, more than {ZIP_MAX_ENTRIES}", z.len()));
+        }
+        // One compressed run listed as many entries inflates many times over: refused whole.
+        match z.has_overlapping_entries() {
+            Ok(false) => {}
+            Ok(true) => return Err(OVERLAP.into()),
+            Err(e) => return Err(format!("entry offsets are unreadable: {e}")),
         }
         let mut chat: Option<(usize, String)> = None;
         let mut media = Vec::new();

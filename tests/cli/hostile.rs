@@ -383,7 +383,9 @@ fn the_zip_crates_odd_test_files_get_a_clear_answer() {
         assert!(!all.contains("panicked"), "{name}: {all}");
         assert_eq!(out.status.code(), Some(3), "{name}: {all}");
         assert!(
-            all.contains("not a vault bundle") || all.contains("not a readable zip"),
+            all.contains("not a vault bundle")
+                || all.contains("not a readable zip")
+                || all.contains("entries overlap"),
             "{name}: {all}"
         );
         assert!(all.contains("TAMPERED OR MALFORMED"), "{name}: {all}");
@@ -394,5 +396,91 @@ fn the_zip_crates_odd_test_files_get_a_clear_answer() {
         );
         add_chat(&env, &chat);
     }
+    env.vault().arg("verify").assert().success();
+}
+
+/// A zip of one compressed run listed as many entries (an overlapping-entry zip bomb: 200 names,
+/// each inflating the same 4 MiB) is refused whole, as a bundle and as a chat export, without
+/// inflating it; the vault still verifies.
+#[test]
+fn an_overlapping_entry_zip_bomb_is_refused_whole() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("b/_chat.txt", deflated).unwrap();
+    w.write_all(b"[18.11.26, 09:41:05] Buyer: sent?\n").unwrap();
+    w.start_file("b/data/originals/zeros.jpg", deflated)
+        .unwrap();
+    w.write_all(&vec![0u8; 4 << 20]).unwrap();
+    for i in 0..200 {
+        w.shallow_copy_file(
+            "b/data/originals/zeros.jpg",
+            &format!("b/data/originals/copy-{i}.jpg"),
+        )
+        .unwrap();
+    }
+    let bomb = w.finish().unwrap().into_inner();
+    assert!(bomb.len() < 64 << 10, "{} bytes", bomb.len());
+    let env = Env::new();
+    let path = env.write("in/WhatsApp Chat - bomb.zip", &bomb);
+    let out = env
+        .vault()
+        .arg("verify-bundle")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(all.contains("entries overlap"), "{all}");
+    let stderr = add_chat(&env, &path);
+    assert!(
+        stderr.contains("WhatsApp Chat - bomb.zip") && stderr.contains("entries overlap"),
+        "{stderr}"
+    );
+    let (show, _) = env.json(&["show", "8123456789012345"]);
+    assert_eq!(
+        show["items"].as_array().unwrap().len(),
+        1,
+        "the zip alone: {show}"
+    );
+    env.vault().arg("verify").assert().success();
+}
+
+/// An EXIF block whose one entry declares 4 billion values (a Make tag of type ASCII, count
+/// 0xFFFFFFFF) is filed with its metadata error or without the field, never read past its end.
+#[test]
+fn an_exif_entry_declaring_four_billion_values_is_filed() {
+    // TIFF little-endian header, IFD0 with one entry: Make (0x010F), ASCII, count 0xFFFFFFFF,
+    // value at offset 26 (past the end of the block).
+    let mut tiff = b"II*\0\x08\0\0\0\x01\0".to_vec();
+    tiff.extend_from_slice(&[0x0F, 0x01, 0x02, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 26, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    jpeg.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(&app1);
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    let env = Env::new();
+    let p = env.write("in/huge-count.jpg", &jpeg);
+    let (add, code) = env.json(&[
+        "add",
+        "--order",
+        "8123456789012345",
+        "--kind",
+        "photo",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{add}");
+    assert_eq!(add["items"][0]["status"], "added", "{add}");
+    assert!(
+        add["items"][0]["camera"].is_null(),
+        "no Make read from past the end: {add}"
+    );
     env.vault().arg("verify").assert().success();
 }
