@@ -384,11 +384,14 @@ fn shard_objects(
     problems: &mut Vec<Problem>,
 ) -> Result<Vec<(Digest, PathBuf, u64)>> {
     let dir = vault.objects_dir().join(&shard.name);
-    let listing = match fs::read_dir(&dir) {
-        Ok(l) => l,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(&dir),
-    };
+    // Only a real directory is listed: a missing shard holds nothing, and a file or a symlink in
+    // a shard's place was reported by `list_shards` and is never followed.
+    match fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() => {}
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e).at(&dir),
+        _ => return Ok(Vec::new()),
+    }
+    let listing = fs::read_dir(&dir).at(&dir)?;
     let mut objects = Vec::new();
     for entry in listing {
         let entry = entry.at(&dir)?;

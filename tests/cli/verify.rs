@@ -363,3 +363,47 @@ fn adding_a_good_copy_repairs_a_corrupt_object_and_leaves_intact_ones_alone() {
         env.vault().arg("verify").assert().success();
     }
 }
+
+/// A shard directory replaced by a symlink (to a copy of the real shard, objects and all) or by a
+/// plain file: reported by path, never followed; the objects it held are missing (exit 3).
+#[cfg(unix)]
+#[test]
+fn a_linked_or_flat_shard_is_reported_and_never_followed() {
+    let env = Env::new();
+    let photo = env.write("a.jpg", &jpeg_bytes(1));
+    env.vault()
+        .args(["add", "--order", "8123456789012345"])
+        .arg(&photo)
+        .assert()
+        .success();
+    let object = env.objects().into_iter().next().unwrap();
+    let shard = object.parent().unwrap().to_path_buf();
+    let elsewhere = env.path("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(&object, elsewhere.join(object.file_name().unwrap())).unwrap();
+    make_writable(&shard);
+    std::fs::remove_file(&object).unwrap();
+    std::fs::remove_dir(&shard).unwrap();
+    for replace in ["symlink", "file"] {
+        let _ = std::fs::remove_file(&shard);
+        match replace {
+            "symlink" => std::os::unix::fs::symlink(&elsewhere, &shard).unwrap(),
+            _ => std::fs::write(&shard, b"not a directory").unwrap(),
+        }
+        let (v, code) = env.json(&["verify"]);
+        assert_eq!(code, 3, "{replace}: {v}");
+        let problems = v["problems"].as_array().unwrap();
+        let shard_name = shard.file_name().unwrap().to_str().unwrap();
+        assert!(
+            problems.iter().any(|p| p["kind"] == "unexpected"
+                && p["path"].as_str().unwrap().ends_with(shard_name)
+                && p["what"] == "not a shard directory"),
+            "{replace}: {v}"
+        );
+        assert!(
+            problems.iter().any(|p| p["kind"] == "missing"),
+            "{replace}: the object behind it is not read: {v}"
+        );
+        assert_eq!(v["objects_checked"], 0, "{replace}: {v}");
+    }
+}
