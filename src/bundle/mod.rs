@@ -226,6 +226,23 @@ enum Content {
     },
 }
 
+/// A transcript of one chat original: the record, the transcript, the zone assumed.
+type Chat<'r> = (
+    &'r FileRecord,
+    crate::evidence::chat::Transcript,
+    Option<String>,
+);
+
+/// What every phase of a build reads: the order, its case, the entries carried, the bag's name.
+struct Parts<'a> {
+    vault: &'a Vault,
+    order: &'a OrderId,
+    case: &'a Case<'a>,
+    entries: Vec<&'a Entry>,
+    bag: String,
+    generated: String,
+}
+
 /// Build the bundle of `order`, verify it, and record it in the ledger.
 pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress) -> Result<Built> {
     // Checked first to fail fast; the final no-clobber rename checks again.
@@ -235,52 +252,36 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         });
     }
     let (case, carried) = read_order(vault, order)?;
-    let entries: Vec<&Entry> = case.ledger().lines[..carried.keep]
-        .iter()
-        .filter_map(|l| l.entry.as_ref().ok())
-        .collect();
-    let bag = bag_name(order, &opts.generated_at);
-    let generated = format_time(&opts.generated_at);
+    let parts = Parts {
+        vault,
+        order,
+        case: &case,
+        entries: case.ledger().lines[..carried.keep]
+            .iter()
+            .filter_map(|l| l.entry.as_ref().ok())
+            .collect(),
+        bag: bag_name(order, &opts.generated_at),
+        generated: format_time(&opts.generated_at),
+    };
     let mut notes = Vec::new();
     let mut layout = Layout::default();
 
-    layout.originals(&case, &entries);
+    layout.originals(&case, &parts.entries);
     let originals = layout.records.len();
     let thumb_of = layout.thumbnails(vault, &mut notes)?;
     let thumbnails = layout.records.len() - originals;
-    let ledger_rec = "data/ledger.jsonl".to_string();
     layout.add_bytes(
-        FileRecord::made(&ledger_rec, &carried.bytes, Role::Ledger, MediaType::JSONL),
+        FileRecord::made(LEDGER_PATH, &carried.bytes, Role::Ledger, MediaType::JSONL),
         carried.bytes.clone(),
         true,
     );
-    let chats = transcripts(&case, &layout.records, &entries);
+    let chats = transcripts(&case, &layout.records, &parts.entries);
 
     // The open dispute's checklist, and the platform's upload files.
-    let dispute = case.open_dispute();
     let missing = case.missing();
     let (upload_records, upload_report) = match &opts.upload {
         Some(req) => {
-            let originals: Vec<FileRecord> = layout
-                .records
-                .iter()
-                .filter(|r| r.role == Role::Original)
-                .cloned()
-                .collect();
-            let (made, report) = upload::make(
-                &upload::Input {
-                    vault,
-                    order,
-                    originals: &originals,
-                    entries: &entries,
-                    tracking: case.timeline(),
-                    chats: &chats,
-                    dispute,
-                    missing: &missing,
-                    generated_at: &generated,
-                },
-                req,
-            )?;
+            let (made, report) = parts.uploads(&layout.records, &chats, &missing, req)?;
             (Layout::uploads(&mut layout.zip, made), Some(report))
         }
         None => (Vec::new(), None),
@@ -293,10 +294,10 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         .collect();
     let report = report_html::render(&report_html::Input {
         order,
-        bag: &bag,
-        generated_at: &generated,
+        bag: &parts.bag,
+        generated_at: &parts.generated,
         records: &listed,
-        entries: &entries,
+        entries: &parts.entries,
         ledger_head: carried.head,
         thumbs: &thumb_of,
         notes: &notes,
@@ -316,25 +317,11 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         true,
     );
     layout.records.sort_by(|a, b| a.path.cmp(&b.path));
-
-    let manifest = Manifest {
-        schema_version: MANIFEST_SCHEMA,
-        order: order.clone(),
-        generated_at: generated.clone(),
-        tool: crate::TOOL.to_string(),
-        bag: bag.clone(),
-        ledger: LedgerInfo {
-            path: ledger_rec,
-            entries: carried.keep as u64,
-            head: carried.head,
-        },
-        files: layout.records.clone(),
-        notes: notes.clone(),
-    };
+    let manifest = parts.manifest(&layout, &carried, &notes);
     let payload = layout.tag_files(&manifest, &opts.generated_at, originals);
     layout.zip.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let (sha256, size) = write_verified(vault, opts, &bag, &layout.zip, bar)?;
+    let (sha256, size) = write_verified(vault, opts, &parts.bag, &layout.zip, bar)?;
     let seq = record(
         vault,
         order,
@@ -343,7 +330,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
             sha256,
             size,
             file: file_name(&opts.output),
-            bag: bag.clone(),
+            bag: parts.bag.clone(),
             ledger_entries: carried.keep as u64,
             ledger_head: carried.head.unwrap_or(Digest::ZERO),
         },
@@ -352,9 +339,9 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         path: opts.output.clone(),
         size,
         sha256,
-        bag,
+        bag: parts.bag,
         order: order.clone(),
-        generated_at: generated,
+        generated_at: parts.generated,
         originals,
         thumbnails,
         payload_files: payload.files,
@@ -362,7 +349,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         ledger_entries: carried.keep as u64,
         notes,
         ledger_seq: seq,
-        dispute: dispute.map(|d| DisputeCheck {
+        dispute: case.open_dispute().map(|d| DisputeCheck {
             platform: d.platform,
             reason: d.reason,
             due: d.due.clone(),
@@ -370,6 +357,58 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         }),
         upload: upload_report,
     })
+}
+
+/// Where the bag keeps the ledger it carries.
+const LEDGER_PATH: &str = "data/ledger.jsonl";
+
+impl Parts<'_> {
+    /// The platform's upload files, made from the originals laid out so far.
+    fn uploads(
+        &self,
+        records: &[FileRecord],
+        chats: &[Chat<'_>],
+        missing: &[crate::dispute::Missing],
+        req: &upload::Request,
+    ) -> Result<(Vec<upload::Made>, upload::UploadReport)> {
+        let originals: Vec<FileRecord> = records
+            .iter()
+            .filter(|r| r.role == Role::Original)
+            .cloned()
+            .collect();
+        upload::make(
+            &upload::Input {
+                vault: self.vault,
+                order: self.order,
+                originals: &originals,
+                entries: &self.entries,
+                tracking: self.case.timeline(),
+                chats,
+                dispute: self.case.open_dispute(),
+                missing,
+                generated_at: &self.generated,
+            },
+            req,
+        )
+    }
+
+    /// `data/manifest.json`: every file of the bag with its record, the ledger carried, notes.
+    fn manifest(&self, layout: &Layout, carried: &Carried, notes: &[String]) -> Manifest {
+        Manifest {
+            schema_version: MANIFEST_SCHEMA,
+            order: self.order.clone(),
+            generated_at: self.generated.clone(),
+            tool: crate::TOOL.to_string(),
+            bag: self.bag.clone(),
+            ledger: LedgerInfo {
+                path: LEDGER_PATH.to_string(),
+                entries: carried.keep as u64,
+                head: carried.head,
+            },
+            files: layout.records.clone(),
+            notes: notes.to_vec(),
+        }
+    }
 }
 
 /// The bundle file's name as the ledger records it.
@@ -656,11 +695,7 @@ fn transcripts<'r>(
     case: &Case<'_>,
     records: &'r [FileRecord],
     entries: &[&Entry],
-) -> Vec<(
-    &'r FileRecord,
-    crate::evidence::chat::Transcript,
-    Option<String>,
-)> {
+) -> Vec<Chat<'r>> {
     let items = || entries.iter().filter_map(|e| e.event.item());
     records
         .iter()
