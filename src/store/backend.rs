@@ -8,8 +8,8 @@
 //!
 //! Ledgers are appended at a sequence number, failing if it is taken ([`LedgerWriter::append`]):
 //! the local store serialises writers with a file lock, and an object store would create the
-//! batch's object if absent. Not behind the seam (see docs/architecture.md): `verify`, which checks
-//! the local layout itself (it walks `objects/` to find stray and misplaced files as well).
+//! batch's object if absent. Objects are listed a shard (first digest byte) at a time, with
+//! anything there that is not an object, so that `verify` checks any store the same way.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -49,6 +49,14 @@ pub trait Backend: fmt::Debug + Send + Sync {
     /// `None` when the backend keeps objects elsewhere (the caller then copies to a temp file).
     fn object_file(&self, d: &Digest) -> Option<PathBuf>;
 
+    /// The objects whose digest begins with the byte `shard`, with their sizes, and anything in
+    /// that shard that is not an object (never read: a stray file, a symlink, a FIFO).
+    fn list_objects(&self, shard: u8) -> io::Result<Listing>;
+
+    /// Anything the store holds outside its shards (the local store: stray files and folders
+    /// beside the shard directories). An object store has none.
+    fn stray_objects(&self) -> io::Result<Vec<(PathBuf, &'static str)>>;
+
     /// The exact bytes of `order`'s ledger, or `None` when the store has no such order.
     fn read_ledger(&self, order: &OrderId) -> io::Result<Option<Vec<u8>>>;
 
@@ -57,6 +65,23 @@ pub trait Backend: fmt::Debug + Send + Sync {
     /// an append killed mid-write and never acknowledged, is dropped — and the writer.
     fn open_ledger(&self, order: &OrderId) -> io::Result<(Vec<u8>, Box<dyn LedgerWriter>)>;
 }
+
+/// What [`Backend::list_objects`] found in one shard.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// (digest, size) of each object, by digest.
+    pub objects: Vec<(Digest, u64)>,
+    /// Entries that are not objects, and why.
+    pub strays: Vec<(PathBuf, &'static str)>,
+}
+
+/// Why an entry that is named like an object is not read.
+pub const NOT_REGULAR: &str =
+    "not a regular file (a symlink, FIFO or device in the store): not read";
+/// Why an entry in a shard is not an object.
+pub const NOT_AN_OBJECT: &str = "not an object (name is not a SHA-256 in its shard)";
+/// Why an entry beside the shards is out of place.
+pub const NOT_A_SHARD: &str = "not a shard directory";
 
 /// An order's ledger held for appending (the local store holds a file lock until it drops).
 pub trait LedgerWriter: Send {
@@ -159,6 +184,64 @@ impl Backend for LocalDir {
 
     fn object_file(&self, d: &Digest) -> Option<PathBuf> {
         Some(self.object_path(d))
+    }
+
+    fn list_objects(&self, shard: u8) -> io::Result<Listing> {
+        let dir = self
+            .root
+            .join("objects/sha256")
+            .join(format!("{shard:02x}"));
+        let mut listing = Listing::default();
+        // Only a real directory is listed: a missing shard holds nothing, and a file or a
+        // symlink in a shard's place is a stray (`stray_objects`), never followed.
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => return Ok(listing),
+        }
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let digest = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<Digest>().ok());
+            // Only regular files are objects: a symlink could point anywhere (`/dev/zero` hangs
+            // a reader) and a FIFO blocks the open. file_type() does not follow a link.
+            let regular = entry.file_type().is_ok_and(|t| t.is_file());
+            match digest {
+                Some(_) if !regular => listing.strays.push((entry.path(), NOT_REGULAR)),
+                Some(d) if d.0[0] == shard => {
+                    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                    listing.objects.push((d, size));
+                }
+                _ => listing.strays.push((entry.path(), NOT_AN_OBJECT)),
+            }
+        }
+        listing.objects.sort_by_key(|o| o.0);
+        Ok(listing)
+    }
+
+    fn stray_objects(&self) -> io::Result<Vec<(PathBuf, &'static str)>> {
+        let base = self.root.join("objects/sha256");
+        let mut entries: Vec<_> = fs::read_dir(&base)?.collect::<io::Result<_>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        let mut strays = Vec::new();
+        for entry in entries {
+            let name = entry.file_name();
+            let shard_name = name.to_str().is_some_and(|n| {
+                n.len() == 2 && n.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+            });
+            // file_type() does not follow a symlink: a linked shard is reported, never walked.
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                strays.push((entry.path(), NOT_A_SHARD));
+            } else if !shard_name {
+                // A folder that is no shard: everything in it is out of place.
+                let mut inside: Vec<_> = fs::read_dir(entry.path())?.collect::<io::Result<_>>()?;
+                inside.sort_by_key(|e| e.file_name());
+                strays.extend(inside.into_iter().map(|e| (e.path(), NOT_AN_OBJECT)));
+            }
+        }
+        Ok(strays)
     }
 
     fn read_ledger(&self, order: &OrderId) -> io::Result<Option<Vec<u8>>> {

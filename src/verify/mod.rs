@@ -267,14 +267,8 @@ fn ledger_facts(vault: &Vault, order: &OrderId) -> std::result::Result<LedgerFac
     })
 }
 
-/// A directory under `objects/sha256/`: one of the 256 shards (by its first digest byte), or a
-/// stray directory whose every entry is out of place.
-struct Shard {
-    name: String,
-    byte: Option<u8>,
-}
-
-/// Objects, one shard at a time: the whole store, or (for one order) just those it names.
+/// Objects, one shard at a time through the storage seam: the whole store (and anything in it
+/// that is not an object), or for one order just the shards and objects it names.
 fn check_objects(
     vault: &Vault,
     only_named: bool,
@@ -283,37 +277,52 @@ fn check_objects(
     (bar, mut length): (&dyn Progress, u64),
     report: &mut VerifyReport,
 ) -> Result<()> {
-    let shards = if only_named {
-        (0..=255u8)
-            .map(|b| Shard {
-                name: format!("{b:02x}"),
-                byte: Some(b),
-            })
-            .collect()
-    } else {
-        list_shards(vault, &mut report.problems)?
-    };
+    let store = vault.backend();
+    if !only_named {
+        let strays = store.stray_objects().at(vault.objects_dir())?;
+        report.problems.extend(
+            strays
+                .into_iter()
+                .map(|(path, what)| unexpected(path, what)),
+        );
+    }
     // Shards are hashed in batches of at least `OBJECTS_AT_ONCE` objects, so that every core has
     // work even when each shard holds only a few. References stay sorted by digest across a batch
     // (a shard is the digest's first byte, and shards come in order).
     let (mut users, mut objects) = (Vec::new(), Vec::new());
-    for (i, shard) in shards.iter().enumerate() {
-        let mut these = match shard.byte {
-            Some(b) => refs.take(usize::from(b)).map_err(spill_failed)?,
-            None => Vec::new(),
-        };
-        objects.extend(if only_named {
-            named_objects(vault, &these, &mut report.problems)
-        } else {
-            shard_objects(vault, shard, &mut report.problems)?
-        });
+    for shard in 0..=255u8 {
+        let mut these = refs.take(usize::from(shard)).map_err(spill_failed)?;
+        // One order's check lists only the shards it names, and looks only at what it names.
+        if !only_named || !these.is_empty() {
+            let listing = store
+                .list_objects(shard)
+                .at(vault.objects_dir().join(format!("{shard:02x}")))?;
+            let named = |d: &Digest| these.binary_search_by(|r| r.digest.cmp(d)).is_ok();
+            for (path, what) in listing.strays {
+                let names_one = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.parse::<Digest>().ok())
+                    .is_some_and(|d| named(&d));
+                if !only_named || names_one {
+                    report.problems.push(unexpected(path, what));
+                }
+            }
+            objects.extend(
+                listing
+                    .objects
+                    .into_iter()
+                    .filter(|(d, _)| !only_named || named(d))
+                    .map(|(d, size)| (d, vault.object_path(&d), size)),
+            );
+        }
         users.append(&mut these);
         let listed = report.bytes_checked + objects.iter().map(|o| o.2).sum::<u64>();
         if listed > length {
             length = listed;
             bar.set_length(length);
         }
-        if objects.len() >= OBJECTS_AT_ONCE || i + 1 == shards.len() {
+        if objects.len() >= OBJECTS_AT_ONCE || shard == 255 {
             users.sort_unstable();
             check_shard(
                 vault,
@@ -330,41 +339,6 @@ fn check_objects(
     Ok(())
 }
 
-/// The shard directories present, sorted by name; anything else there is a problem.
-fn list_shards(vault: &Vault, problems: &mut Vec<Problem>) -> Result<Vec<Shard>> {
-    let base = vault.objects_dir();
-    let mut entries: Vec<_> = fs::read_dir(&base)
-        .at(&base)?
-        .collect::<std::io::Result<_>>()
-        .at(&base)?;
-    entries.sort_by_key(|e| e.file_name());
-    let mut shards = Vec::new();
-    for entry in entries {
-        // file_type() does not follow a symlink: a linked shard is reported, never walked.
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
-            problems.push(unexpected(entry.path(), "not a shard directory"));
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let byte = (name.len() == 2
-            && name.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
-        .then(|| u8::from_str_radix(&name, 16).ok())
-        .flatten();
-        shards.push(Shard { name, byte });
-    }
-    // Shards with references but no directory still need their objects reported missing.
-    for b in 0..=255u8 {
-        if !shards.iter().any(|s| s.byte == Some(b)) {
-            shards.push(Shard {
-                name: format!("{b:02x}"),
-                byte: Some(b),
-            });
-        }
-    }
-    shards.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(shards)
-}
-
 fn unexpected(path: PathBuf, what: &str) -> Problem {
     Problem {
         kind: ProblemKind::Unexpected,
@@ -373,71 +347,6 @@ fn unexpected(path: PathBuf, what: &str) -> Problem {
         path,
         what: what.to_string(),
     }
-}
-
-const NOT_REGULAR: &str = "not a regular file (a symlink, FIFO or device in the store): not read";
-
-/// The objects of one shard's directory (none when it does not exist).
-fn shard_objects(
-    vault: &Vault,
-    shard: &Shard,
-    problems: &mut Vec<Problem>,
-) -> Result<Vec<(Digest, PathBuf, u64)>> {
-    let dir = vault.objects_dir().join(&shard.name);
-    // Only a real directory is listed: a missing shard holds nothing, and a file or a symlink in
-    // a shard's place was reported by `list_shards` and is never followed.
-    match fs::symlink_metadata(&dir) {
-        Ok(m) if m.is_dir() => {}
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e).at(&dir),
-        _ => return Ok(Vec::new()),
-    }
-    let listing = fs::read_dir(&dir).at(&dir)?;
-    let mut objects = Vec::new();
-    for entry in listing {
-        let entry = entry.at(&dir)?;
-        let path = entry.path();
-        let digest = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<Digest>().ok());
-        // Only regular files are read: a symlink could point anywhere (`/dev/zero` hangs a
-        // reader) and a FIFO blocks the open.
-        let regular = entry.file_type().is_ok_and(|t| t.is_file());
-        match digest {
-            Some(_) if !regular => problems.push(unexpected(path, NOT_REGULAR)),
-            Some(d) if shard.byte == Some(d.0[0]) => {
-                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                objects.push((d, path, size));
-            }
-            _ => problems.push(unexpected(
-                path,
-                "not an object (name is not a SHA-256 in its shard)",
-            )),
-        }
-    }
-    objects.sort_by_key(|o| o.0);
-    Ok(objects)
-}
-
-/// The objects `users` name, as far as they are regular files in the store.
-fn named_objects(
-    vault: &Vault,
-    users: &[Ref],
-    problems: &mut Vec<Problem>,
-) -> Vec<(Digest, PathBuf, u64)> {
-    let mut objects: Vec<(Digest, PathBuf, u64)> = Vec::new();
-    for r in users {
-        if objects.last().is_some_and(|o| o.0 == r.digest) {
-            continue;
-        }
-        let path = vault.object_path(&r.digest);
-        match fs::symlink_metadata(&path) {
-            Ok(m) if m.is_file() => objects.push((r.digest, path, m.len())),
-            Ok(_) => problems.push(unexpected(path, NOT_REGULAR)),
-            Err(_) => {}
-        }
-    }
-    objects
 }
 
 /// Hash a batch of shards' objects and match them with the references into those shards.
@@ -458,7 +367,9 @@ fn check_shard(
     let hashed: Vec<(Digest, PathBuf, u64, Result<Digest>)> = objects
         .into_par_iter()
         .map(|(d, path, size)| {
-            let r = fs::File::open(&path)
+            let r = vault
+                .backend()
+                .open_object(&d)
                 .and_then(|f| crate::digest::hash_reader(counted(f, bar)))
                 .map(|(h, _)| h)
                 .at(&path);
