@@ -478,6 +478,12 @@ fn an_exif_entry_declaring_four_billion_values_is_filed() {
     ]);
     assert_eq!(code, 0, "{add}");
     assert_eq!(add["items"][0]["status"], "added", "{add}");
+    // What could not be read is said of this file by name.
+    let warned = add["warning_details"].as_array().unwrap();
+    assert!(
+        warned.iter().any(|w| w["path"] == p.to_str().unwrap()),
+        "{add}"
+    );
     assert!(
         add["items"][0]["camera"].is_null(),
         "no Make read from past the end: {add}"
