@@ -683,7 +683,7 @@ fn a_transcript_that_deflates_like_a_bomb_is_stored_and_the_bundle_verifies() {
     let line = "[18.11.26, 09:41:05] Buyer: where is my parcel? where is my parcel? where is it?\n";
     let chat = env.write(
         "in/WhatsApp Chat with Buyer.txt",
-        line.repeat(40_000).as_bytes(),
+        line.repeat(14_000).as_bytes(),
     );
     env.vault()
         .args(["add", "--order", ORDER, "--kind", "chat"])
