@@ -132,6 +132,24 @@ impl std::fmt::Display for Timestamp {
     }
 }
 
+/// A timestamp as chat messages and carrier events serialize it: `time` (the text) and, for a
+/// local time without a zone, `time_naive: true`. Flatten it into a wire struct.
+#[derive(Serialize)]
+pub struct TimeFields<'a> {
+    time: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    time_naive: bool,
+}
+
+impl Timestamp {
+    pub fn fields(&self) -> TimeFields<'_> {
+        TimeFields {
+            time: &self.text,
+            time_naive: !self.has_offset(),
+        }
+    }
+}
+
 /// Compares the text as written.
 impl PartialEq<&str> for Timestamp {
     fn eq(&self, other: &&str) -> bool {

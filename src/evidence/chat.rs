@@ -42,9 +42,8 @@ impl Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Wire<'a> {
-            time: &'a str,
-            #[serde(skip_serializing_if = "std::ops::Not::not")]
-            time_naive: bool,
+            #[serde(flatten)]
+            time: crate::time::TimeFields<'a>,
             sender: &'a Option<String>,
             text: &'a str,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -52,8 +51,7 @@ impl Serialize for Message {
             source: &'a str,
         }
         Wire {
-            time: self.time.as_str(),
-            time_naive: self.time_naive(),
+            time: self.time.fields(),
             sender: &self.sender,
             text: &self.text,
             attachments: &self.attachments,

@@ -65,9 +65,8 @@ impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Wire<'a> {
-            time: &'a str,
-            #[serde(skip_serializing_if = "std::ops::Not::not")]
-            time_naive: bool,
+            #[serde(flatten)]
+            time: crate::time::TimeFields<'a>,
             #[serde(skip_serializing_if = "Option::is_none")]
             location: &'a Option<String>,
             description: &'a str,
@@ -75,8 +74,7 @@ impl Serialize for Event {
             raw: &'a Value,
         }
         Wire {
-            time: self.time.as_str(),
-            time_naive: self.time_naive(),
+            time: self.time.fields(),
             location: &self.location,
             description: &self.description,
             stage: self.stage,
