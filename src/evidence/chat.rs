@@ -694,44 +694,26 @@ mod loose {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
             struct V;
             impl<'de> Visitor<'de> for V {
-                type Value = String;
+                type Value = Option<String>;
                 fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                     f.write_str("a string or an array of text parts")
                 }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-                    Ok(v.to_string())
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Some(v.to_string()))
                 }
-                fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-                    Ok(v)
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                    Ok(Some(v))
                 }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                     let mut out = String::new();
                     while let Some(part) = seq.next_element::<Part>()? {
                         out.push_str(&part.0);
                     }
-                    Ok(out)
+                    Ok(Some(out))
                 }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
-                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(String::new())
-                }
-                fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
-                    Ok(String::new())
-                }
-                fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
-                    Ok(String::new())
-                }
-                fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
-                    Ok(String::new())
-                }
-                fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
-                    Ok(String::new())
-                }
-                fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-                    Ok(String::new())
-                }
+                none_for!(bool, i64, u64, f64, unit, map);
             }
-            d.deserialize_any(V).map(Text)
+            d.deserialize_any(V).map(|t| Text(t.unwrap_or_default()))
         }
     }
 
