@@ -14,6 +14,12 @@ pub fn read_at_most(r: impl Read, max: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Read the file at `path`, refusing more than `max` bytes.
+pub fn read_file_at_most(path: &std::path::Path, max: u64) -> Result<Vec<u8>, String> {
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    read_at_most(f, max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

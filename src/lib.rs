@@ -9,6 +9,7 @@
 //!   reads with a ceiling;
 //! - [`evidence`]: pure parsers of untrusted bytes (kind detection, photo/video metadata, chat
 //!   exports, carrier tracking payloads): they never see a vault or a ledger;
+//! - [`trust`]: signatures in minisign's formats, RFC 3161 time-stamp tokens, Merkle trees;
 //! - [`store`]: the vault on disk, its content-addressed objects and order ids;
 //! - [`dispute`]: platforms, reasons, outcomes, deadlines and upload profiles;
 //! - [`ledger`]: the per-order, append-only, hash-chained ledger;
@@ -33,8 +34,10 @@ pub mod ledger;
 pub mod paths;
 pub mod progress;
 pub mod render;
+pub mod stamp;
 pub mod store;
 pub mod time;
+pub mod trust;
 pub mod verify;
 
 /// `evidence-vault <version>`: recorded in every ledger entry.

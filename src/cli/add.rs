@@ -110,7 +110,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         (None, Some(re)) => Target::OrderFrom(re),
         (None, None) => unreachable!("clap requires --order or --order-from"),
     };
-    let vault = ctx.open_vault()?;
+    let vault = ctx.open_vault_to_append()?;
     let plan = ingest::plan(&vault, &inputs, &target, args.min_age)?;
     let opts = Options {
         kind: args.kind,

@@ -118,7 +118,7 @@ pub fn generated_at() -> Result<DateTime<Utc>> {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
-    let vault = ctx.open_vault()?;
+    let vault = ctx.open_vault_to_append()?;
     let at = generated_at()?;
     let output = args
         .output

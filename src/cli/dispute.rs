@@ -223,7 +223,7 @@ fn plan(action: Action, ctx: &Ctx) -> Planned {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
-    let vault = ctx.open_vault()?;
+    let vault = ctx.open_vault_to_append()?;
     let by = super::args::who(args.by)?;
     check_money(&args.action)?;
     let Planned {

@@ -16,11 +16,13 @@ pub mod bundle;
 pub mod dispute;
 pub mod due;
 pub mod init;
+pub mod key;
 pub mod list;
 pub mod output;
 pub mod progress;
 pub mod shipments;
 pub mod show;
+pub mod stamp;
 pub mod stats;
 pub mod track;
 pub mod user;
@@ -32,7 +34,7 @@ pub mod verify_bundle;
     name = "vault",
     version,
     about = "Evidence vault for e-commerce disputes: packing photos, tracking and chats, hashed and hash-chained per order.",
-    after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 attention (shipments).\nDocs: docs/ in the source tree."
+    after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 attention (shipments; stamps pending).\nDocs: docs/ in the source tree."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -71,6 +73,8 @@ pub enum Command {
     Dispute(dispute::Args),
     Due(due::Args),
     Stats(stats::Args),
+    Key(key::Args),
+    Stamp(stamp::Args),
 }
 
 impl Command {
@@ -88,6 +92,8 @@ impl Command {
             Command::Dispute(_) => "dispute",
             Command::Due(_) => "due",
             Command::Stats(_) => "stats",
+            Command::Key(_) => "key",
+            Command::Stamp(_) => "stamp",
         }
     }
 }
@@ -124,6 +130,16 @@ impl Ctx {
             }
             other => other,
         }
+    }
+}
+
+impl Ctx {
+    /// Open the vault for a command that appends to ledgers: a vault that signs has its key opened
+    /// first, so that a missing key stops the command before any work (exit 2, with a hint).
+    pub fn open_vault_to_append(&self) -> Result<Vault> {
+        let vault = self.open_vault()?;
+        crate::ledger::sign::Signer::for_vault(&vault)?;
+        Ok(vault)
     }
 }
 
@@ -177,6 +193,8 @@ pub fn main() -> ExitCode {
         Command::Dispute(a) => dispute::run(a, &ctx),
         Command::Due(a) => due::run(a, &ctx),
         Command::Stats(a) => stats::run(a, &ctx),
+        Command::Key(a) => key::run(a, &ctx),
+        Command::Stamp(a) => stamp::run(a, &ctx),
     };
     if let Some(why) = ctx.out.stdout_failure() {
         // The report was lost: a cron job's `> file || alert` must hear about it.

@@ -167,6 +167,22 @@ impl Output {
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
     }
+
+    /// A progress bar counting things (orders), or a hidden one when progress is off.
+    pub fn count_bar(&self, total: u64, msg: &'static str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>9} [{bar:30}] {pos}/{len} eta {eta}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(msg);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    }
 }
 
 /// Make a name safe to print on a terminal: control characters, bidirectional controls and other

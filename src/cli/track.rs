@@ -83,7 +83,7 @@ impl Report for TrackReport {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
-    let vault = ctx.open_vault()?;
+    let vault = ctx.open_vault_to_append()?;
     let by = super::args::who(args.by)?;
     let mut app = Appender::open(&vault, &args.order)?;
     if let Some(w) = app.chain_warning() {

@@ -65,6 +65,84 @@ impl Report for VerifyReport {
             self.entries_checked,
             self.objects_checked,
             human_bytes(self.bytes_checked)
+        )?;
+        self.trust_lines(w)
+    }
+}
+
+/// How far ledgers are signed: per order when one was checked, else a tally.
+trait TrustLines {
+    fn trust_lines(&self, w: &mut dyn Write) -> io::Result<()>;
+}
+
+impl TrustLines for VerifyReport {
+    fn trust_lines(&self, w: &mut dyn Write) -> io::Result<()> {
+        if self.keys.is_empty() && self.trust.iter().all(|t| t.signed_through.is_none()) {
+            writeln!(
+                w,
+                "note: not signed: this vault has no signing key (`vault key generate`)"
+            )?;
+        }
+        if self.order.is_some() {
+            for t in &self.trust {
+                let last = t.entries.saturating_sub(1);
+                match t.signed_through {
+                    Some(s) => {
+                        write!(
+                            w,
+                            "order {}: signed through entry {s} by key {}",
+                            t.order,
+                            t.signed_by.join(", ")
+                        )?;
+                        if s < last {
+                            write!(w, "; entries {}-{last} not signed", s + 1)?;
+                        }
+                        writeln!(w)?;
+                    }
+                    None => writeln!(w, "order {}: not signed", t.order)?,
+                }
+                for st in &t.stamps {
+                    writeln!(
+                        w,
+                        "order {}: stamped through entry {} at {} by TSA {} ({})",
+                        t.order, st.through_seq, st.gen_time, st.tsa, st.tsa_name
+                    )?;
+                }
+                match t.stamped_through {
+                    Some(s) if s < last => writeln!(
+                        w,
+                        "order {}: entries {}-{last} not yet stamped",
+                        t.order,
+                        s + 1
+                    )?,
+                    None => writeln!(w, "order {}: not yet stamped", t.order)?,
+                    _ => {}
+                }
+            }
+            return Ok(());
+        }
+        let whole = self
+            .trust
+            .iter()
+            .filter(|t| t.signed_through.is_some_and(|s| s + 1 >= t.entries))
+            .count();
+        if !self.keys.is_empty() {
+            writeln!(
+                w,
+                "signatures: {whole} of {} order(s) signed through their last entry (keys: {})",
+                self.trust.len(),
+                self.keys.join(", ")
+            )?;
+        }
+        let stamped = self
+            .trust
+            .iter()
+            .filter(|t| t.stamped_through.is_some())
+            .count();
+        writeln!(
+            w,
+            "stamps: {stamped} of {} order(s) dated by an RFC 3161 token (`vault stamp`)",
+            self.trust.len()
         )
     }
 }

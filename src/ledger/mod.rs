@@ -8,8 +8,12 @@
 //! Appends take an exclusive lock on the ledger file, so concurrent `vault add` runs serialise. Each
 //! batch of entries is written with one `write` call and fsynced before the command reports success.
 
+pub mod sign;
+pub mod stamps;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -61,6 +65,8 @@ pub enum Event {
     DisputeNote {},
     /// The dispute ended.
     DisputeClose { close: DisputeClosed },
+    /// A Time-Stamp Authority's token dates the ledger through an entry (`vault stamp`).
+    Stamp { stamp: Box<StampRecord> },
 }
 
 /// A parcel registered with `vault track`.
@@ -88,6 +94,56 @@ pub struct BundleRecord {
     pub ledger_head: Digest,
 }
 
+/// What a `stamp` ledger entry records.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StampRecord {
+    /// The TSA's URL.
+    pub tsa: String,
+    /// The TSA certificate's subject.
+    pub tsa_name: String,
+    /// When the TSA says the digest existed (RFC 3339, UTC).
+    pub gen_time: String,
+    /// The token's serial number (hex).
+    pub serial: String,
+    /// The entry stamped: the ledger's head at that entry is a leaf of the tree.
+    pub through_seq: u64,
+    pub head: Digest,
+    /// The digest the token stamps: the tree's root, or the head itself (`--direct`).
+    pub root: Digest,
+    /// Leaves in the tree (1 for a direct stamp).
+    pub leaves: u64,
+    /// The inclusion proof from this order's leaf to the root (empty for a direct stamp).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proof: Vec<crate::trust::merkle::Step>,
+    /// The nonce sent (hex), which the token must echo.
+    pub nonce: String,
+    /// The TSA's reply (`.tsr`, DER), stored as an object.
+    pub token: Digest,
+    pub token_size: u64,
+    /// PEM of the certificate chain the token was checked against (signer first, root last).
+    pub chain: Digest,
+    pub chain_size: u64,
+}
+
+impl StampRecord {
+    /// Whether this is a direct stamp of the head (no tree).
+    pub fn is_direct(&self) -> bool {
+        self.proof.is_empty() && self.root == self.head
+    }
+
+    /// The leaf this stamp's proof starts from.
+    pub fn leaf(&self, order: &OrderId) -> Digest {
+        if self.is_direct() {
+            self.head
+        } else {
+            crate::trust::merkle::leaf_hash(
+                crate::trust::merkle::leaf_data(order.as_str(), self.through_seq, &self.head)
+                    .as_bytes(),
+            )
+        }
+    }
+}
+
 impl Event {
     pub fn name(&self) -> &'static str {
         match self {
@@ -97,6 +153,7 @@ impl Event {
             Event::DisputeOpen { .. } => "dispute_open",
             Event::DisputeNote {} => "dispute_note",
             Event::DisputeClose { .. } => "dispute_close",
+            Event::Stamp { .. } => "stamp",
         }
     }
 
@@ -361,6 +418,10 @@ pub struct Appender {
     pending: Vec<u8>,
     /// The ledger as read under the lock, before this appender's entries.
     ledger: Ledger,
+    /// Signs each committed head, when the vault has a key.
+    signer: Option<Arc<sign::Signer>>,
+    /// Why the last commit's head is not signed, when signing failed after the entries were written.
+    unsigned: Option<String>,
 }
 
 /// The fields of a new entry that the caller chooses.
@@ -374,6 +435,8 @@ pub struct NewEntry {
 impl Appender {
     /// Open (creating when needed) and lock `order`'s ledger. Blocks while another process holds it.
     pub fn open(vault: &Vault, order: &OrderId) -> Result<Appender> {
+        // The key first: a vault that signs refuses to append unsigned (a missing key is an error).
+        let signer = sign::Signer::for_vault(vault)?;
         let path = vault.order_dir(order).join(LEDGER_FILE);
         let (bytes, writer) = vault.backend().open_ledger(order).at(&path)?;
         let ledger = Ledger::parse(order, &bytes);
@@ -390,7 +453,14 @@ impl Appender {
             known,
             pending: Vec::new(),
             ledger,
+            signer,
+            unsigned: None,
         })
+    }
+
+    /// Why the last commit's head went unsigned (the signature log could not be written).
+    pub fn unsigned(&self) -> Option<&str> {
+        self.unsigned.as_deref()
     }
 
     /// Whether an object is already filed under this order (including entries staged in this batch).
@@ -466,6 +536,7 @@ impl Appender {
             Ok(()) => {
                 self.pending.clear();
                 self.committed_seq = self.next_seq;
+                self.sign_head();
                 Ok(())
             }
             Err(AppendError::Io(e)) => Err(Error::io(&self.path, e)),
@@ -473,6 +544,28 @@ impl Appender {
                 &self.path,
                 std::io::Error::other(taken.to_string()),
             )),
+        }
+    }
+}
+
+impl Appender {
+    /// Sign the head just committed. The entries are recorded whatever happens here: a failure
+    /// leaves the head unsigned (said by `unsigned`, found by `verify`), never a wrong signature.
+    fn sign_head(&mut self) {
+        self.unsigned = None;
+        let Some(signer) = &self.signer else {
+            return;
+        };
+        let signed = signer.sign_head(&self.order, self.committed_seq - 1, &self.prev);
+        let mut line = serde_json::to_vec(&signed).expect("serialising a signed head");
+        line.push(b'\n');
+        if let Err(e) = self.writer.append_signature(&line) {
+            self.unsigned = Some(format!(
+                "{}: the new ledger head was not signed: {e}",
+                self.path
+                    .with_file_name(crate::store::backend::SIGNATURES_FILE)
+                    .display()
+            ));
         }
     }
 }

@@ -64,6 +64,10 @@ pub trait Backend: fmt::Debug + Send + Sync {
     /// store has none. Returns its complete lines as they are now — a partial last line, left by
     /// an append killed mid-write and never acknowledged, is dropped — and the writer.
     fn open_ledger(&self, order: &OrderId) -> io::Result<(Vec<u8>, Box<dyn LedgerWriter>)>;
+
+    /// The bytes of `order`'s signature log (signed ledger heads, one JSON line each), or `None`
+    /// when it has none.
+    fn read_signatures(&self, order: &OrderId) -> io::Result<Option<Vec<u8>>>;
 }
 
 /// What [`Backend::list_objects`] found in one shard.
@@ -89,6 +93,11 @@ pub trait LedgerWriter: Send {
     /// Fails with [`AppendError::Taken`] when entry `seq` exists already or is not the next one;
     /// on any failure nothing of `lines` is left in the ledger.
     fn append(&mut self, seq: u64, lines: &[u8]) -> Result<(), AppendError>;
+
+    /// Append one line (newline-terminated) to the order's signature log, under the same hold.
+    /// Not fsynced on its own: a signature lost to a power cut leaves that head unsigned (the next
+    /// append signs its own head, which covers it through the chain), never a wrong one.
+    fn append_signature(&mut self, line: &[u8]) -> io::Result<()>;
 }
 
 #[derive(Debug)]
@@ -144,6 +153,8 @@ impl LocalDir {
 
 /// The file name of an order's ledger in a vault directory.
 pub const LEDGER_FILE: &str = "ledger.jsonl";
+/// The file name of an order's signature log, beside its ledger.
+pub const SIGNATURES_FILE: &str = "signatures.jsonl";
 
 fn not_found_is_none<T>(r: io::Result<T>) -> io::Result<Option<T>> {
     match r {
@@ -270,7 +281,21 @@ impl Backend for LocalDir {
             bytes.truncate(complete);
         }
         let next = memchr::memchr_iter(b'\n', &bytes).count() as u64;
-        Ok((bytes, Box::new(LocalLedger { file, next })))
+        let signatures = path.with_file_name(SIGNATURES_FILE);
+        Ok((
+            bytes,
+            Box::new(LocalLedger {
+                file,
+                next,
+                signatures,
+            }),
+        ))
+    }
+
+    fn read_signatures(&self, order: &OrderId) -> io::Result<Option<Vec<u8>>> {
+        not_found_is_none(fs::read(
+            self.ledger_path(order).with_file_name(SIGNATURES_FILE),
+        ))
     }
 }
 
@@ -279,6 +304,7 @@ impl Backend for LocalDir {
 struct LocalLedger {
     file: File,
     next: u64,
+    signatures: PathBuf,
 }
 
 impl LedgerWriter for LocalLedger {
@@ -323,6 +349,25 @@ impl LedgerWriter for LocalLedger {
         }
         self.next += memchr::memchr_iter(b'\n', lines).count() as u64;
         Ok(())
+    }
+
+    fn append_signature(&mut self, line: &[u8]) -> io::Result<()> {
+        let mut f = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&self.signatures)?;
+        // A line left partial by an earlier crash would swallow this one: start on a new line.
+        let len = f.metadata()?.len();
+        if len > 0 {
+            let mut last = [0u8];
+            let mut r = File::open(&self.signatures)?;
+            r.seek(io::SeekFrom::Start(len - 1))?;
+            r.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                f.write_all(b"\n")?;
+            }
+        }
+        f.write_all(line)
     }
 }
 

@@ -41,6 +41,32 @@ pub struct VaultMeta {
     pub vault_id: String,
     pub created_at: String,
     pub created_by_tool: String,
+    /// The key that signs this vault's ledger heads and bundles (`vault key generate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningKeyMeta>,
+    /// Time-Stamp Authorities `vault stamp` asks (`vault stamp --tsa URL --tsa-ca PEM --save`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tsa: Vec<TsaMeta>,
+}
+
+/// The current signing key, as `vault.json` names it. The secret key is never in the vault.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SigningKeyMeta {
+    /// minisign's key id: 16 hex digits.
+    pub key_id: String,
+    /// The public key's base64 line (as in minisign's `.pub` file).
+    pub public_key: String,
+    /// SHA-256 of the public key's bytes: what to publish beside the id.
+    pub fingerprint: String,
+}
+
+/// A Time-Stamp Authority: its URL and the root certificate its tokens chain to (an object).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TsaMeta {
+    pub url: String,
+    /// SHA-256 of the PEM file of root (and intermediate) certificates, stored as an object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<Digest>,
 }
 
 /// An open vault.
@@ -176,6 +202,29 @@ impl Vault {
 
     pub fn meta(&self) -> &VaultMeta {
         &self.meta
+    }
+
+    /// Rewrite `vault.json` (atomically) with `meta`, keeping what identifies the vault.
+    pub fn update_meta(&mut self, edit: impl FnOnce(&mut VaultMeta)) -> Result<()> {
+        let mut meta = self.meta.clone();
+        edit(&mut meta);
+        let mut json = serde_json::to_vec_pretty(&meta).expect("serialising VaultMeta");
+        json.push(b'\n');
+        self.write_file_atomic(&self.root.join(META_FILE), &json)?;
+        self.meta = meta;
+        Ok(())
+    }
+
+    /// `keys.jsonl`: every signing key the vault has had, each announced by the one before.
+    pub fn keys_log(&self) -> PathBuf {
+        self.root.join("keys.jsonl")
+    }
+
+    /// The exact bytes of `order`'s signature log; `None` when it has none.
+    pub fn read_signatures(&self, order: &OrderId) -> Result<Option<Vec<u8>>> {
+        self.backend
+            .read_signatures(order)
+            .at(self.order_dir(order).join(backend::SIGNATURES_FILE))
     }
 
     pub fn objects_dir(&self) -> PathBuf {
@@ -398,6 +447,8 @@ fn build_skeleton(dir: &Path) -> Result<VaultMeta> {
         vault_id: new_vault_id(&now),
         created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
         created_by_tool: crate::TOOL.to_string(),
+        signing: None,
+        tsa: Vec::new(),
     };
     let mut json = serde_json::to_vec_pretty(&meta).expect("serialising VaultMeta");
     json.push(b'\n');

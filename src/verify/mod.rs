@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::digest::Digest;
 use crate::error::{IoContext, Result};
-use crate::ledger::Ledger;
+use crate::ledger::sign::{Keyring, check_heads};
+use crate::ledger::{Entry, Event, Ledger};
 use crate::store::Vault;
 use crate::store::order::OrderId;
 use refs::{Ref, Refs};
@@ -71,6 +72,36 @@ pub struct VerifyReport {
     /// Ledgers ending in a partial line: an append killed mid-write (or one in progress right
     /// now). Not part of the ledger and not an error; the next append to the order removes it.
     pub interrupted_appends: Vec<Interrupted>,
+    /// The signing keys `keys.jsonl` announces, oldest first (each signed by the one before).
+    pub keys: Vec<String>,
+    /// Per order: how far its ledger is signed and stamped.
+    pub trust: Vec<OrderTrust>,
+}
+
+/// How far one order's ledger is vouched for.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderTrust {
+    pub order: OrderId,
+    pub entries: u64,
+    /// The highest entry (sequence number) whose signed head verifies: it vouches for all before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_through: Option<u64>,
+    /// The keys that signed the order's heads.
+    pub signed_by: Vec<String>,
+    /// The highest entry an RFC 3161 token dates (through a checked stamp entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamped_through: Option<u64>,
+    /// The latest checked stamp per TSA.
+    pub stamps: Vec<StampSeen>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StampSeen {
+    pub tsa: String,
+    pub tsa_name: String,
+    pub through_seq: u64,
+    /// When the TSA says the entries through `through_seq` existed.
+    pub gen_time: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +126,7 @@ struct LedgerFacts {
     problems: Vec<Problem>,
     /// (digest, line, size) of every item the ledger files.
     refs: Vec<(Digest, usize, u64)>,
+    trust: OrderTrust,
 }
 
 /// Objects hashed as one parallel batch (with their references): memory for a few thousand.
@@ -119,13 +151,27 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &dyn Progress) -> Resu
         unreferenced: Vec::new(),
         stale_temp_files: 0,
         interrupted_appends: Vec::new(),
+        keys: Vec::new(),
+        trust: Vec::new(),
     };
+    let ring = Keyring::read(vault)?;
+    let stamps = crate::ledger::stamps::Checker::new(vault);
+    report.keys = ring.keys.iter().map(|k| k.id.to_string()).collect();
+    report
+        .problems
+        .extend(ring.problems.iter().map(|(line, what)| Problem {
+            kind: ProblemKind::Tampered,
+            order: None,
+            line: (*line > 0).then_some(*line),
+            path: vault.keys_log(),
+            what: what.clone(),
+        }));
     let orders = select_orders(vault, only, &mut report.problems)?;
     report.orders_checked = orders.len();
     let mut refs = Refs::new();
     // The progress bar's length: the bytes the ledgers name (objects no ledger names lengthen it
     // as they are found).
-    let named_bytes = read_ledgers(vault, &orders, &mut refs, &mut report)?;
+    let named_bytes = read_ledgers(vault, (&ring, &stamps), &orders, &mut refs, &mut report)?;
     bar.set_length(named_bytes);
     check_objects(
         vault,
@@ -183,14 +229,17 @@ fn spill_failed(e: std::io::Error) -> crate::error::Error {
 /// name in all.
 fn read_ledgers(
     vault: &Vault,
+    trust: (&Keyring, &crate::ledger::stamps::Checker<'_>),
     orders: &[OrderId],
     refs: &mut Refs,
     report: &mut VerifyReport,
 ) -> Result<u64> {
     let mut named_bytes = 0u64;
     for (batch_no, batch) in orders.chunks(LEDGERS_AT_ONCE).enumerate() {
-        let facts: Vec<std::result::Result<LedgerFacts, String>> =
-            batch.par_iter().map(|o| ledger_facts(vault, o)).collect();
+        let facts: Vec<std::result::Result<LedgerFacts, String>> = batch
+            .par_iter()
+            .map(|o| ledger_facts(vault, trust, o))
+            .collect();
         for (i, (order, facts)) in batch.iter().zip(facts).enumerate() {
             let index = u32::try_from(batch_no * LEDGERS_AT_ONCE + i).unwrap_or(u32::MAX);
             let path = crate::ledger::path(vault, order);
@@ -216,6 +265,7 @@ fn read_ledgers(
                 });
             }
             report.problems.extend(facts.problems);
+            report.trust.push(facts.trust);
             for (digest, line, size) in facts.refs {
                 named_bytes = named_bytes.saturating_add(size);
                 let line = u32::try_from(line).unwrap_or(u32::MAX);
@@ -232,7 +282,11 @@ fn read_ledgers(
     Ok(named_bytes)
 }
 
-fn ledger_facts(vault: &Vault, order: &OrderId) -> std::result::Result<LedgerFacts, String> {
+fn ledger_facts(
+    vault: &Vault,
+    (ring, stamps): (&Keyring, &crate::ledger::stamps::Checker<'_>),
+    order: &OrderId,
+) -> std::result::Result<LedgerFacts, String> {
     let path = crate::ledger::path(vault, order);
     let bytes = vault
         .read_ledger(order)
@@ -240,23 +294,84 @@ fn ledger_facts(vault: &Vault, order: &OrderId) -> std::result::Result<LedgerFac
         .ok_or_else(|| "the ledger vanished while the vault was checked".to_string())?;
     let ledger = Ledger::parse(order, &bytes);
     drop(bytes);
-    let problems = ledger
+    let signatures = vault
+        .read_signatures(order)
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let heads = check_heads(&vault.meta().vault_id, order, &ledger, &signatures, ring);
+    let sig_path = path.with_file_name(crate::store::backend::SIGNATURES_FILE);
+    let mut problems: Vec<Problem> = heads
         .problems
         .iter()
-        .map(|p| Problem {
+        .map(|(line, what)| Problem {
             kind: ProblemKind::Tampered,
             order: Some(order.clone()),
-            line: Some(p.line),
-            path: path.clone(),
-            what: p.what.clone(),
+            line: Some(*line),
+            path: sig_path.clone(),
+            what: what.clone(),
         })
         .collect();
+    let mut trust = OrderTrust {
+        order: order.clone(),
+        entries: ledger.lines.len() as u64,
+        signed_through: heads.signed_through,
+        signed_by: heads.keys.into_iter().collect(),
+        stamped_through: None,
+        stamps: Vec::new(),
+    };
+    for line in &ledger.lines {
+        let Ok(Entry {
+            event: Event::Stamp { stamp },
+            ..
+        }) = &line.entry
+        else {
+            continue;
+        };
+        match stamps.check(order, &ledger, stamp) {
+            Ok(c) => {
+                trust.stamped_through = Some(
+                    trust
+                        .stamped_through
+                        .map_or(c.through_seq, |s| s.max(c.through_seq)),
+                );
+                trust.stamps.retain(|s| s.tsa != c.tsa);
+                trust.stamps.push(StampSeen {
+                    tsa: c.tsa,
+                    tsa_name: c.tsa_name,
+                    through_seq: c.through_seq,
+                    gen_time: crate::time::format_time(&c.gen_time),
+                });
+            }
+            Err(what) => problems.push(Problem {
+                kind: ProblemKind::Tampered,
+                order: Some(order.clone()),
+                line: Some(line.number),
+                path: path.clone(),
+                what: format!("stamp by {}: {what}", stamp.tsa),
+            }),
+        }
+    }
+    problems.extend(ledger.problems.iter().map(|p| Problem {
+        kind: ProblemKind::Tampered,
+        order: Some(order.clone()),
+        line: Some(p.line),
+        path: path.clone(),
+        what: p.what.clone(),
+    }));
     let refs = ledger
         .lines
         .iter()
-        .filter_map(|line| {
-            let item = line.entry.as_ref().ok()?.event.item()?;
-            Some((item.sha256, line.number, item.size))
+        .flat_map(|line| {
+            let mut r = Vec::new();
+            match line.entry.as_ref().map(|e| &e.event) {
+                Ok(Event::Add { item }) => r.push((item.sha256, line.number, item.size)),
+                Ok(Event::Stamp { stamp }) => {
+                    r.push((stamp.token, line.number, stamp.token_size));
+                    r.push((stamp.chain, line.number, stamp.chain_size));
+                }
+                _ => {}
+            }
+            r
         })
         .collect();
     Ok(LedgerFacts {
@@ -264,6 +379,7 @@ fn ledger_facts(vault: &Vault, order: &OrderId) -> std::result::Result<LedgerFac
         torn_tail: ledger.torn_tail,
         problems,
         refs,
+        trust,
     })
 }
 

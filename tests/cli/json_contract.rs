@@ -122,6 +122,9 @@ fn scenario() -> BTreeMap<String, BTreeSet<String>> {
         v
     };
     run(&["init"]);
+    run(&["key", "generate"]);
+    run(&["key", "generate"]); // a rotation: `replaces`
+    run(&["key", "public"]);
     let photo = env.write(
         "in/IMG_0001.jpg",
         &jpeg_with_exif("2026:11:18 09:41:00", Some("+08:00")),
@@ -177,6 +180,29 @@ fn scenario() -> BTreeMap<String, BTreeSet<String>> {
         "--currency",
         "USD",
     ]);
+    let (tsa, pki) = crate::tsa_server::Server::start(crate::tsa_server::Pki::new(
+        crate::tsa_server::KeyKind::EcP256,
+        crate::tsa_server::Eku::Critical,
+        crate::tsa_server::Validity::Normal,
+    ));
+    let root = pki.root();
+    run(&[
+        "stamp",
+        "--tsa",
+        &tsa.url,
+        "--tsa-ca",
+        root.to_str().unwrap(),
+    ]);
+    // A TSA that is not there: a named failure, pending.
+    run(&[
+        "stamp",
+        "--tsa",
+        "http://127.0.0.1:9/tsa",
+        "--tsa-ca",
+        root.to_str().unwrap(),
+        "--tsa-timeout",
+        "2",
+    ]);
     run(&["due", "--within", "10000d"]);
     run(&["list"]);
     run(&["show", ORDER]);
@@ -226,6 +252,7 @@ const NOT_REACHED: &[(&str, &str, &str)] = &[
     ("add", "items[].error", "needs malformed metadata"),
     ("show", "chain.problems[]", "needs a broken ledger"),
     ("verify", "problems[]", "needs a damaged vault"),
+    ("stamp", "skipped[]", "needs a broken ledger"),
     ("verify", "unreferenced[]", "needs an interrupted add"),
     ("verify", "interrupted_appends[]", "needs a torn ledger"),
     ("verify-bundle", "problems[]", "needs a tampered bundle"),
@@ -247,6 +274,8 @@ fn every_field_printed_is_documented_and_every_documented_field_is_printed() {
         "dispute",
         "due",
         "stats",
+        "key",
+        "stamp",
     ] {
         assert!(
             doc.contains_key(cmd),

@@ -111,6 +111,28 @@ struct VerifyOut {
     unreferenced: Vec<Unreferenced>,
     stale_temp_files: usize,
     interrupted_appends: Vec<Interrupted>,
+    keys: Vec<String>,
+    trust: Vec<OrderTrust>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct OrderTrust {
+    order: String,
+    entries: u64,
+    signed_through: Option<u64>,
+    signed_by: Vec<String>,
+    stamped_through: Option<u64>,
+    stamps: Vec<StampSeen>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct StampSeen {
+    tsa: String,
+    tsa_name: String,
+    through_seq: u64,
+    gen_time: String,
 }
 
 #[derive(Deserialize, Debug)]

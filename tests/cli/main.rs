@@ -28,5 +28,7 @@ mod roundtrip;
 mod shipments;
 mod snapshots;
 mod tracking;
+mod trust;
+mod tsa_server;
 mod upload;
 mod verify;
