@@ -12,10 +12,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::trust::TAG_SIGNATURE;
 use super::{BAGIT_TXT, MANIFEST_SCHEMA, Manifest, Role, bagit_unescape};
 use crate::digest::{BUF_SIZE, Digest, Hasher};
 use crate::error::{IoContext, Result};
 use crate::ledger::Ledger;
+use crate::trust::minisig::PublicKey;
 
 /// Most entries a bundle may have.
 pub const MAX_ENTRIES: usize = 100_000;
@@ -52,7 +54,10 @@ fn size_problem(size: u64, compressed: u64) -> Option<String> {
 /// Whether an entry (by its path in the bag) is one the checker reads as text: the tag files at the
 /// bag's top, `data/manifest.json` and the ledger.
 fn is_checked_text(rel: &str) -> bool {
-    !rel.contains('/') || rel == "data/manifest.json" || rel == "data/ledger.jsonl"
+    !rel.contains('/')
+        || rel == "data/manifest.json"
+        || rel == "data/ledger.jsonl"
+        || rel.starts_with("data/trust/")
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,7 +79,23 @@ pub struct BundleCheck {
     pub originals: usize,
     pub ledger_entries: usize,
     pub ledger_head: Option<Digest>,
+    /// The key whose signature over the tag manifest verifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// The highest ledger entry whose signed head (data/trust/signatures.jsonl) verifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_through: Option<u64>,
+    /// The RFC 3161 stamps that verify.
+    pub stamps: Vec<BagStampSeen>,
     pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BagStampSeen {
+    pub tsa: String,
+    pub tsa_name: String,
+    pub through_seq: u64,
+    pub gen_time: String,
 }
 
 impl BundleCheck {
@@ -91,6 +112,11 @@ struct Read_ {
 
 /// Check the bundle at `path`. `Err` only when the file cannot be opened at all.
 pub fn check(path: &Path) -> Result<BundleCheck> {
+    check_signed_by(path, None)
+}
+
+/// Check the bundle, and that it is signed by `key` when one is given (the seller's published key).
+pub fn check_signed_by(path: &Path, key: Option<&PublicKey>) -> Result<BundleCheck> {
     let f = File::open(path).at(path)?;
     let mut c = Checker {
         report: BundleCheck {
@@ -103,6 +129,9 @@ pub fn check(path: &Path) -> Result<BundleCheck> {
             originals: 0,
             ledger_entries: 0,
             ledger_head: None,
+            signed_by: None,
+            signed_through: None,
+            stamps: Vec::new(),
             problems: Vec::new(),
         },
         zip_name: path
@@ -117,7 +146,8 @@ pub fn check(path: &Path) -> Result<BundleCheck> {
         c.bagit(&files);
         if let Some(manifest) = c.manifest(&files) {
             let originals = c.manifest_against_files(&manifest, &files);
-            c.ledger(&manifest, &files, &originals);
+            let ledger = c.ledger(&manifest, &files, &originals);
+            c.trust(&manifest, &files, ledger.as_ref(), key);
         }
     }
     c.report.problems.sort();
@@ -371,6 +401,7 @@ impl Checker {
                 for p in files.keys() {
                     if !p.starts_with("data/")
                         && p != "tagmanifest-sha256.txt"
+                        && p != TAG_SIGNATURE
                         && !listed.contains(p.as_str())
                     {
                         self.problem(
@@ -498,15 +529,21 @@ impl Checker {
         manifest: &Manifest,
         files: &BTreeMap<String, Read_>,
         originals: &HashMap<Digest, &super::FileRecord>,
-    ) {
+    ) -> Option<Ledger> {
         match text(files, &manifest.ledger.path) {
-            None if files.contains_key(&manifest.ledger.path) => self.problem(
-                &manifest.ledger.path,
-                "the ledger is not where a vault bundle keeps it (data/ledger.jsonl), or too \
+            None if files.contains_key(&manifest.ledger.path) => {
+                self.problem(
+                    &manifest.ledger.path,
+                    "the ledger is not where a vault bundle keeps it (data/ledger.jsonl), or too \
                  large: not read"
-                    .into(),
-            ),
-            None => self.problem(&manifest.ledger.path, "ledger missing".into()),
+                        .into(),
+                );
+                None
+            }
+            None => {
+                self.problem(&manifest.ledger.path, "ledger missing".into());
+                None
+            }
             Some(bytes) => {
                 let ledger = Ledger::parse(&manifest.order, &bytes);
                 self.report.ledger_entries = ledger.lines.len();
@@ -559,9 +596,196 @@ impl Checker {
                         format!("the ledger records {d}, which is not in the bundle (removed?)"),
                     );
                 }
+                Some(ledger)
             }
         }
     }
+}
+
+impl Checker {
+    /// Phase 6, trust: the seller's signature over the tag manifest (with the bag's key, or the
+    /// one the checker was given), the signed heads, and every RFC 3161 stamp the manifest lists
+    /// (token, chain to the bag's root at genTime, proof, and the head against the ledger).
+    fn trust(
+        &mut self,
+        manifest: &Manifest,
+        files: &BTreeMap<String, Read_>,
+        ledger: Option<&Ledger>,
+        pin: Option<&PublicKey>,
+    ) {
+        use super::trust::{KEY_PATH, KEYS_PATH, SIGNATURES_PATH};
+        let info = manifest.trust.clone().unwrap_or_default();
+        let bag_key =
+            match text(files, KEY_PATH).map(|t| PublicKey::parse(&String::from_utf8_lossy(&t))) {
+                Some(Ok(k)) => Some(k),
+                Some(Err(e)) => {
+                    self.problem(KEY_PATH, format!("not a minisign public key: {e}"));
+                    None
+                }
+                None => None,
+            };
+        let key = pin.cloned().or(bag_key.clone());
+        match (text(files, TAG_SIGNATURE), &key) {
+            (Some(sig), Some(key)) => {
+                let checked =
+                    crate::trust::minisig::SignatureBox::parse(&String::from_utf8_lossy(&sig))
+                        .and_then(|sb| {
+                            let tm = text(files, "tagmanifest-sha256.txt").unwrap_or_default();
+                            key.verify(&sb, &tm[..])
+                        });
+                match checked {
+                    Ok(()) => self.report.signed_by = Some(key.id.to_string()),
+                    Err(e) => self.problem(TAG_SIGNATURE, format!("the seller's signature: {e}")),
+                }
+            }
+            (Some(_), None) => self.problem(
+                TAG_SIGNATURE,
+                format!("a signature, but no public key ({KEY_PATH}) to check it with"),
+            ),
+            (None, Some(_)) if pin.is_some() => self.problem(
+                TAG_SIGNATURE,
+                "not signed, but a signing key was expected".into(),
+            ),
+            (None, Some(_)) => self.problem(
+                TAG_SIGNATURE,
+                format!("missing, though the bag carries a public key ({KEY_PATH}): removed?"),
+            ),
+            (None, None) => {}
+        }
+        if let (Some(pin), Some(bag)) = (pin, &bag_key)
+            && pin != bag
+        {
+            self.problem(
+                KEY_PATH,
+                format!(
+                    "the bag's key is {}, not the expected key {}",
+                    bag.id, pin.id
+                ),
+            );
+        }
+        if let (Some(id), Some(bag)) = (&info.key_id, &bag_key)
+            && *id != bag.id.to_string()
+        {
+            self.problem(
+                "data/manifest.json",
+                format!("names key {id}, but the bag's key is {}", bag.id),
+            );
+        }
+        let Some(ledger) = ledger else { return };
+        if let Some(sigs) = text(files, SIGNATURES_PATH) {
+            let ring = match text(files, KEYS_PATH) {
+                Some(k) => crate::ledger::sign::Keyring::parse(
+                    &info.vault_id,
+                    &String::from_utf8_lossy(&k),
+                ),
+                None => bag_key
+                    .clone()
+                    .map(crate::ledger::sign::Keyring::of)
+                    .unwrap_or_default(),
+            };
+            for (line, what) in &ring.problems {
+                self.problem(KEYS_PATH, format!("line {line}: {what}"));
+            }
+            let heads = crate::ledger::sign::check_heads(
+                &info.vault_id,
+                &manifest.order,
+                ledger,
+                &sigs,
+                &ring,
+            );
+            for (line, what) in heads.problems {
+                self.problem(SIGNATURES_PATH, format!("line {line}: {what}"));
+            }
+            self.report.signed_through = heads.signed_through;
+        }
+        for st in &info.stamps {
+            match check_stamp(manifest, files, ledger, st) {
+                Ok(seen) => self.report.stamps.push(seen),
+                Err(what) => {
+                    self.problem(&st.token, format!("stamp of entry {}: {what}", st.entry))
+                }
+            }
+        }
+    }
+}
+
+/// One stamp the manifest lists, against the bag's files and ledger.
+fn check_stamp(
+    manifest: &Manifest,
+    files: &BTreeMap<String, Read_>,
+    ledger: &Ledger,
+    st: &super::trust::BagStamp,
+) -> std::result::Result<BagStampSeen, String> {
+    use crate::ledger::{Entry, Event};
+    use crate::trust::{merkle, tsp};
+    // The ledger itself must record this stamp: the manifest cannot make one up.
+    let recorded = ledger
+        .lines
+        .get(st.entry as usize)
+        .and_then(|l| match &l.entry {
+            Ok(Entry {
+                event: Event::Stamp { stamp },
+                ..
+            }) => Some(stamp.clone()),
+            _ => None,
+        });
+    let rec = recorded.ok_or("the ledger has no stamp entry there")?;
+    let token = text(files, &st.token).ok_or("the token is missing from the bag")?;
+    if Digest::of(&token) != rec.token
+        || rec.root != st.root
+        || rec.head != st.head
+        || rec.through_seq != st.through_seq
+    {
+        return Err("the token, root or head differs from the ledger's stamp entry".into());
+    }
+    let line = ledger
+        .lines
+        .get(st.through_seq as usize)
+        .ok_or("stamps an entry the ledger does not have")?;
+    if line.hash != st.head {
+        return Err(format!(
+            "stamps head {}, but ledger entry {} hashes to {}",
+            st.head.short(),
+            st.through_seq,
+            line.hash.short()
+        ));
+    }
+    let leaf = if rec.is_direct() {
+        st.head
+    } else {
+        let data = merkle::leaf_data(manifest.order.as_str(), st.through_seq, &st.head);
+        if st.leaf_data.as_deref() != Some(data.as_str()) {
+            return Err("the leaf data is not the order's head".into());
+        }
+        merkle::leaf_hash(data.as_bytes())
+    };
+    if merkle::root_from(leaf, &rec.proof) != rec.root {
+        return Err("the inclusion proof does not lead to the stamped root".into());
+    }
+    let pem = |p: &str| -> std::result::Result<Vec<x509_cert::Certificate>, String> {
+        tsp::load_pem(&text(files, p).ok_or(format!("{p} is missing from the bag"))?)
+            .map_err(|e| format!("{p}: {e}"))
+    };
+    let roots = pem(&st.root_cert)?;
+    let chain = pem(&st.chain)?;
+    let nonce = u64::from_str_radix(&rec.nonce, 16)
+        .map_err(|_| "the stamp's nonce is not hex".to_string())?;
+    let tok = tsp::token_of_reply(&token).map_err(|e| e.to_string())?;
+    let v =
+        tsp::verify(&tok, &rec.root.0, Some(nonce), &roots, &chain).map_err(|e| e.to_string())?;
+    let gen_time = crate::time::format_time(&v.gen_time);
+    if gen_time != rec.gen_time {
+        return Err(format!(
+            "the ledger says {} but the token says {gen_time}",
+            rec.gen_time
+        ));
+    }
+    Ok(BagStampSeen {
+        tsa: rec.tsa.clone(),
+        tsa_name: v.tsa,
+        through_seq: st.through_seq,
+        gen_time,
+    })
 }
 
 /// A name as a case- and normalisation-insensitive file system sees it.
@@ -674,8 +898,8 @@ fn check_listing(
 }
 
 /// Used by the CLI: check and also hash the zip file itself.
-pub fn check_file(path: &Path) -> Result<BundleCheck> {
-    let mut report = check(path)?;
+pub fn check_file(path: &Path, key: Option<&PublicKey>) -> Result<BundleCheck> {
+    let mut report = check_signed_by(path, key)?;
     let f = File::open(path).at(path)?;
     report.sha256 = Some(crate::digest::hash_reader(f).at(path)?.0);
     Ok(report)

@@ -20,6 +20,7 @@
 
 pub mod check;
 mod report_html;
+pub mod trust;
 pub mod upload;
 
 use std::collections::{BTreeMap, HashSet};
@@ -62,6 +63,9 @@ pub enum Role {
     Report,
     /// A file made for a platform's upload form (`data/upload/`).
     Upload,
+    /// The seller's public key, signed heads, time-stamp tokens and their certificates
+    /// (`data/trust/`).
+    Trust,
 }
 
 /// One file of the payload, as `manifest.json` lists it.
@@ -149,6 +153,9 @@ pub struct Manifest {
     /// What could not be made, e.g. a photo without a thumbnail, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The key that signed the bag and the time-stamps it carries (`data/trust/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<trust::TrustInfo>,
 }
 
 /// How to build a bundle.
@@ -188,6 +195,16 @@ pub struct Built {
     /// `data/upload/`, when `--platform` asked for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload: Option<upload::UploadReport>,
+    /// The key that signed the bag (inside) and the zip (`FILE.zip.minisig` beside it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::paths::lossy_opt"
+    )]
+    pub signature: Option<PathBuf>,
+    /// RFC 3161 stamps the bag carries.
+    pub stamps: usize,
 }
 
 /// The open dispute a bundle was made for, with its evidence checklist.
@@ -275,6 +292,11 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         carried.bytes.clone(),
         true,
     );
+    let signer = crate::ledger::sign::Signer::for_vault(vault)?;
+    let trust = trust::gather(vault, order, &parts.entries, signer.as_deref())?;
+    for (record, bytes) in trust.files {
+        layout.add_bytes(record, bytes, true);
+    }
     let chats = transcripts(&case, &layout.records, &parts.entries);
 
     // The open dispute's checklist, and the platform's upload files.
@@ -317,11 +339,15 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         true,
     );
     layout.records.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = parts.manifest(&layout, &carried, &notes);
-    let payload = layout.tag_files(&manifest, &opts.generated_at, originals);
+    let manifest = parts.manifest(&layout, &carried, &notes, trust.info);
+    let payload = layout.tag_files(&manifest, &opts.generated_at, originals, signer.as_deref());
     layout.zip.sort_by(|a, b| a.path.cmp(&b.path));
 
     let (sha256, size) = write_verified(vault, opts, &parts.bag, &layout.zip, bar)?;
+    let signature = match &signer {
+        Some(s) => Some(sign_zip(s, opts, order, &parts.generated, sha256)?),
+        None => None,
+    };
     let seq = record(
         vault,
         order,
@@ -356,7 +382,62 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
             missing,
         }),
         upload: upload_report,
+        signed_by: signer.map(|s| s.key_id().to_string()),
+        signature,
+        stamps: manifest.trust.as_ref().map_or(0, |t| t.stamps.len()),
     })
+}
+
+/// `FILE.zip.minisig` beside the zip: the seller's signature over the zip file itself.
+fn sign_zip(
+    signer: &crate::ledger::sign::Signer,
+    opts: &Options,
+    order: &OrderId,
+    generated: &str,
+    sha256: Digest,
+) -> Result<PathBuf> {
+    let mut name = opts.output.clone().into_os_string();
+    name.push(".minisig");
+    let dest = PathBuf::from(name);
+    let sig = signer.sign_file(
+        &opts.output,
+        &format!(
+            "vault bundle order={order} file={} sha256={sha256} generated={generated} key={}",
+            file_name(&opts.output),
+            signer.key_id()
+        ),
+    )?;
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".vault-bundle-")
+        .suffix(".minisig.part")
+        .tempfile_in(&dir)
+        .at(&dir)?;
+    tmp.write_all(sig.to_string().as_bytes()).at(tmp.path())?;
+    tmp.as_file().sync_all().at(tmp.path())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    if opts.force {
+        tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
+    } else {
+        tmp.persist_noclobber(&dest).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                Error::Exists { path: dest.clone() }
+            } else {
+                Error::io(&dest, e.error)
+            }
+        })?;
+    }
+    crate::store::sync_dir(&dir)?;
+    Ok(dest)
 }
 
 /// Where the bag keeps the ledger it carries.
@@ -393,7 +474,13 @@ impl Parts<'_> {
     }
 
     /// `data/manifest.json`: every file of the bag with its record, the ledger carried, notes.
-    fn manifest(&self, layout: &Layout, carried: &Carried, notes: &[String]) -> Manifest {
+    fn manifest(
+        &self,
+        layout: &Layout,
+        carried: &Carried,
+        notes: &[String],
+        trust: trust::TrustInfo,
+    ) -> Manifest {
         Manifest {
             schema_version: MANIFEST_SCHEMA,
             order: self.order.clone(),
@@ -407,6 +494,7 @@ impl Parts<'_> {
             },
             files: layout.records.clone(),
             notes: notes.to_vec(),
+            trust: Some(trust),
         }
     }
 }
@@ -621,6 +709,7 @@ impl Layout {
         manifest: &Manifest,
         generated_at: &DateTime<Utc>,
         originals: usize,
+        signer: Option<&crate::ledger::sign::Signer>,
     ) -> Payload {
         let order = &manifest.order;
         let mut manifest_json =
@@ -664,7 +753,7 @@ impl Layout {
             ("SHA256SUMS".into(), manifest_txt.into_bytes()),
             (
                 "VERIFY.txt".into(),
-                verify_txt(&manifest.bag, order).into_bytes(),
+                verify_txt(&manifest.bag, order, manifest.trust.as_ref()).into_bytes(),
             ),
         ];
         let tagmanifest: String = {
@@ -675,6 +764,19 @@ impl Layout {
             t.sort();
             t.concat()
         };
+        if let Some(s) = signer {
+            let sig = s.sign_text(
+                &tagmanifest,
+                &trust::tag_comment(
+                    order,
+                    &manifest.generated_at,
+                    manifest.ledger.head.as_ref(),
+                    manifest.ledger.entries,
+                    &s.key_id().to_string(),
+                ),
+            );
+            tags.push((trust::TAG_SIGNATURE.into(), sig.to_string().into_bytes()));
+        }
         tags.push(("tagmanifest-sha256.txt".into(), tagmanifest.into_bytes()));
         for (path, bytes) in tags {
             self.zip.push(Entry_ {
@@ -1003,7 +1105,10 @@ pub fn safe_name(name: &str) -> String {
     s
 }
 
-fn verify_txt(bag: &str, order: &OrderId) -> String {
+fn verify_txt(bag: &str, order: &OrderId, trust: Option<&trust::TrustInfo>) -> String {
+    let steps = trust
+        .map(|t| trust::verify_steps(t, order))
+        .unwrap_or_default();
     format!(
         r#"How to check this evidence bundle (order {order}) without vault
 =====================================================================
@@ -1038,7 +1143,7 @@ chain of custody: each line holds the SHA-256 of the line before it.
      find data/originals -type f -exec sha256sum {{}} + | cut -d' ' -f1 | sort -u > /tmp/files.sha
      comm -13 /tmp/ledger.sha /tmp/files.sha     (prints nothing when every original is recorded)
 
-With vault installed, `vault verify-bundle {bag}.zip` runs all of these checks at once.
+{steps}With vault installed, `vault verify-bundle {bag}.zip` runs all of these checks at once.
 data/manifest.json says, for every file, what it is, when it was added and by whom, and for
 derived files (thumbnails) which original they were made from. data/report.html is the
 human-readable summary.

@@ -63,6 +63,12 @@ pub struct Args {
     /// The file name to record for standard input (`-`)
     #[arg(long, value_name = "NAME")]
     pub name: Option<OsString>,
+    /// Time-stamp the orders just filed (RFC 3161) with the saved TSAs or --tsa; offline, they
+    /// stay pending for `vault stamp` (exit 4)
+    #[arg(long)]
+    pub stamp: bool,
+    #[command(flatten)]
+    pub tsa: super::stamp::TsaArgs,
     /// Files and directories; `-` for standard input
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -74,6 +80,26 @@ fn parse_order_regex(s: &str) -> std::result::Result<Regex, String> {
         return Err("the regex needs a capture group for the order, e.g. '^(\\d{16})/'".into());
     }
     Ok(re)
+}
+
+/// What `add` prints: the items, and with `--stamp` what stamping them did.
+#[derive(serde::Serialize)]
+pub struct AddOut {
+    #[serde(flatten)]
+    pub report: AddReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<crate::stamp::StampReport>,
+}
+
+impl Report for AddOut {
+    const COMMAND: &'static str = "add";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        self.report.human(w, quiet)?;
+        if let Some(s) = &self.stamp {
+            s.human(w, quiet)?;
+        }
+        Ok(())
+    }
 }
 
 impl Report for AddReport {
@@ -111,6 +137,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         (None, None) => unreachable!("clap requires --order or --order-from"),
     };
     let vault = ctx.open_vault_to_append()?;
+    // The TSAs first: a --stamp that cannot stamp is a usage error before anything is filed.
+    let tsas = if args.stamp {
+        let t = args.tsa.resolve(&vault)?;
+        if t.is_empty() {
+            return Err(Error::Usage(
+                "--stamp needs a Time-Stamp Authority: --tsa URL --tsa-ca ROOT.pem, or save one with `vault stamp --tsa URL --tsa-ca ROOT.pem --save`".into(),
+            ));
+        }
+        t
+    } else {
+        Vec::new()
+    };
     let plan = ingest::plan(&vault, &inputs, &target, args.min_age)?;
     let opts = Options {
         kind: args.kind,
@@ -131,7 +169,38 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     };
     let report = ingest::run(&vault, plan, &opts, &bar);
     diagnostics(ctx, &report);
+    let stamp = if args.stamp {
+        let mut orders: Vec<OrderId> = report
+            .items
+            .iter()
+            .filter(|i| i.status == Status::Added)
+            .map(|i| i.facts.order.clone())
+            .collect();
+        orders.sort();
+        orders.dedup();
+        if orders.is_empty() {
+            None
+        } else {
+            Some(crate::stamp::stamp(
+                &vault,
+                &crate::stamp::Options {
+                    tsas,
+                    // One order: its head on its own, checkable with `openssl ts -verify -digest`.
+                    direct: orders.len() == 1,
+                    orders,
+                    timeout: args.tsa.timeout(),
+                    by: opts.by.clone(),
+                },
+                &indicatif::ProgressBar::hidden(),
+            )?)
+        }
+    } else {
+        None
+    };
+    let pending = stamp.as_ref().is_some_and(|s| s.pending > 0);
+    let report = AddOut { report, stamp };
     ctx.out.report(&report);
+    let report = report.report;
     let added = report
         .items
         .iter()
@@ -146,10 +215,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         vault.root().display()
     ));
     let strict_failure = args.strict && !report.warnings.is_empty();
-    Ok(if report.failed.is_empty() && !strict_failure {
-        Exit::Success
-    } else {
+    Ok(if !report.failed.is_empty() || strict_failure {
         Exit::Error
+    } else if pending {
+        Exit::Attention
+    } else {
+        Exit::Success
     })
 }
 

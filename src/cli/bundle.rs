@@ -39,6 +39,26 @@ pub struct Args {
     /// With --platform: the seller's position in one paragraph, for the summary's cover page
     #[arg(long, value_name = "TEXT", requires = "platform")]
     pub statement: Option<String>,
+    /// Do not time-stamp the order's head first (by default, with TSAs saved in vault.json, the
+    /// head is stamped on its own so that the bag carries a token for every entry)
+    #[arg(long)]
+    pub no_stamp: bool,
+}
+
+/// What `bundle` prints: the bundle, and what stamping the order's head first did.
+#[derive(serde::Serialize)]
+pub struct BundleOut {
+    #[serde(flatten)]
+    pub built: Built,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<crate::stamp::StampReport>,
+}
+
+impl Report for BundleOut {
+    const COMMAND: &'static str = "bundle";
+    fn human(&self, w: &mut dyn Write, quiet: bool) -> io::Result<()> {
+        self.built.human(w, quiet)
+    }
 }
 
 impl Report for Built {
@@ -60,6 +80,18 @@ impl Report for Built {
             "  contents {} original(s), {} thumbnail(s), ledger of {} entries; verified",
             self.originals, self.thumbnails, self.ledger_entries
         )?;
+        match (&self.signed_by, &self.signature) {
+            (Some(k), Some(sig)) => writeln!(
+                w,
+                "  signed   by key {k}; the zip's signature: {}",
+                escape_os(sig.as_os_str())
+            )?,
+            _ => writeln!(
+                w,
+                "  signed   no: the vault has no signing key (`vault key generate`)"
+            )?,
+        }
+        writeln!(w, "  stamps   {} RFC 3161 token(s) carried", self.stamps)?;
         for n in &self.notes {
             writeln!(w, "  note     {}", escape_str(n))?;
         }
@@ -138,6 +170,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         by,
         upload,
     };
+    let stamp = stamp_head(&vault, &args.order, args.no_stamp, &opts.by, ctx)?;
     let bar = ctx.out.bytes_bar(0, "bundling");
     let built = bundle::build(&vault, &args.order, &opts, &bar)?;
     for n in &built.notes {
@@ -152,6 +185,41 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             d.platform.as_str()
         ));
     }
-    ctx.out.report(&built);
+    ctx.out.report(&BundleOut { built, stamp });
     Ok(Exit::Success)
+}
+
+/// With TSAs saved in vault.json, stamp the order's head on its own before bundling, if it is not
+/// stamped through its last entry yet. A TSA that fails is a warning: the bundle is made anyway.
+fn stamp_head(
+    vault: &crate::store::Vault,
+    order: &OrderId,
+    skip: bool,
+    by: &str,
+    ctx: &Ctx,
+) -> Result<Option<crate::stamp::StampReport>> {
+    if skip || vault.meta().tsa.is_empty() || vault.read_ledger(order)?.is_none() {
+        return Ok(None);
+    }
+    let report = crate::stamp::stamp(
+        vault,
+        &crate::stamp::Options {
+            tsas: crate::stamp::configured(vault)?,
+            orders: vec![order.clone()],
+            direct: true,
+            timeout: std::time::Duration::from_secs(10),
+            by: by.to_string(),
+        },
+        &indicatif::ProgressBar::hidden(),
+    )?;
+    for t in &report.tsas {
+        for f in &t.failures {
+            ctx.out.warn(&format!(
+                "not stamped before bundling ({}): {}; the bundle carries the stamps made so far",
+                f.code,
+                escape_str(&f.text)
+            ));
+        }
+    }
+    Ok(Some(report))
 }

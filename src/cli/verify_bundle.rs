@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use super::Ctx;
 use crate::bundle::check::{self, BundleCheck};
 use crate::cli::output::{Report, escape_str};
-use crate::error::{Exit, Result};
+use crate::error::{Error, Exit, Result};
+use crate::trust::minisig::PublicKey;
 
 /// Check an evidence bundle: zip safety, BagIt manifests, SHA256SUMS, manifest.json and the ledger
 /// chain; exit 3 if anything is tampered or malformed
@@ -14,6 +15,10 @@ use crate::error::{Exit, Result};
 pub struct Args {
     #[arg(value_name = "FILE.zip")]
     pub file: PathBuf,
+    /// The seller's published public key (a minisign .pub file, or its base64 line): the bag must
+    /// be signed by it (without it, the key inside the bag is used and only named)
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<String>,
 }
 
 impl Report for BundleCheck {
@@ -41,12 +46,54 @@ impl Report for BundleCheck {
         if let Some(d) = self.sha256 {
             writeln!(w, "sha256 of the zip: {d}")?;
         }
+        match &self.signed_by {
+            Some(k) => writeln!(
+                w,
+                "signed by key {k} (compare it with the key the seller published)"
+            )?,
+            None => writeln!(w, "not signed")?,
+        }
+        for s in &self.stamps {
+            writeln!(
+                w,
+                "stamped through entry {} at {} by TSA {} ({})",
+                s.through_seq,
+                escape_str(&s.gen_time),
+                escape_str(&s.tsa),
+                escape_str(&s.tsa_name)
+            )?;
+        }
         Ok(())
     }
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
-    let report = check::check_file(&args.file)?;
+    let key = match &args.key {
+        None => None,
+        Some(k) => {
+            let text = if std::path::Path::new(k).is_file() {
+                crate::bounded::read_file_at_most(std::path::Path::new(k), 64 * 1024).map_err(
+                    |what| Error::BadInput {
+                        path: k.into(),
+                        what,
+                        hint: "--key takes a minisign public key file or its base64 line".into(),
+                    },
+                )?
+            } else {
+                k.as_bytes().to_vec()
+            };
+            Some(
+                PublicKey::parse(&String::from_utf8_lossy(&text)).map_err(|what| {
+                    Error::BadInput {
+                        path: k.into(),
+                        what,
+                        hint: "--key takes a minisign public key file or its base64 line".into(),
+                    }
+                })?,
+            )
+        }
+    };
+    let report = check::check_file(&args.file, key.as_ref())?;
     ctx.out.report(&report);
     Ok(if report.is_intact() {
         Exit::Success

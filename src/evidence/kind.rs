@@ -79,6 +79,7 @@ impl MediaType {
     pub const EMAIL: MediaType = MediaType::known("message/rfc822");
     pub const MBOX: MediaType = MediaType::known("application/mbox");
     pub const HTML: MediaType = MediaType::known("text/html");
+    pub const TEXT: MediaType = MediaType::known("text/plain");
     pub const HEIC: MediaType = MediaType::known("image/heic");
     pub const HEIF: MediaType = MediaType::known("image/heif");
     pub const AVIF: MediaType = MediaType::known("image/avif");

@@ -87,12 +87,7 @@ impl Keyring {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let mut ring = Keyring::default();
-        for (i, line) in text.lines().enumerate() {
-            if let Err(what) = ring.accept(&vault.meta().vault_id, line) {
-                ring.problems.push((i + 1, what));
-            }
-        }
+        let mut ring = Keyring::parse(&vault.meta().vault_id, &text);
         if let Some(current) = &vault.meta().signing
             && ring
                 .get(&current.key_id.parse().unwrap_or(KeyId([0; 8])))
@@ -107,6 +102,25 @@ impl Keyring {
             ));
         }
         Ok(ring)
+    }
+
+    /// The keys `keys.jsonl`'s text announces for vault `vault_id`.
+    pub fn parse(vault_id: &str, text: &str) -> Keyring {
+        let mut ring = Keyring::default();
+        for (i, line) in text.lines().enumerate() {
+            if let Err(what) = ring.accept(vault_id, line) {
+                ring.problems.push((i + 1, what));
+            }
+        }
+        ring
+    }
+
+    /// A ring of one key taken on trust (a bag without its vault's key history).
+    pub fn of(key: PublicKey) -> Keyring {
+        Keyring {
+            keys: vec![key],
+            problems: Vec::new(),
+        }
     }
 
     fn accept(&mut self, vault_id: &str, line: &str) -> std::result::Result<(), String> {

@@ -129,6 +129,9 @@ struct LedgerFacts {
     trust: OrderTrust,
 }
 
+/// The "order" of a reference that `vault.json` makes (a TSA's root certificate).
+const VAULT_JSON: u32 = u32::MAX;
+
 /// Objects hashed as one parallel batch (with their references): memory for a few thousand.
 const OBJECTS_AT_ONCE: usize = 4096;
 
@@ -172,6 +175,23 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &dyn Progress) -> Resu
     // The progress bar's length: the bytes the ledgers name (objects no ledger names lengthen it
     // as they are found).
     let named_bytes = read_ledgers(vault, (&ring, &stamps), &orders, &mut refs, &mut report)?;
+    // vault.json names objects too: the TSAs' root certificates.
+    for ca in vault
+        .meta()
+        .tsa
+        .iter()
+        .filter_map(|t| t.ca)
+        .filter(|_| only.is_none())
+    {
+        let size = vault.backend().object_size(&ca).ok().flatten().unwrap_or(0);
+        refs.push(Ref {
+            digest: ca,
+            order: VAULT_JSON,
+            line: 0,
+            size,
+        })
+        .map_err(spill_failed)?;
+    }
     bar.set_length(named_bytes);
     check_objects(
         vault,

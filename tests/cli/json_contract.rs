@@ -192,7 +192,10 @@ fn scenario() -> BTreeMap<String, BTreeSet<String>> {
         &tsa.url,
         "--tsa-ca",
         root.to_str().unwrap(),
+        "--save",
     ]);
+    let note = env.write("in/label.txt", b"label photographed at packing");
+    run(&["add", "--order", ORDER, "--stamp", note.to_str().unwrap()]);
     // A TSA that is not there: a named failure, pending.
     run(&[
         "stamp",

@@ -173,6 +173,9 @@ struct VerifyBundleOut {
     originals: usize,
     ledger_entries: usize,
     ledger_head: Option<String>,
+    signed_by: Option<String>,
+    signed_through: Option<u64>,
+    stamps: Vec<StampSeen>,
     problems: Vec<BundleProblem>,
 }
 

@@ -501,3 +501,177 @@ fn stamp_without_a_tsa_says_how_to_configure_one() {
         "{v}"
     );
 }
+
+/// The shell blocks of VERIFY.txt's step 7, one per stamp, as written.
+fn recipes(verify_txt: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Option<String> = None;
+    for line in verify_txt.lines() {
+        let l = line.trim_start();
+        if l.starts_with("# --- check entry-") {
+            cur = Some(String::new());
+        } else if l == "# --- end ---" {
+            out.extend(cur.take());
+        } else if let Some(c) = cur.as_mut() {
+            c.push_str(l);
+            c.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn a_signed_and_stamped_bundle_checks_with_minisign_openssl_and_sh_as_verify_txt_says() {
+    if !tool("openssl") || !tool("minisign") || !crate::common::have_tool("unzip", &["-v"]) {
+        return;
+    }
+    let env = Env::new();
+    key(&env);
+    add(&env, "801", "a.txt", b"packing photo");
+    add(&env, "802", "b.txt", b"another order");
+    add(&env, "803", "c.txt", b"a third");
+    let (server, pki) = Server::start(Pki::new(KeyKind::Rsa, Eku::Critical, Validity::Normal));
+    let (v, code) = stamp(&env, &server, &pki.root(), &["--save"]);
+    assert_eq!(code, 0, "{v}");
+    add(&env, "801", "d.txt", b"the label, added later");
+    // The saved TSA stamps the head on its own before bundling.
+    let zip = env.path("801.zip");
+    let (v, code) = env.json(&["bundle", "801", "-o", zip.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["stamps"], 2, "{v}");
+    assert_eq!(v["stamp"]["stamped"].as_array().unwrap().len(), 1, "{v}");
+    let sig = v["signature"].as_str().unwrap().to_string();
+
+    let out = env.path("x");
+    let unz = Command::new("unzip")
+        .arg("-q")
+        .arg(&zip)
+        .arg("-d")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(unz.status.success());
+    let bag = fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let run = |cmd: &str| {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(&bag)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        )
+    };
+    let verify_txt = fs::read_to_string(bag.join("VERIFY.txt")).unwrap();
+    for line in [
+        "minisign -V -p data/trust/signing-key.pub -m tagmanifest-sha256.txt",
+        "sha256sum -c tagmanifest-sha256.txt",
+    ] {
+        assert!(verify_txt.contains(line), "VERIFY.txt gives `{line}`");
+        let (ok, said) = run(line);
+        assert!(ok, "{line}: {said}");
+    }
+    // The zip's own signature, beside it.
+    let (ok, said) = run(&format!(
+        "minisign -V -p data/trust/signing-key.pub -m {} -x {sig}",
+        zip.display()
+    ));
+    assert!(ok && said.contains("order=801"), "{said}");
+    // Each stamp's recipe, run as written by POSIX sh: the head, the Merkle root, the token.
+    let blocks = recipes(&verify_txt);
+    assert_eq!(blocks.len(), 2, "{verify_txt}");
+    for (i, b) in blocks.iter().enumerate() {
+        let (_, said) = run(b);
+        assert!(
+            said.contains("head OK") && said.contains("Verification: OK"),
+            "block {i}: {said}\n{b}"
+        );
+    }
+    assert!(
+        blocks.iter().any(|b| b.contains("root OK")),
+        "one stamp went through the tree"
+    );
+    let (_, said) = run(blocks.iter().find(|b| b.contains("root OK")).unwrap());
+    assert!(said.contains("root OK"), "{said}");
+    if crate::common::have_tool("python3", &["-m", "bagit", "--version"]) {
+        let o = Command::new("python3")
+            .args(["-m", "bagit", "--validate"])
+            .arg(&bag)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+
+    // verify-bundle: signed and stamped; pinned to the right key; refused with another key.
+    let (v, code) = env.json(&["verify-bundle", zip.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["stamps"].as_array().unwrap().len(), 2, "{v}");
+    assert!(v["signed_by"].is_string());
+    let pubfile = bag.join("data/trust/signing-key.pub");
+    let (v, code) = env.json(&[
+        "verify-bundle",
+        zip.to_str().unwrap(),
+        "--key",
+        pubfile.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let other = Env::new();
+    key(&other);
+    let (p, _) = other.json(&["key", "public"]);
+    let (v, code) = env.json(&[
+        "verify-bundle",
+        zip.to_str().unwrap(),
+        "--key",
+        p["public_key"].as_str().unwrap(),
+    ]);
+    assert_eq!(code, 3, "another key: {v}");
+
+    // A flipped byte in a token inside the bag, manifests and all edited to match: the token fails.
+    let tampered = env.path("t.zip");
+    crate::common::rewrite_zip(
+        &zip,
+        &tampered,
+        |name, mut bytes| {
+            if name.ends_with("entry-1.tsr") {
+                let n = bytes.len();
+                bytes[n - 5] ^= 1;
+            }
+            Some((name.to_string(), bytes))
+        },
+        Vec::new(),
+    );
+    let (v, code) = env.json(&["verify-bundle", tampered.to_str().unwrap()]);
+    assert_eq!(code, 3, "{v}");
+    assert!(v["problems"].to_string().contains("entry-1.tsr"), "{v}");
+}
+
+#[test]
+fn signed_bundles_of_the_same_evidence_are_byte_identical() {
+    let env = Env::new();
+    key(&env);
+    add(&env, "901", "a.txt", b"a");
+    let mk = |out: &str| {
+        let p = env.path(out);
+        let o = env
+            .vault()
+            .env("SOURCE_DATE_EPOCH", "1795000000")
+            .args(["bundle", "901", "-o"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        p
+    };
+    let (a, b) = (mk("a.zip"), mk("b.zip"));
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    assert!(
+        crate::common::zip_entry(&a, "901-evidence-2026-11-18/tagmanifest-sha256.txt.minisig")
+            .starts_with(b"untrusted comment")
+    );
+}
