@@ -107,6 +107,18 @@ pub struct FileRecord {
     /// For upload files: the SHA-256 of every original they were made from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<Digest>,
+    /// For originals: the time of the earliest RFC 3161 token that dates the entry that added it
+    /// (the file existed no later than this), and the TSA that vouches for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existed_by_tsa: Option<String>,
+    /// For originals: the key whose signed ledger head first covers the entry that added it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// For originals: filed after the dispute was opened (evidence gathered late is weaker).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub filed_after_dispute: bool,
 }
 
 impl FileRecord {
@@ -129,6 +141,10 @@ impl FileRecord {
             warnings: Vec::new(),
             derived_from: None,
             sources: Vec::new(),
+            existed_by: None,
+            existed_by_tsa: None,
+            signed_by: None,
+            filed_after_dispute: false,
         }
     }
 }
@@ -294,6 +310,11 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     );
     let signer = crate::ledger::sign::Signer::for_vault(vault)?;
     let trust = trust::gather(vault, order, &parts.entries, signer.as_deref())?;
+    let dispute_opened = case
+        .open_dispute()
+        .or_else(|| case.disputes().last().map(|d| d.opened))
+        .and_then(|d| crate::time::parse_instant_or_date(&d.opened_at));
+    trust::vouch(&mut layout.records, &trust, dispute_opened);
     for (record, bytes) in trust.files {
         layout.add_bytes(record, bytes, true);
     }
@@ -325,6 +346,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         notes: &notes,
         tracking: case.timeline(),
         chats: &chats,
+        trust: &trust.info,
     });
     drop(chats);
     layout.records.extend(upload_records);
@@ -627,6 +649,10 @@ impl Layout {
                 warnings: case.item_warnings(e, item),
                 derived_from: None,
                 sources: Vec::new(),
+                existed_by: None,
+                existed_by_tsa: None,
+                signed_by: None,
+                filed_after_dispute: false,
             });
             self.zip.push(Entry_ {
                 path,

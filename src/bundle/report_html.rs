@@ -31,6 +31,8 @@ pub struct Input<'a> {
         crate::evidence::chat::Transcript,
         Option<String>,
     )],
+    /// The key that signs the bag and the stamps it carries.
+    pub trust: &'a super::trust::TrustInfo,
 }
 
 /// Escape text for HTML element content and attribute values.
@@ -164,7 +166,9 @@ fn summary(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
 <tr><td>Evidence</td><td>{}</td></tr>\
 <tr><td>First and last record</td><td>{} &ndash; {}</td></tr>\
 <tr><td>Ledger (chain of custody)</td><td>{} entries, last entry hash <code>{}</code></td></tr>\
-<tr><td>Bundle</td><td>{}</td></tr></table>",
+<tr><td>Bundle</td><td>{}</td></tr>\
+<tr><td>Signed</td><td>{}</td></tr>\
+<tr><td>Time-stamped (RFC 3161)</td><td>{}</td></tr>{}</table>",
         esc(i.order.as_str()),
         esc(&kinds.join(", ")),
         esc(first.as_deref().unwrap_or("-")),
@@ -172,10 +176,49 @@ fn summary(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
         i.entries.len(),
         i.ledger_head.map(|d| d.hex()).unwrap_or_default(),
         esc(i.bag),
+        match (&i.trust.key_id, &i.trust.fingerprint) {
+            (Some(k), Some(f)) => format!(
+                "by the seller's key <code>{}</code> (SHA-256 <code>{}</code>): <code>minisign</code> checks it (VERIFY.txt, step 6). It proves which key signed, not who holds it.",
+                esc(k),
+                esc(f)
+            ),
+            _ => "no: the seller's vault had no signing key".into(),
+        },
+        stamps_text(i.trust),
+        match originals.iter().filter(|r| r.filed_after_dispute).count() {
+            0 => String::new(),
+            n => format!(
+                "<tr><td>Filed after the dispute opened</td><td class=\"warn\">&#9888; {n} file(s) (marked below)</td></tr>"
+            ),
+        },
     );
     for n in i.notes {
         let _ = writeln!(h, "<p class=\"note\">Note: {}</p>", esc(n));
     }
+}
+
+/// The stamps, latest first, in words.
+fn stamps_text(t: &super::trust::TrustInfo) -> String {
+    if t.stamps.is_empty() {
+        return "no: nothing dates this evidence but the seller's own clock".into();
+    }
+    let mut stamps: Vec<&super::trust::BagStamp> = t.stamps.iter().collect();
+    stamps.sort_by_key(|s| std::cmp::Reverse(s.through_seq));
+    stamps
+        .iter()
+        .map(|s| {
+            format!(
+                "{} existed no later than {} (token from {}; VERIFY.txt, step 7)",
+                match s.through_seq {
+                    0 => "entry 1".to_string(),
+                    n => format!("entries 1&ndash;{}", n + 1),
+                },
+                esc(&crate::time::short_time(&s.gen_time)),
+                esc(&s.tsa_name)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 /// Ledger entries, carrier events and conversations in one table, by instant (a carrier time
@@ -213,7 +256,7 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                     .map(|t| format!(", handed to the carrier {}", esc(t)))
                     .unwrap_or_default()
             ),
-            other => esc(&other.dispute_summary().unwrap_or_default()),
+            other => esc(&other.summary().unwrap_or_default()),
         };
         rows.push((
             e.at.naive_utc(),
@@ -308,11 +351,21 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                 (Some(c), None) => esc(&c.replace('T', " ")),
                 _ => "unknown".to_string(),
             };
-            let warnings: String = r
-                .warnings
+            let mut warnings: String = super::trust::vouched(r)
                 .iter()
-                .map(|w| format!("<br><span class=\"warn\">&#9888; {}</span>", esc(w)))
+                .map(|v| {
+                    if v.starts_with("filed after") {
+                        format!("<br><span class=\"warn\">&#9888; {}</span>", esc(v))
+                    } else {
+                        format!("<br><small>{}</small>", esc(v))
+                    }
+                })
                 .collect();
+            warnings.extend(
+                r.warnings
+                    .iter()
+                    .map(|w| format!("<br><span class=\"warn\">&#9888; {}</span>", esc(w))),
+            );
             let _ = writeln!(
                 h,
                 "<figure>{img}<figcaption><b>{}</b><br>Captured: {captured}<br>Added: {} by {}<br>SHA-256 <code>{}</code>{warnings}</figcaption></figure>",
@@ -387,7 +440,7 @@ fn conversations(h: &mut String, i: &Input<'_>) {
 
 /// Every file of the bag with its full hash.
 fn all_files(h: &mut String, i: &Input<'_>) {
-    h.push_str("<h2>All files</h2><table><tr><th>File</th><th>Kind</th><th>Size</th><th>Added (UTC)</th><th>SHA-256</th></tr>\n");
+    h.push_str("<h2>All files</h2><table><tr><th>File</th><th>Kind</th><th>Size</th><th>Added (UTC)</th><th>Vouched for</th><th>SHA-256</th></tr>\n");
     for r in i.records {
         let kind = match r.role {
             Role::Original => r.kind.map(|k| k.to_string()).unwrap_or_default(),
@@ -402,12 +455,17 @@ fn all_files(h: &mut String, i: &Input<'_>) {
         };
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td></tr>",
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td></tr>",
             href(&r.path),
             esc(&r.path),
             esc(&kind),
             human_bytes(r.size),
             esc(&r.added_at.as_deref().unwrap_or("").replace('T', " ")),
+            if r.role == Role::Original {
+                esc(&super::trust::vouched(r).join("; "))
+            } else {
+                String::new()
+            },
             r.sha256.hex(),
         );
     }

@@ -72,6 +72,40 @@ pub struct BagStamp {
 pub struct Parts {
     pub files: Vec<(FileRecord, Vec<u8>)>,
     pub info: TrustInfo,
+    /// (sequence number, key id) of every signed head carried.
+    pub signed: Vec<(u64, String)>,
+}
+
+/// Say on each original what vouches for it: the earliest stamp through its entry, the first
+/// signed head at or after it, and whether it was filed after the dispute opened.
+pub fn vouch(
+    records: &mut [FileRecord],
+    parts: &Parts,
+    dispute_opened: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    for r in records.iter_mut().filter(|r| r.role == Role::Original) {
+        let Some(seq) = r.ledger_seq else { continue };
+        if let Some(st) = parts
+            .info
+            .stamps
+            .iter()
+            .filter(|s| s.through_seq >= seq)
+            .min_by_key(|s| crate::time::sort_key(&s.gen_time))
+        {
+            r.existed_by = Some(st.gen_time.clone());
+            r.existed_by_tsa = Some(st.tsa_name.clone());
+        }
+        r.signed_by = parts
+            .signed
+            .iter()
+            .filter(|(s, _)| *s >= seq)
+            .min_by_key(|(s, _)| *s)
+            .map(|(_, k)| k.clone());
+        r.filed_after_dispute = match (dispute_opened, &r.added_at) {
+            (Some(d), Some(a)) => crate::time::parse_instant_or_date(a).is_some_and(|a| a > d),
+            _ => false,
+        };
+    }
 }
 
 fn record(path: &str, bytes: &[u8], media_type: MediaType) -> FileRecord {
@@ -103,15 +137,21 @@ pub fn gather(
         files.push((record(KEYS_PATH, &keys, MediaType::JSONL), keys));
     }
     let carried = entries.len() as u64;
+    let mut signed = Vec::new();
     if let Some(sigs) = vault.read_signatures(order)? {
         // The heads the bag's ledger has: signatures of later entries stay out.
         let kept: Vec<u8> = sigs
             .split_inclusive(|&b| b == b'\n')
             .filter(|l| l.ends_with(b"\n"))
-            .filter(|l| {
-                serde_json::from_slice::<crate::ledger::sign::SignedHead>(l)
-                    .is_ok_and(|s| s.seq < carried)
-            })
+            .filter(
+                |l| match serde_json::from_slice::<crate::ledger::sign::SignedHead>(l) {
+                    Ok(s) if s.seq < carried => {
+                        signed.push((s.seq, s.key_id));
+                        true
+                    }
+                    _ => false,
+                },
+            )
             .flatten()
             .copied()
             .collect();
@@ -177,7 +217,11 @@ pub fn gather(
             root_cert: paths.2,
         });
     }
-    Ok(Parts { files, info })
+    Ok(Parts {
+        files,
+        info,
+        signed,
+    })
 }
 
 /// The trusted comment of a bag's signature: what it binds, on one line.
@@ -285,4 +329,23 @@ pub fn verify_steps(info: &TrustInfo, order: &OrderId) -> String {
     }
     let _ = order;
     s
+}
+
+/// What vouches for an original, in words for people (report.html, the summary PDF).
+pub fn vouched(r: &FileRecord) -> Vec<String> {
+    let mut v = Vec::new();
+    match (&r.existed_by, &r.existed_by_tsa) {
+        (Some(t), Some(tsa)) => v.push(format!(
+            "existed no later than {} (RFC 3161 token from {tsa})",
+            crate::time::short_time(t)
+        )),
+        _ => v.push("not dated by a third party (no RFC 3161 token covers it)".into()),
+    }
+    if let Some(k) = &r.signed_by {
+        v.push(format!("signed by key {k}"));
+    }
+    if r.filed_after_dispute {
+        v.push("filed after the dispute was opened".into());
+    }
+    v
 }

@@ -724,6 +724,7 @@ fn caption(r: &FileRecord, still: Option<&str>) -> Vec<String> {
         &r.sha256.hex()[..16]
     ));
     c.push(line);
+    c.push(super::trust::vouched(r).join(" · "));
     for w in &r.warnings {
         c.push(format!("warning: {w}"));
     }
@@ -1000,7 +1001,7 @@ fn timeline(i: &Input<'_>) -> Vec<(String, String)> {
             Some(item) => format!("{} filed: {} (by {})", item.kind, item.name, e.by),
             None => e
                 .event
-                .dispute_summary()
+                .summary()
                 .unwrap_or_else(|| e.event.name().replace('_', " ")),
         };
         let note = e
@@ -1128,11 +1129,12 @@ fn original_hashes(b: &mut Vec<Block>, i: &Input<'_>) {
     ));
     for r in i.originals {
         b.push(Block::Small(format!(
-            "{} ({}, {} bytes)\n{}",
+            "{} ({}, {} bytes)\n{}\n{}",
             r.original_name.as_deref().unwrap_or(&r.path),
             r.kind.map(|k| k.to_string()).unwrap_or_default(),
             r.size,
-            r.sha256
+            r.sha256,
+            super::trust::vouched(r).join(" · ")
         )));
     }
 }

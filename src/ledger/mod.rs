@@ -157,9 +157,15 @@ impl Event {
         }
     }
 
-    /// One line for people about a dispute event; None for other events.
-    pub fn dispute_summary(&self) -> Option<String> {
+    /// One line for people about a dispute or stamp event; None for other events.
+    pub fn summary(&self) -> Option<String> {
         match self {
+            Event::Stamp { stamp } => Some(format!(
+                "time-stamped: entries 1-{} existed no later than {} (RFC 3161 token from {})",
+                stamp.through_seq + 1,
+                crate::time::short_time(&stamp.gen_time),
+                stamp.tsa_name
+            )),
             Event::DisputeOpen { dispute: d } => Some(format!(
                 "dispute opened on {} ({}){}{}, at {}",
                 d.platform.as_str(),

@@ -533,10 +533,29 @@ fn a_signed_and_stamped_bundle_checks_with_minisign_openssl_and_sh_as_verify_txt
     let (server, pki) = Server::start(Pki::new(KeyKind::Rsa, Eku::Critical, Validity::Normal));
     let (v, code) = stamp(&env, &server, &pki.root(), &["--save"]);
     assert_eq!(code, 0, "{v}");
+    let (v, code) = env.json(&[
+        "dispute",
+        "open",
+        "801",
+        "--platform",
+        "stripe",
+        "--reason",
+        "not-received",
+        "--opened-at",
+        "2026-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{v}");
     add(&env, "801", "d.txt", b"the label, added later");
     // The saved TSA stamps the head on its own before bundling.
     let zip = env.path("801.zip");
-    let (v, code) = env.json(&["bundle", "801", "-o", zip.to_str().unwrap()]);
+    let (v, code) = env.json(&[
+        "bundle",
+        "801",
+        "--platform",
+        "stripe",
+        "-o",
+        zip.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["stamps"], 2, "{v}");
     assert_eq!(v["stamp"]["stamped"].as_array().unwrap().len(), 1, "{v}");
@@ -599,6 +618,29 @@ fn a_signed_and_stamped_bundle_checks_with_minisign_openssl_and_sh_as_verify_txt
     );
     let (_, said) = run(blocks.iter().find(|b| b.contains("root OK")).unwrap());
     assert!(said.contains("root OK"), "{said}");
+    // What the arbitrator reads says what vouches for each file, and flags the late one.
+    let report = fs::read_to_string(bag.join("data/report.html")).unwrap();
+    assert!(report.contains("existed no later than"), "report.html");
+    assert!(report.contains("signed by key"));
+    assert!(report.contains("filed after the dispute was opened"));
+    if crate::common::have_tool("pdftotext", &["-v"]) {
+        let pdf = fs::read_dir(bag.join("data/upload"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+            .unwrap();
+        let o = Command::new("pdftotext")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+        assert!(text.contains("existed no later than"), "{text}");
+        assert!(
+            text.contains("filed after the dispute was opened"),
+            "{text}"
+        );
+    }
     if crate::common::have_tool("python3", &["-m", "bagit", "--version"]) {
         let o = Command::new("python3")
             .args(["-m", "bagit", "--validate"])
