@@ -12,8 +12,9 @@ use crate::evidence::{chat, kind, metadata, tracking};
 use crate::store::order::OrderId;
 
 /// Every target, by the name its corpus folder and cargo-fuzz target have.
-pub const TARGETS: [&str; 8] = [
-    "chat", "tracking", "kind", "metadata", "dc_jpeg", "chat_zip", "bundle", "ledger",
+pub const TARGETS: [&str; 10] = [
+    "chat", "tracking", "kind", "metadata", "dc_jpeg", "chat_zip", "bundle", "ledger", "minisig",
+    "tsp",
 ];
 
 /// Run target `name` on `data`. Unknown names panic (a typo in a test or a fuzz target).
@@ -27,6 +28,8 @@ pub fn run(name: &str, data: &[u8]) {
         "chat_zip" => chat_zip(data),
         "bundle" => bundle(data),
         "ledger" => ledger(data),
+        "minisig" => minisig(data),
+        "tsp" => tsp(data),
         other => panic!("no fuzz target {other:?}"),
     }
 }
@@ -120,6 +123,48 @@ pub fn ledger(data: &[u8]) {
     assert!(l.torn_tail <= data.len());
     assert_eq!(l.head, l.lines.last().map(|line| line.hash));
     let _ = l.items().count();
+}
+
+/// minisign's text formats as a bag or a vault carries them: signatures, public keys, secret-key
+/// headers, a key history and a signature log checked against a ledger.
+pub fn minisig(data: &[u8]) {
+    use crate::trust::minisig::{PublicKey, SecretKey, SignatureBox};
+    let text = String::from_utf8_lossy(data);
+    if let Ok(sig) = SignatureBox::parse(&text) {
+        // What parses prints back to what parses the same.
+        assert_eq!(SignatureBox::parse(&sig.to_string()).as_ref(), Ok(&sig));
+        if let Ok(pk) = PublicKey::parse(&text) {
+            let _ = pk.verify(&sig, data);
+        }
+    }
+    if let Ok(pk) = PublicKey::parse(&text) {
+        assert_eq!(PublicKey::parse(&pk.to_box()).as_ref(), Ok(&pk));
+    }
+    let _ = SecretKey::is_encrypted_box(&text);
+    if SecretKey::is_encrypted_box(&text) == Ok(false) {
+        let _ = SecretKey::open(&text, None);
+    }
+    let ring = crate::ledger::sign::Keyring::parse("v", &text);
+    let order: OrderId = "8123456789012345".parse().expect("a valid order id");
+    let ledger = crate::ledger::Ledger::parse(&order, data);
+    let heads = crate::ledger::sign::check_heads("v", &order, &ledger, data, &ring);
+    assert!(heads.signatures <= data.len());
+}
+
+/// RFC 3161 replies and tokens: status, CMS, TSTInfo, certificates, chains.
+pub fn tsp(data: &[u8]) {
+    use crate::trust::tsp;
+    let digest = [0u8; 32];
+    if let Ok(token) = tsp::token_of_reply(data) {
+        let _ = tsp::verify(&token, &digest, Some(1), &[], &[]);
+    }
+    let _ = tsp::verify(data, &digest, None, &[], &[]);
+    if let Ok(certs) = tsp::load_pem(data) {
+        for c in &certs {
+            let _ = tsp::check_tsa_usage(c);
+        }
+        let _ = tsp::verify(data, &digest, None, &certs, &certs);
+    }
 }
 
 fn temp_file_with(data: &[u8]) -> Option<tempfile::NamedTempFile> {
