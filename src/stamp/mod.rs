@@ -266,24 +266,38 @@ fn stamp_with(
             }
             Ok(got) => {
                 out.gen_time = Some(got.gen_time.clone());
-                for (due, proof) in batch.leaves {
-                    let record = StampRecord {
-                        tsa: tsa.url.clone(),
-                        tsa_name: got.tsa_name.clone(),
-                        gen_time: got.gen_time.clone(),
-                        serial: got.serial.clone(),
-                        through_seq: due.seq,
-                        head: due.head,
-                        root: batch.root,
-                        leaves: if opts.direct { 1 } else { todo.len() as u64 },
-                        proof,
-                        nonce: got.nonce.clone(),
-                        token: got.token.0,
-                        token_size: got.token.1,
-                        chain: got.chain.0,
-                        chain_size: got.chain.1,
-                    };
-                    match record_stamp(vault, &due.order, record, &opts.by) {
+                let leaves = if opts.direct { 1 } else { todo.len() as u64 };
+                // Each order's entry is its own locked append with an fsync: done by many threads
+                // at once, so that the file system commits them together.
+                let results: Vec<(&Due, Result<()>)> = on_appenders(|| {
+                    batch
+                        .leaves
+                        .into_par_iter()
+                        .map(|(due, proof)| {
+                            let record = StampRecord {
+                                tsa: tsa.url.clone(),
+                                tsa_name: got.tsa_name.clone(),
+                                gen_time: got.gen_time.clone(),
+                                serial: got.serial.clone(),
+                                through_seq: due.seq,
+                                head: due.head,
+                                root: batch.root,
+                                leaves,
+                                proof,
+                                nonce: got.nonce.clone(),
+                                token: got.token.0,
+                                token_size: got.token.1,
+                                chain: got.chain.0,
+                                chain_size: got.chain.1,
+                            };
+                            let r = record_stamp(vault, &due.order, record, &opts.by);
+                            bar.inc(1);
+                            (due, r)
+                        })
+                        .collect()
+                });
+                for (due, r) in results {
+                    match r {
                         Ok(()) => {
                             out.stamped += 1;
                             stamped.push(OrderStamped {
@@ -301,12 +315,28 @@ fn stamp_with(
                             });
                         }
                     }
-                    bar.inc(1);
                 }
             }
         }
     }
     out
+}
+
+/// Threads for the appends: waiting on fsync, not on the CPU, so more than there are cores.
+/// (Without a pool of its own — threads refused — the work runs on the caller's pool.)
+fn on_appenders<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(16)
+            .thread_name(|i| format!("stamp-append-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
 }
 
 /// A token obtained, checked and stored.

@@ -717,3 +717,72 @@ fn signed_bundles_of_the_same_evidence_are_byte_identical() {
             .starts_with(b"untrusted comment")
     );
 }
+
+#[test]
+fn an_encrypted_key_signs_with_its_password_and_says_so_without_one() {
+    let env = Env::new();
+    let (v, code) = {
+        let out = env
+            .vault()
+            .env("VAULT_KEY_PASSWORD", "correct horse")
+            .args(["--json", "key", "generate", "--encrypt"])
+            .output()
+            .unwrap();
+        (
+            serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+            out.status.code().unwrap(),
+        )
+    };
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["encrypted"], true);
+    let secret = fs::read_to_string(v["secret_key"].as_str().unwrap()).unwrap();
+    assert!(secret.contains("encrypted"), "{secret}");
+    // minisign opens it with the password (read from standard input) and signs with it.
+    if tool("minisign") {
+        let data = env.write("m.txt", b"m");
+        let p = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "echo 'correct horse' | minisign -S -s '{}' -m '{}'",
+                v["secret_key"].as_str().unwrap(),
+                data.display()
+            ))
+            .output()
+            .unwrap();
+        assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    }
+    let f = env.write("in/a.txt", b"a");
+    let with = env
+        .vault()
+        .env("VAULT_KEY_PASSWORD", "correct horse")
+        .args(["add", "--order", "1101", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        with.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    let wrong = env
+        .vault()
+        .env("VAULT_KEY_PASSWORD", "wrong")
+        .args(["add", "--order", "1101", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    let (v, code) = env.json(&["add", "--order", "1101", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{v}");
+    assert!(
+        v["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("VAULT_KEY_PASSWORD"),
+        "{v}"
+    );
+    let (v, code) = env.json(&["verify", "--order", "1101"]);
+    assert_eq!(
+        (code, v["trust"][0]["signed_through"].as_u64()),
+        (0, Some(0)),
+        "{v}"
+    );
+}
