@@ -21,9 +21,15 @@ pub struct StampCheck {
     pub gen_time: DateTime<Utc>,
 }
 
-/// Tokens already checked in this process, by (token, root, nonce): thousands of orders share one.
-type Checked =
-    std::sync::Mutex<HashMap<(Digest, Digest, String), std::result::Result<tsp::Verified, String>>>;
+/// Tokens already checked in this process, by (token, root, nonce): thousands of orders share one
+/// (a stamp through a tree). What is kept is small — the time and the TSA's name, or why the token
+/// failed — and the cache is emptied past [`CACHE_MAX`] entries, so memory stays flat however many
+/// direct stamps a vault has.
+type Checked = std::sync::Mutex<
+    HashMap<(Digest, Digest, String), std::result::Result<(DateTime<Utc>, String), String>>,
+>;
+
+const CACHE_MAX: usize = 4096;
 
 /// Checks stamps against the TSA roots the vault knows (`vault.json`), else the root kept with
 /// each token.
@@ -80,29 +86,30 @@ impl<'v> Checker<'v> {
             .unwrap_or_else(|p| p.into_inner())
             .get(&key)
             .cloned();
-        let v = match cached {
+        let (gen_time, tsa_name) = match cached {
             Some(v) => v,
             None => {
-                let v = self.check_token(s);
-                self.cache
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key, v.clone());
+                let v = self.check_token(s).map(|v| (v.gen_time, v.tsa));
+                let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+                if cache.len() >= CACHE_MAX {
+                    cache.clear();
+                }
+                cache.insert(key, v.clone());
                 v
             }
         }?;
-        if crate::time::format_time(&v.gen_time) != s.gen_time {
+        if crate::time::format_time(&gen_time) != s.gen_time {
             return Err(format!(
                 "the entry says genTime {} but the token says {}",
                 s.gen_time,
-                crate::time::format_time(&v.gen_time)
+                crate::time::format_time(&gen_time)
             ));
         }
         Ok(StampCheck {
             tsa: s.tsa.clone(),
-            tsa_name: v.tsa,
+            tsa_name,
             through_seq: s.through_seq,
-            gen_time: v.gen_time,
+            gen_time,
         })
     }
 

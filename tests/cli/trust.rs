@@ -132,12 +132,13 @@ fn minisign_checks_what_vault_signs_and_vault_checks_what_minisign_signs() {
         .unwrap();
     assert!(!bad.status.success(), "a changed byte must fail minisign");
 
-    // minisign signs with the vault's key file; its signature verifies with the vault's key (the
-    // vault's own verifier reads minisign's format: checked through a signed head line).
-    let data = env.write("f.txt", b"data");
+    // minisign signs the head's text with the vault's key file; vault verifies minisign's
+    // signature in place of its own (and refuses it once a byte changes).
+    fs::write(&head, &text).unwrap();
+    fs::remove_file(env.path("head.txt.minisig")).unwrap();
     let signed = Command::new("minisign")
-        .args(["-S", "-s", &secret, "-t", "trusted by minisign", "-m"])
-        .arg(&data)
+        .args(["-S", "-s", &secret, "-t", "signed by minisign itself", "-m"])
+        .arg(&head)
         .output()
         .unwrap();
     assert!(
@@ -145,14 +146,22 @@ fn minisign_checks_what_vault_signs_and_vault_checks_what_minisign_signs() {
         "{}",
         String::from_utf8_lossy(&signed.stderr)
     );
-    let ours = Command::new("minisign")
-        .args(["-V", "-p"])
-        .arg(&pub_file)
-        .arg("-m")
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(ours.status.success());
+    let theirs = fs::read_to_string(env.path("head.txt.minisig")).unwrap();
+    let sigs = signatures_of(&env, "1001");
+    let mut l = line.clone();
+    l["minisig"] = theirs.clone().into();
+    fs::write(&sigs, format!("{l}\n")).unwrap();
+    let (v, code) = env.json(&["verify", "--order", "1001"]);
+    assert_eq!(code, 0, "vault accepts minisign's signature: {v}");
+    assert_eq!(v["trust"][0]["signed_through"], 0);
+    let mut lines: Vec<String> = theirs.lines().map(String::from).collect();
+    let mut sig = lines[1].clone().into_bytes();
+    sig[20] = if sig[20] == b'A' { b'B' } else { b'A' };
+    lines[1] = String::from_utf8(sig).unwrap();
+    l["minisig"] = (lines.join("\n") + "\n").into();
+    fs::write(&sigs, format!("{l}\n")).unwrap();
+    let (v, code) = env.json(&["verify", "--order", "1001"]);
+    assert_eq!(code, 3, "one changed byte: {v}");
 }
 
 #[test]
@@ -526,7 +535,9 @@ fn a_signed_and_stamped_bundle_checks_with_minisign_openssl_and_sh_as_verify_txt
         return;
     }
     let env = Env::new();
-    key(&env);
+    let made = key(&env);
+    let secret = fs::read_to_string(made["secret_key"].as_str().unwrap()).unwrap();
+    let secret_line = secret.lines().nth(1).unwrap().to_string();
     add(&env, "801", "a.txt", b"packing photo");
     add(&env, "802", "b.txt", b"another order");
     add(&env, "803", "c.txt", b"a third");
@@ -618,6 +629,22 @@ fn a_signed_and_stamped_bundle_checks_with_minisign_openssl_and_sh_as_verify_txt
     );
     let (_, said) = run(blocks.iter().find(|b| b.contains("root OK")).unwrap());
     assert!(said.contains("root OK"), "{said}");
+    // The secret key is in no file of the bag nor of the vault.
+    for dir in [&bag, &env.vault_dir()] {
+        for e in walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+        {
+            if e.file_type().is_file() {
+                let bytes = fs::read(e.path()).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(&secret_line),
+                    "the secret key is in {}",
+                    e.path().display()
+                );
+            }
+        }
+    }
     // What the arbitrator reads says what vouches for each file, and flags the late one.
     let report = fs::read_to_string(bag.join("data/report.html")).unwrap();
     assert!(report.contains("existed no later than"), "report.html");
