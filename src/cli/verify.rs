@@ -70,6 +70,15 @@ impl Report for VerifyReport {
     }
 }
 
+/// `entry 4` or `entries 4-7` (sequence numbers, as `show` prints them).
+fn span(from: u64, to: u64) -> String {
+    if from == to {
+        format!("entry {from}")
+    } else {
+        format!("entries {from}-{to}")
+    }
+}
+
 /// How far ledgers are signed: per order when one was checked, else a tally.
 trait TrustLines {
     fn trust_lines(&self, w: &mut dyn Write) -> io::Result<()>;
@@ -95,7 +104,7 @@ impl TrustLines for VerifyReport {
                             t.signed_by.join(", ")
                         )?;
                         if s < last {
-                            write!(w, "; entries {}-{last} not signed", s + 1)?;
+                            write!(w, "; {} not signed", span(s + 1, last))?;
                         }
                         writeln!(w)?;
                     }
@@ -108,12 +117,13 @@ impl TrustLines for VerifyReport {
                         t.order, st.through_seq, st.gen_time, st.tsa, st.tsa_name
                     )?;
                 }
+                let evidence = t.last_evidence.unwrap_or(last);
                 match t.stamped_through {
-                    Some(s) if s < last => writeln!(
+                    Some(s) if s < evidence => writeln!(
                         w,
-                        "order {}: entries {}-{last} not yet stamped",
+                        "order {}: {} not yet stamped",
                         t.order,
-                        s + 1
+                        span(s + 1, evidence)
                     )?,
                     None => writeln!(w, "order {}: not yet stamped", t.order)?,
                     _ => {}

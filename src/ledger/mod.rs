@@ -403,6 +403,16 @@ impl Ledger {
         self.lines.iter().filter_map(|l| l.entry.as_ref().ok())
     }
 
+    /// The last entry that is not itself a stamp, with its hash: what a stamp should cover (a
+    /// stamp entry records a token; stamping it again would date nothing new).
+    pub fn evidence_head(&self) -> Option<(u64, Digest)> {
+        self.lines
+            .iter()
+            .rev()
+            .find(|l| !matches!(&l.entry, Ok(e) if matches!(e.event, Event::Stamp { .. })))
+            .map(|l| (l.number as u64 - 1, l.hash))
+    }
+
     /// The items filed under the order, each with the entry that added it, oldest first.
     pub fn items(&self) -> impl Iterator<Item = (&Entry, &Item)> {
         self.entries()

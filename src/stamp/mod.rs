@@ -22,7 +22,7 @@ use x509_cert::Certificate;
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::ledger::{Appender, Event, Ledger, NewEntry, StampRecord};
+use crate::ledger::{Appender, Event, NewEntry, StampRecord};
 use crate::progress::Progress;
 use crate::store::Vault;
 use crate::store::order::OrderId;
@@ -110,16 +110,6 @@ struct Due {
     stamped: HashMap<String, u64>,
 }
 
-/// The entry a stamp should cover: the last one that is not itself a stamp.
-pub fn content_head(ledger: &Ledger) -> Option<(u64, Digest)> {
-    ledger
-        .lines
-        .iter()
-        .rev()
-        .find(|l| !matches!(&l.entry, Ok(e) if matches!(e.event, Event::Stamp { .. })))
-        .map(|l| (l.number as u64 - 1, l.hash))
-}
-
 fn due(vault: &Vault, order: &OrderId) -> std::result::Result<Option<Due>, String> {
     let ledger = crate::ledger::Ledger::read_existing(vault, order)
         .map_err(|e| e.to_string())?
@@ -130,7 +120,7 @@ fn due(vault: &Vault, order: &OrderId) -> std::result::Result<Option<Due>, Strin
             p.line, p.what
         ));
     }
-    let Some((seq, head)) = content_head(&ledger) else {
+    let Some((seq, head)) = ledger.evidence_head() else {
         return Ok(None);
     };
     let mut stamped = HashMap::new();

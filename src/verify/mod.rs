@@ -88,6 +88,9 @@ pub struct OrderTrust {
     pub signed_through: Option<u64>,
     /// The keys that signed the order's heads.
     pub signed_by: Vec<String>,
+    /// The last entry that is not itself a stamp: the one a stamp would cover next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_evidence: Option<u64>,
     /// The highest entry an RFC 3161 token dates (through a checked stamp entry).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stamped_through: Option<u64>,
@@ -336,6 +339,7 @@ fn ledger_facts(
         entries: ledger.lines.len() as u64,
         signed_through: heads.signed_through,
         signed_by: heads.keys.into_iter().collect(),
+        last_evidence: ledger.evidence_head().map(|(seq, _)| seq),
         stamped_through: None,
         stamps: Vec::new(),
     };

@@ -122,6 +122,7 @@ struct OrderTrust {
     entries: u64,
     signed_through: Option<u64>,
     signed_by: Vec<String>,
+    last_evidence: Option<u64>,
     stamped_through: Option<u64>,
     stamps: Vec<StampSeen>,
 }

@@ -140,3 +140,42 @@ fn help() {
         }
     });
 }
+
+#[test]
+fn human_output_of_keys_stamps_and_a_signed_verify() {
+    use crate::tsa_server::{Eku, KeyKind, Pki, Server, Validity};
+    if !common::have_tool("openssl", &["version"]) {
+        return;
+    }
+    let env = Env::new();
+    let (server, pki) = Server::start(Pki::new(KeyKind::EcP256, Eku::Critical, Validity::Normal));
+    let mut s = settings(&env);
+    s.add_filter(r"\b[0-9A-F]{16}\b", "[KEYID]");
+    s.add_filter(r"\b[0-9a-f]{64}\b", "[SHA256]");
+    s.add_filter(r"RW[A-Za-z0-9+/]{54}", "[PUBKEY]");
+    s.add_filter(&regex_escape(&server.url), "[TSA]");
+    s.add_filter(&regex_escape(pki.dir.path().to_str().unwrap()), "[PKI]");
+    env.write("a.jpg", &jpeg_bytes(3));
+    s.bind(|| {
+        insta::assert_snapshot!("key_generate", stdout(&env, &["key", "generate"]));
+        stdout(&env, &["add", "--order", "ORDER-42", "a.jpg"]);
+        let root = pki.root();
+        insta::assert_snapshot!(
+            "stamp",
+            stdout(
+                &env,
+                &[
+                    "stamp",
+                    "--tsa",
+                    &server.url,
+                    "--tsa-ca",
+                    root.to_str().unwrap()
+                ]
+            )
+        );
+        insta::assert_snapshot!(
+            "verify_signed_order",
+            stdout(&env, &["verify", "--order", "ORDER-42"])
+        );
+    });
+}
