@@ -326,6 +326,7 @@ fn each_tsa_failure_is_named_the_other_tsa_goes_on_and_the_next_run_completes_it
         (Mode::WrongContentType, "content_type"),
         (Mode::Reject, "rejected"),
         (Mode::OtherRequest, "mismatch"),
+        (Mode::OtherNonce, "mismatch"),
         (Mode::Tamper, "invalid"),
         (Mode::Hang, "timeout"),
     ] {
@@ -352,6 +353,15 @@ fn each_tsa_failure_is_named_the_other_tsa_goes_on_and_the_next_run_completes_it
         assert_eq!(bad.requests() - before, 1, "{mode:?}: one request per TSA");
         let outcome = &v["tsas"][1];
         assert_eq!(outcome["failures"][0]["code"], code, "{mode:?}: {v}");
+        if mode == Mode::OtherNonce {
+            assert!(
+                outcome["failures"][0]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("nonce"),
+                "{v}"
+            );
+        }
         assert_eq!(
             (outcome["pending"].as_u64(), v["pending"].as_u64()),
             (Some(2), Some(2))

@@ -219,6 +219,8 @@ pub enum Mode {
     Reject,
     /// A good reply, but to a different request (another digest and nonce).
     OtherRequest,
+    /// A good reply for the same digest, but with another nonce (a replayed or mixed-up reply).
+    OtherNonce,
     /// A good reply with one byte of the token's signature flipped.
     Tamper,
     /// Accept the connection and never answer.
@@ -304,6 +306,24 @@ fn serve(stream: TcpStream, requests: &AtomicUsize, mode: &Mutex<Mode>, pki: &Pk
                 .args(["ts", "-query", "-digest"])
                 .arg("11".repeat(32))
                 .args(["-sha256", "-cert"])
+                .output()
+                .unwrap()
+                .stdout;
+            (
+                "200 OK",
+                "application/timestamp-reply",
+                pki.reply(&other, "good"),
+            )
+        }
+        Mode::OtherNonce => {
+            // The request's SHA-256 follows the first `04 20` (OCTET STRING, 32 bytes).
+            let at = body.windows(2).position(|w| w == [0x04, 0x20]).unwrap() + 2;
+            let hex: String = body[at..at + 32]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let other = Command::new("openssl")
+                .args(["ts", "-query", "-digest", &hex, "-sha256", "-cert"])
                 .output()
                 .unwrap()
                 .stdout;
