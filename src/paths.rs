@@ -17,3 +17,17 @@ pub fn lossy_opt<S: Serializer>(p: &Option<std::path::PathBuf>, s: S) -> Result<
         None => s.serialize_none(),
     }
 }
+
+/// An XDG base directory: `$VAR` when it is set to an absolute path, else `$HOME/<home_rel>`;
+/// `None` when neither is usable.
+pub fn xdg_dir(var: &str, home_rel: &str) -> Option<std::path::PathBuf> {
+    if let Some(x) = std::env::var_os(var).filter(|x| !x.is_empty()) {
+        let x = std::path::PathBuf::from(x);
+        if x.is_absolute() {
+            return Some(x);
+        }
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| std::path::PathBuf::from(h).join(home_rel))
+}

@@ -145,19 +145,14 @@ impl Ctx {
 
 /// `$XDG_DATA_HOME/vault`, else `~/.local/share/vault`.
 pub fn default_vault_dir() -> Result<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
-        let x = PathBuf::from(x);
-        if x.is_absolute() {
-            return Ok(x.join("vault"));
-        }
-    }
-    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        Some(h) => Ok(PathBuf::from(h).join(".local/share/vault")),
-        None => Err(Error::Usage(
-            "no vault directory: set --vault DIR or VAULT_DIR (neither XDG_DATA_HOME nor HOME is set)"
-                .into(),
-        )),
-    }
+    crate::paths::xdg_dir("XDG_DATA_HOME", ".local/share")
+        .map(|d| d.join("vault"))
+        .ok_or_else(|| {
+            Error::Usage(
+                "no vault directory: set --vault DIR or VAULT_DIR (neither XDG_DATA_HOME nor HOME is set)"
+                    .into(),
+            )
+        })
 }
 
 pub fn main() -> ExitCode {

@@ -178,18 +178,13 @@ pub fn secret_key_path(id: &str) -> Result<PathBuf> {
 
 /// `$XDG_CONFIG_HOME/vault/keys`, else `~/.config/vault/keys`.
 pub fn keys_dir() -> Result<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
-        let x = PathBuf::from(x);
-        if x.is_absolute() {
-            return Ok(x.join("vault/keys"));
-        }
-    }
-    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        Some(h) => Ok(PathBuf::from(h).join(".config/vault/keys")),
-        None => Err(Error::Usage(
-            "no place for signing keys: set VAULT_SIGNING_KEY, XDG_CONFIG_HOME or HOME".into(),
-        )),
-    }
+    crate::paths::xdg_dir("XDG_CONFIG_HOME", ".config")
+        .map(|d| d.join("vault/keys"))
+        .ok_or_else(|| {
+            Error::Usage(
+                "no place for signing keys: set VAULT_SIGNING_KEY, XDG_CONFIG_HOME or HOME".into(),
+            )
+        })
 }
 
 /// The vault's secret key, opened, with what it signs for.

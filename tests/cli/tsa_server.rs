@@ -302,13 +302,7 @@ fn serve(stream: TcpStream, requests: &AtomicUsize, mode: &Mutex<Mode>, pki: &Pk
             pki.reply(&body, "reject"),
         ),
         Mode::OtherRequest => {
-            let other = Command::new("openssl")
-                .args(["ts", "-query", "-digest"])
-                .arg("11".repeat(32))
-                .args(["-sha256", "-cert"])
-                .output()
-                .unwrap()
-                .stdout;
+            let other = query_for(&"11".repeat(32));
             (
                 "200 OK",
                 "application/timestamp-reply",
@@ -322,11 +316,7 @@ fn serve(stream: TcpStream, requests: &AtomicUsize, mode: &Mutex<Mode>, pki: &Pk
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
-            let other = Command::new("openssl")
-                .args(["ts", "-query", "-digest", &hex, "-sha256", "-cert"])
-                .output()
-                .unwrap()
-                .stdout;
+            let other = query_for(&hex);
             (
                 "200 OK",
                 "application/timestamp-reply",
@@ -350,4 +340,13 @@ fn serve(stream: TcpStream, requests: &AtomicUsize, mode: &Mutex<Mode>, pki: &Pk
         reply.len()
     );
     let _ = stream.write_all(&reply);
+}
+
+/// A request of openssl's own for a SHA-256 digest (hex), with a nonce of its own.
+fn query_for(hex: &str) -> Vec<u8> {
+    Command::new("openssl")
+        .args(["ts", "-query", "-digest", hex, "-sha256", "-cert"])
+        .output()
+        .unwrap()
+        .stdout
 }
