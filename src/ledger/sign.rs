@@ -260,19 +260,16 @@ impl Signer {
             .expect("reading from memory cannot fail")
     }
 
-    /// Sign a file (streamed).
-    pub fn sign_file(&self, path: &Path, trusted_comment: &str) -> Result<SignatureBox> {
-        let f = std::fs::File::open(path).at(path)?;
-        self.key
-            .sign(
-                std::io::BufReader::new(f),
-                trusted_comment,
-                &format!(
-                    "signature from evidence-vault key {}; check: minisign -V -P <public key> -m FILE",
-                    self.key.id
-                ),
-            )
-            .at(path)
+    /// Sign a file whose minisign prehash (`trust::minisig::prehash`) the caller computed.
+    pub fn sign_file_prehashed(&self, prehash: &[u8], trusted_comment: &str) -> SignatureBox {
+        self.key.sign_prehashed(
+            prehash,
+            trusted_comment,
+            &format!(
+                "signature from evidence-vault key {}; check: minisign -V -P <public key> -m FILE",
+                self.key.id
+            ),
+        )
     }
 }
 

@@ -20,7 +20,6 @@ use std::io::{self, Read};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use blake2::{Blake2b512, Digest as _};
 use ed25519_dalek::{Signature as EdSignature, Signer as _, SigningKey, VerifyingKey};
 
 use crate::digest::Digest;
@@ -154,8 +153,9 @@ impl PublicKey {
 
 const LEGACY_MAX: u64 = 64 << 20;
 
-fn prehash(mut data: impl Read) -> io::Result<Vec<u8>> {
-    let mut h = Blake2b512::new();
+/// minisign's prehash: BLAKE2b-512 of the data.
+pub fn prehash(mut data: impl Read) -> io::Result<Vec<u8>> {
+    let mut h = blake2b_simd::State::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match data.read(&mut buf) {
@@ -166,7 +166,7 @@ fn prehash(mut data: impl Read) -> io::Result<Vec<u8>> {
         };
         h.update(&buf[..n]);
     }
-    Ok(h.finalize().to_vec())
+    Ok(h.finalize().as_bytes().to_vec())
 }
 
 /// A secret key, opened (decrypted when it was encrypted).
@@ -259,20 +259,30 @@ impl SecretKey {
         trusted_comment: &str,
         untrusted_comment: &str,
     ) -> io::Result<SignatureBox> {
+        Ok(self.sign_prehashed(&prehash(data)?, trusted_comment, untrusted_comment))
+    }
+
+    /// Sign data whose [`prehash`] the caller computed (while doing other work with the bytes).
+    pub fn sign_prehashed(
+        &self,
+        prehash: &[u8],
+        trusted_comment: &str,
+        untrusted_comment: &str,
+    ) -> SignatureBox {
         let one_line = |s: &str| s.replace(['\r', '\n'], " ");
         let trusted_comment = one_line(trusted_comment);
-        let signature = self.key.sign(&prehash(data)?).to_bytes();
+        let signature = self.key.sign(prehash).to_bytes();
         let mut global = signature.to_vec();
         global.extend_from_slice(trusted_comment.as_bytes());
         let global = self.key.sign(&global).to_bytes();
-        Ok(SignatureBox {
+        SignatureBox {
             untrusted_comment: one_line(untrusted_comment),
             key_id: self.id,
             signature,
             prehashed: true,
             trusted_comment,
             global,
-        })
+        }
     }
 }
 
