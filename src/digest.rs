@@ -90,21 +90,30 @@ impl<'de> Deserialize<'de> for Digest {
 pub const BUF_SIZE: usize = 1 << 20;
 
 /// Hash everything `r` yields. Returns the digest and the byte count.
-pub fn hash_reader(mut r: impl Read) -> io::Result<(Digest, u64)> {
+pub fn hash_reader(r: impl Read) -> io::Result<(Digest, u64)> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; BUF_SIZE];
-    let mut n_total = 0u64;
+    let n = read_chunks(r, &mut vec![0u8; BUF_SIZE], |bytes| hasher.update(bytes))?;
+    Ok((Digest(hasher.finalize().into()), n))
+}
+
+/// Hand everything `r` yields to `chunk`, a buffer at a time (retrying interrupted reads).
+/// Returns the byte count.
+pub fn read_chunks(
+    mut r: impl Read,
+    buf: &mut [u8],
+    mut chunk: impl FnMut(&[u8]),
+) -> io::Result<u64> {
+    let mut total = 0u64;
     loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
+        let n = match r.read(buf) {
+            Ok(0) => return Ok(total),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        hasher.update(&buf[..n]);
-        n_total += n as u64;
+        chunk(&buf[..n]);
+        total += n as u64;
     }
-    Ok((Digest(hasher.finalize().into()), n_total))
 }
 
 /// Incremental hashing for the copy loop of ingest.

@@ -22,27 +22,26 @@ pub mod check;
 mod report_html;
 pub mod trust;
 pub mod upload;
+mod zipfile;
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::progress::Progress;
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
 use crate::case::Case;
-use crate::digest::{BUF_SIZE, Digest, Hasher, hash_reader};
+use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::evidence::kind::{Kind, MediaType};
 use crate::ledger::{Entry, Event, Ledger};
 use crate::store::Vault;
 use crate::store::order::OrderId;
 use crate::time::format_time;
+use zipfile::{Content, ZipEntry, write_verified};
 
 /// Version of `manifest.json`.
 pub const MANIFEST_SCHEMA: u32 = 1;
@@ -240,23 +239,6 @@ pub fn default_name(order: &OrderId, at: &DateTime<Utc>) -> String {
 
 pub fn bag_name(order: &OrderId, at: &DateTime<Utc>) -> String {
     format!("{order}-evidence-{}", at.format("%Y-%m-%d"))
-}
-
-/// One file to put in the zip.
-struct Entry_ {
-    /// Path inside the bag.
-    path: String,
-    content: Content,
-    compress: bool,
-}
-
-enum Content {
-    Bytes(Vec<u8>),
-    /// An object from the store, streamed and checked against its name while copied.
-    Object {
-        digest: Digest,
-        size: u64,
-    },
 }
 
 /// A transcript of one chat original: the record, the transcript, the zone assumed.
@@ -593,7 +575,7 @@ fn read_order<'v>(vault: &'v Vault, order: &OrderId) -> Result<(Case<'v>, Carrie
 #[derive(Default)]
 struct Layout {
     records: Vec<FileRecord>,
-    zip: Vec<Entry_>,
+    zip: Vec<ZipEntry>,
 }
 
 /// The payload's size, for bag-info's Payload-Oxum and the report.
@@ -606,10 +588,10 @@ impl Layout {
     /// The platform's upload files, stored as made (they are JPEG, PNG or PDF already); their
     /// records, listed once the report is laid out. (Takes the zip list alone: the transcripts
     /// borrow the records meanwhile.)
-    fn uploads(zip: &mut Vec<Entry_>, made: Vec<upload::Made>) -> Vec<FileRecord> {
+    fn uploads(zip: &mut Vec<ZipEntry>, made: Vec<upload::Made>) -> Vec<FileRecord> {
         made.into_iter()
             .map(|m| {
-                zip.push(Entry_ {
+                zip.push(ZipEntry {
                     path: m.record.path.clone(),
                     content: Content::Bytes(m.bytes),
                     compress: false,
@@ -620,7 +602,7 @@ impl Layout {
     }
 
     fn add_bytes(&mut self, record: FileRecord, bytes: Vec<u8>, compress: bool) {
-        self.zip.push(Entry_ {
+        self.zip.push(ZipEntry {
             path: record.path.clone(),
             content: Content::Bytes(bytes),
             compress,
@@ -656,7 +638,7 @@ impl Layout {
                 signed_by: None,
                 filed_after_dispute: false,
             });
-            self.zip.push(Entry_ {
+            self.zip.push(ZipEntry {
                 path,
                 content: Content::Object {
                     digest: item.sha256,
@@ -755,7 +737,7 @@ impl Layout {
             manifest_json.len() as u64,
         ));
         payload.sort();
-        self.zip.push(Entry_ {
+        self.zip.push(ZipEntry {
             path: "data/manifest.json".into(),
             content: Content::Bytes(manifest_json),
             compress: true,
@@ -807,7 +789,7 @@ impl Layout {
         }
         tags.push(("tagmanifest-sha256.txt".into(), tagmanifest.into_bytes()));
         for (path, bytes) in tags {
-            self.zip.push(Entry_ {
+            self.zip.push(ZipEntry {
                 path,
                 content: Content::Bytes(bytes),
                 compress: true,
@@ -838,104 +820,6 @@ fn transcripts<'r>(
             case.transcript(item).ok().map(|t| (r, t, tz))
         })
         .collect()
-}
-
-/// Write the zip next to the destination, verify it as `verify-bundle` would, then move it into
-/// place. Returns the zip's SHA-256 and size, and (when `prehash`) minisign's BLAKE2b prehash of it
-/// for the signature beside it — each read of the zip on its own thread.
-fn write_verified(
-    vault: &Vault,
-    opts: &Options,
-    bag: &str,
-    zip_entries: &[Entry_],
-    bar: &dyn Progress,
-    prehash: bool,
-) -> Result<(Digest, u64, Option<Vec<u8>>)> {
-    let out_dir = match opts.output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".vault-bundle-").suffix(".zip.part");
-    // A bundle is made to be handed over: readable by all, like a file `cp` would make.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let tmp = builder.tempfile_in(&out_dir).at(&out_dir)?;
-    let total: u64 = zip_entries
-        .iter()
-        .map(|e| match &e.content {
-            Content::Bytes(b) => b.len() as u64,
-            Content::Object { size, .. } => *size,
-        })
-        .sum();
-    bar.set_length(total);
-    write_zip(
-        vault,
-        tmp.as_file(),
-        bag,
-        zip_entries,
-        &opts.generated_at,
-        bar,
-    )
-    .map_err(|e| match e {
-        WriteError::Io(e) => Error::io(tmp.path(), e),
-        WriteError::Zip(e) => Error::io(tmp.path(), io::Error::other(e)),
-        WriteError::Corrupt { digest, got } => Error::Integrity {
-            path: vault.object_path(&digest),
-            what: format!("object hashes to {got}, not its name; run `vault verify`"),
-        },
-    })?;
-    tmp.as_file().sync_all().at(tmp.path())?;
-    bar.finish();
-
-    // Re-read what was written and run the full verifier before reporting success.
-    // The zip's own hash is taken in parallel with the check: both only read.
-    let (checked, (hashed, prehashed)) = rayon::join(
-        || check::check(tmp.path()),
-        || {
-            rayon::join(
-                || File::open(tmp.path()).and_then(hash_reader).at(tmp.path()),
-                || {
-                    prehash.then(|| {
-                        File::open(tmp.path())
-                            .and_then(|f| {
-                                crate::trust::minisig::prehash(io::BufReader::with_capacity(
-                                    BUF_SIZE, f,
-                                ))
-                            })
-                            .at(tmp.path())
-                    })
-                },
-            )
-        },
-    );
-    if let Some(p) = checked?.problems.first() {
-        return Err(Error::Integrity {
-            path: opts.output.clone(),
-            what: format!(
-                "the bundle just written does not verify: {}: {}",
-                p.path, p.what
-            ),
-        });
-    }
-    let (sha256, size) = hashed?;
-    let persisted = if opts.force {
-        tmp.persist(&opts.output)
-            .map_err(|e| Error::io(&opts.output, e.error))
-    } else {
-        tmp.persist_noclobber(&opts.output).map_err(|e| {
-            if e.error.kind() == io::ErrorKind::AlreadyExists {
-                Error::Exists {
-                    path: opts.output.clone(),
-                }
-            } else {
-                Error::io(&opts.output, e.error)
-            }
-        })
-    };
-    persisted?;
-    crate::store::sync_dir(&out_dir)?;
-    Ok((sha256, size, prehashed.transpose()?))
 }
 
 /// Record the bundle in the order's ledger; returns the new entry's sequence number.
@@ -970,125 +854,6 @@ pub fn bagit_unescape(p: &str) -> String {
         .replace("%0A", "\n")
         .replace("%0a", "\n")
         .replace("%25", "%")
-}
-
-enum WriteError {
-    Io(io::Error),
-    Zip(zip::result::ZipError),
-    Corrupt { digest: Digest, got: Digest },
-}
-
-impl From<io::Error> for WriteError {
-    fn from(e: io::Error) -> Self {
-        WriteError::Io(e)
-    }
-}
-
-impl From<zip::result::ZipError> for WriteError {
-    fn from(e: zip::result::ZipError) -> Self {
-        WriteError::Zip(e)
-    }
-}
-
-fn write_zip(
-    vault: &Vault,
-    file: &File,
-    bag: &str,
-    entries: &[Entry_],
-    at: &DateTime<Utc>,
-    bar: &dyn Progress,
-) -> std::result::Result<(), WriteError> {
-    let mtime = zip_time(at);
-    let mut zip = ZipWriter::new(BufWriter::with_capacity(BUF_SIZE, file));
-    let mut buf = vec![0u8; BUF_SIZE];
-    for e in entries {
-        let size = match &e.content {
-            Content::Bytes(b) => b.len() as u64,
-            Content::Object { size, .. } => *size,
-        };
-        let compress = e.compress && (size <= 1 << 20 || !deflates_like_a_bomb(vault, &e.content)?);
-        let opts = SimpleFileOptions::default()
-            .compression_method(if compress {
-                CompressionMethod::Deflated
-            } else {
-                CompressionMethod::Stored
-            })
-            .last_modified_time(mtime)
-            .unix_permissions(0o644)
-            .large_file(size >= u64::from(u32::MAX));
-        zip.start_file(format!("{bag}/{}", e.path), opts)?;
-        match &e.content {
-            Content::Bytes(b) => {
-                zip.write_all(b)?;
-                bar.inc(b.len() as u64);
-            }
-            Content::Object { digest, .. } => {
-                let mut f = vault.backend().open_object(digest)?;
-                let mut h = Hasher::default();
-                loop {
-                    let n = match f.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e.into()),
-                    };
-                    h.update(&buf[..n]);
-                    zip.write_all(&buf[..n])?;
-                    bar.inc(n as u64);
-                }
-                let got = h.finish();
-                if got != *digest {
-                    return Err(WriteError::Corrupt {
-                        digest: *digest,
-                        got,
-                    });
-                }
-            }
-        }
-    }
-    let mut w = zip.finish()?;
-    w.flush()?;
-    Ok(())
-}
-
-/// Whether content over 1 MiB deflates beyond half of `verify-bundle`'s zip-bomb ratio: such an
-/// entry (a very repetitive transcript or text original) is stored uncompressed, so that a bundle
-/// never fails its own check. Costs one extra deflate pass, only for such large texts.
-fn deflates_like_a_bomb(vault: &Vault, content: &Content) -> io::Result<bool> {
-    struct Count(u64);
-    impl Write for Count {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0 += b.len() as u64;
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut z = flate2::write::DeflateEncoder::new(Count(0), flate2::Compression::default());
-    let size = match content {
-        Content::Bytes(b) => {
-            z.write_all(b)?;
-            b.len() as u64
-        }
-        Content::Object { digest, .. } => {
-            io::copy(&mut vault.backend().open_object(digest)?, &mut z)?
-        }
-    };
-    let compressed = z.finish()?.0.max(1);
-    Ok(size / compressed > check::MAX_RATIO / 2)
-}
-
-fn zip_time(t: &DateTime<Utc>) -> zip::DateTime {
-    zip::DateTime::from_date_and_time(
-        t.year().clamp(1980, 2107) as u16,
-        t.month() as u8,
-        t.day() as u8,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
-    )
-    .unwrap_or_default()
 }
 
 /// Paths made unique (case-insensitively, for Windows and macOS) and safe: only `A-Z a-z 0-9 . _ -`,

@@ -154,19 +154,28 @@ impl PublicKey {
 const LEGACY_MAX: u64 = 64 << 20;
 
 /// minisign's prehash: BLAKE2b-512 of the data.
-pub fn prehash(mut data: impl Read) -> io::Result<Vec<u8>> {
-    let mut h = blake2b_simd::State::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match data.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        h.update(&buf[..n]);
+pub fn prehash(data: impl Read) -> io::Result<Vec<u8>> {
+    let mut h = Prehasher::default();
+    crate::digest::read_chunks(data, &mut vec![0u8; 64 * 1024], |bytes| h.update(bytes))?;
+    Ok(h.finish())
+}
+
+/// minisign's prehash (BLAKE2b-512), fed incrementally.
+pub struct Prehasher(blake2b_simd::State);
+
+impl Default for Prehasher {
+    fn default() -> Self {
+        Prehasher(blake2b_simd::State::new())
     }
-    Ok(h.finalize().as_bytes().to_vec())
+}
+
+impl Prehasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    pub fn finish(self) -> Vec<u8> {
+        self.0.finalize().as_bytes().to_vec()
+    }
 }
 
 /// A secret key, opened (decrypted when it was encrypted).
