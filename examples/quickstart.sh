@@ -8,7 +8,7 @@ root=$(cd "$here/.." && pwd)
 
 if [ -z "${VAULT_BIN:-}" ]; then
   echo "==> building vault (cargo build --release)"
-  # shellcheck disable=SC2086 # CARGO_FLAGS=--no-default-features for a Rust-only build
+  # shellcheck disable=SC2086 # e.g. CARGO_FLAGS='--features turbojpeg' to use libjpeg-turbo
   cargo build --release --quiet --manifest-path "$root/Cargo.toml" ${CARGO_FLAGS:-}
   VAULT_BIN="$root/target/release/vault"
 fi

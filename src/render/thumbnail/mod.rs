@@ -4,10 +4,12 @@
 //! `SIZE` pixels on the long side, and cached under `cache/thumbs/` by the original's SHA-256 so a
 //! second bundle does not decode anything. JPEGs are decoded at reduced scale, which skips most of
 //! the work of a full decode: at 1/8 scale (enough for a 256 px thumbnail of any photo over 2
-//! megapixels) from the blocks' DC coefficients alone (`dc`); else by DCT scaling (1/2, 1/4 or
-//! 1/8), by libjpeg-turbo (SIMD) when built with the `turbojpeg` feature, then (for the JPEGs it
-//! refuses, such as truncated or CMYK files) by the pure-Rust jpeg-decoder. Other formats go through `image` with allocation
-//! limits. A file that cannot be decoded gets no thumbnail, with the reason.
+//! megapixels) from the blocks' DC coefficients alone (`dc`). Larger sizes (upload copies) by
+//! libjpeg-turbo (DCT-scaled, SIMD) when built with the opt-in `turbojpeg` feature; else, when no
+//! DCT scale saves work, by zune-jpeg (SIMD, strict); then, at the DCT scale that does and for
+//! what the others refuse (truncated or CMYK files), by jpeg-decoder. Other formats go through
+//! `image` with allocation limits. A file that cannot be decoded gets no thumbnail, with the
+//! reason.
 
 pub mod dc;
 
@@ -120,28 +122,33 @@ pub fn resize_rgb(img: &DynamicImage, w: u32, h: u32) -> image::RgbImage {
 }
 
 /// An RGB image as a baseline JPEG (4:2:0) at `quality`: by libjpeg-turbo when built with the
-/// `turbojpeg` feature (several times faster), else by `image`'s encoder.
+/// `turbojpeg` feature, else by `jpeg-encoder` (pure Rust, with its SIMD DCT and colour
+/// conversion; `image`'s own encoder took twice as long for a platform bundle's upload copies).
 pub fn encode_jpeg(img: &image::RgbImage, quality: u8) -> std::result::Result<Vec<u8>, String> {
+    let (w, h) = (img.width(), img.height());
     #[cfg(feature = "turbojpeg")]
     {
         let mut c = turbojpeg::Compressor::new().map_err(|e| e.to_string())?;
         c.set_quality(i32::from(quality.clamp(1, 100)));
         c.set_subsamp(turbojpeg::Subsamp::Sub2x2);
-        let (w, h) = (img.width() as usize, img.height() as usize);
         c.compress_to_vec(turbojpeg::Image {
             pixels: img.as_raw().as_slice(),
-            width: w,
-            pitch: w * 3,
-            height: h,
+            width: w as usize,
+            pitch: w as usize * 3,
+            height: h as usize,
             format: turbojpeg::PixelFormat::RGB,
         })
         .map_err(|e| e.to_string())
     }
     #[cfg(not(feature = "turbojpeg"))]
     {
+        let (Ok(w), Ok(h)) = (u16::try_from(w), u16::try_from(h)) else {
+            return Err(format!("{w}×{h} pixels is beyond JPEG's 65,535 per side"));
+        };
         let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-            .encode_image(img)
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100));
+        enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+        enc.encode(img.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
             .map_err(|e| e.to_string())?;
         Ok(out)
     }
@@ -173,6 +180,7 @@ pub fn decode_at_least(
         let fast = decode_dc(&data, side);
         #[cfg(feature = "turbojpeg")]
         let fast = fast.or_else(|| turbo::decode_scaled(&data, side));
+        let fast = fast.or_else(|| decode_full(&data, side));
         if let Some(mut img) = fast {
             img.apply_orientation(
                 exif_segment(&data)
@@ -194,6 +202,35 @@ fn decode_dc(data: &[u8], side: u32) -> Option<DynamicImage> {
     } else {
         DynamicImage::ImageRgb8(image::RgbImage::from_raw(p.width, p.height, p.pixels)?)
     })
+}
+
+/// The JPEG `data` at full size by zune-jpeg (SIMD), as stored (orientation not applied), when
+/// the long side asked is more than half the photo's, so that no DCT scale saves work (else
+/// `None`, and jpeg-decoder decodes at the scale that does). Strict: a file with any error
+/// (truncated, corrupt) is left to jpeg-decoder.
+fn decode_full(data: &[u8], side: u32) -> Option<DynamicImage> {
+    use zune_core::{colorspace::ColorSpace, options::DecoderOptions};
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(MAX_SIDE as usize)
+        .set_max_height(MAX_SIDE as usize)
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut dec = zune_jpeg::JpegDecoder::new_with_options(Cursor::new(data), options);
+    dec.decode_headers().ok()?;
+    let info = dec.info()?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    if w == 0 || h == 0 || w.max(h).div_ceil(2) >= side {
+        return None;
+    }
+    if dec.output_buffer_size()? as u64 > MAX_ALLOC
+        || dec.output_buffer_size()? != w as usize * h as usize * 3
+    {
+        return None;
+    }
+    let pixels = dec.decode().ok()?;
+    Some(DynamicImage::ImageRgb8(image::RgbImage::from_raw(
+        w, h, pixels,
+    )?))
 }
 
 /// libjpeg-turbo's DCT-scaled decode.
