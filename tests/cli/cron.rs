@@ -107,3 +107,59 @@ fn a_failing_endpoint_files_nothing_and_exits_1() {
         .code(1);
     assert!(env.objects().is_empty());
 }
+
+/// The systemd units in examples/systemd/: every `ExecStart=` of vault is a command line vault's
+/// own parser accepts, every timer has its service, every service alerts through the alert unit,
+/// and `SuccessExitStatus=` names only documented exit codes.
+#[test]
+fn systemd_units_hold_real_vault_command_lines() {
+    use clap::Parser;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/systemd");
+    let mut services = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if name.ends_with(".timer") {
+            let service = dir.join(name.replace(".timer", ".service"));
+            assert!(service.exists(), "{name} has no {}", service.display());
+            assert!(text.contains("WantedBy=timers.target"), "{name}");
+            continue;
+        }
+        if !name.ends_with(".service") || name.starts_with("vault-alert@") {
+            continue;
+        }
+        services += 1;
+        assert!(
+            text.contains("OnFailure=vault-alert@%n.service"),
+            "{name} does not alert on failure"
+        );
+        assert!(text.contains("EnvironmentFile=/etc/vault.env"), "{name}");
+        let exec: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("ExecStart=/usr/local/bin/vault "))
+            .collect();
+        assert_eq!(exec.len(), 1, "{name}: one ExecStart of vault");
+        let argv = std::iter::once("vault").chain(exec[0].split_whitespace());
+        if let Err(e) = vault::cli::Cli::try_parse_from(argv) {
+            panic!("{name}: `{}` does not parse: {e}", exec[0]);
+        }
+        for l in text
+            .lines()
+            .filter_map(|l| l.strip_prefix("SuccessExitStatus="))
+        {
+            for code in l.split_whitespace() {
+                assert_eq!(
+                    code, "4",
+                    "{name}: only 4 (stamps pending) is success beside 0"
+                );
+            }
+        }
+    }
+    assert_eq!(services, 4, "verify, stamp, due, shipments");
+    let alert = std::fs::read_to_string(dir.join("vault-alert@.service")).unwrap();
+    assert!(
+        alert.contains("journalctl -u \"%i\""),
+        "the alert mails the failed unit's journal"
+    );
+}
