@@ -75,6 +75,9 @@ pub enum Error {
         hint: String,
     },
 
+    #[error("{key} is not set")]
+    NotSet { key: String },
+
     #[error("{0}")]
     Usage(String),
 }
@@ -107,6 +110,9 @@ impl Error {
                 Some("choose another name with -o, or replace it with --force".to_string())
             }
             Error::BadInput { hint, .. } => Some(hint.clone()),
+            Error::NotSet { key } => Some(format!(
+                "`vault config set {key} VALUE` sets it; `vault config list` shows every key"
+            )),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the file's permissions and owner".to_string())
             }
@@ -134,6 +140,7 @@ impl Error {
             Error::Integrity { .. } => "integrity",
             Error::Exists { .. } => "exists",
             Error::BadInput { .. } => "bad_input",
+            Error::NotSet { .. } => "not_set",
             Error::Usage(_) => "usage",
         }
     }

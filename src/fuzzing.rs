@@ -44,7 +44,7 @@ pub fn chat_export(data: &[u8]) {
     for format in chat::Format::ALL {
         let opts = chat::ParseOptions {
             format: Some(format),
-            date_order: None,
+            ..Default::default()
         };
         let _ = chat::parse_with(data, opts);
     }

@@ -24,6 +24,7 @@ pub mod bounded;
 pub mod bundle;
 pub mod case;
 pub mod cli;
+pub mod config;
 pub mod digest;
 pub mod dispute;
 pub mod error;

@@ -49,13 +49,14 @@ pub struct Args {
     /// Read chat exports as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<crate::evidence::chat::Format>,
-    /// Day/month order of WhatsApp dates, instead of deciding it from the whole file
+    /// Day/month order of WhatsApp dates, instead of deciding it from the whole file (the
+    /// `date-order` setting is used only where the file does not decide)
     #[arg(long, value_enum, value_name = "ORDER")]
     pub date_order: Option<crate::evidence::chat::DateOrder>,
-    /// The UTC offset to assume for chat times written without a zone, e.g. +08:00
-    /// [default: this machine's]
-    #[arg(long, value_name = "OFFSET", value_parser = super::args::parse_offset)]
-    pub tz: Option<chrono::FixedOffset>,
+    /// The zone to assume for chat times written without one: an IANA name (Asia/Shanghai) or
+    /// an offset (+08:00) [default: the `timezone` setting, else this machine's]
+    #[arg(long, value_name = "ZONE", value_parser = crate::config::Zone::parse)]
+    pub tz: Option<crate::config::Zone>,
     /// Treat warnings (an export that cannot be parsed, a suspicious capture time) as errors:
     /// exit 1; the items are stored all the same
     #[arg(long)]
@@ -130,7 +131,7 @@ impl Report for AddReport {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let inputs = inputs(&args)?;
-    let by = super::args::who(args.by)?;
+    let by = ctx.who(args.by)?;
     let target = match (args.order, args.order_from) {
         (Some(o), _) => Target::Order(o),
         (None, Some(re)) => Target::OrderFrom(re),
@@ -139,7 +140,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault_to_append()?;
     // The TSAs first: a --stamp that cannot stamp is a usage error before anything is filed.
     let tsas = if args.stamp {
-        let t = args.tsa.resolve(&vault)?;
+        let t = args.tsa.resolve(&vault, ctx.settings()?)?;
         if t.is_empty() {
             return Err(Error::Usage(
                 "--stamp needs a Time-Stamp Authority: --tsa URL --tsa-ca ROOT.pem, or save one with `vault stamp --tsa URL --tsa-ca ROOT.pem --save`".into(),
@@ -155,8 +156,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         chat: crate::evidence::chat::ParseOptions {
             format: args.format,
             date_order: args.date_order,
+            undecided_order: ctx.settings()?.date_order(),
         },
-        tz: args.tz,
+        tz: args.tz.or(ctx.settings()?.timezone()),
         note: args.note,
         by,
         move_sources: args.move_sources,

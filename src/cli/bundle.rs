@@ -17,6 +17,9 @@ use crate::store::order::OrderId;
 ///
 /// With SOURCE_DATE_EPOCH set, bundles of the same evidence are byte-identical.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault bundle 8123456789012345                     # ORDER-evidence-DATE.zip, verified\n  vault bundle 8123456789012345 --platform stripe   # plus data/upload/ for Stripe's form\n  vault bundle 8123456789012345 -o /tmp/case.zip --force"
+)]
 pub struct Args {
     #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: OrderId,
@@ -30,10 +33,11 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
     /// Add data/upload/: files ready for this platform's dispute form, within its limits
+    /// [default: the `platform` setting]
     #[arg(long, value_enum, value_name = "PLATFORM")]
     pub platform: Option<Platform>,
     /// With --platform: a JSON file overriding the platform's limits (docs/platforms.md)
-    /// [default: profiles/PLATFORM.json in the vault, if there]
+    /// [default: the `profile.PLATFORM` setting, else profiles/PLATFORM.json in the vault, if there]
     #[arg(long, value_name = "FILE", requires = "platform")]
     pub profile: Option<PathBuf>,
     /// With --platform: the seller's position in one paragraph, for the summary's cover page
@@ -155,10 +159,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let output = args
         .output
         .unwrap_or_else(|| PathBuf::from(bundle::default_name(&args.order, &at)));
-    let by = super::args::who(args.by)?;
-    let upload = match args.platform {
+    let by = ctx.who(args.by)?;
+    let settings = ctx.settings()?;
+    let upload = match args.platform.or(settings.platform()) {
         Some(p) => Some(bundle::upload::Request {
-            profile: Profile::load(p, args.profile.as_deref(), vault.root())?,
+            profile: Profile::load(
+                p,
+                args.profile.or_else(|| settings.profile(p)).as_deref(),
+                vault.root(),
+            )?,
             statement: args.statement,
         }),
         None => None,
@@ -198,13 +207,17 @@ fn stamp_head(
     by: &str,
     ctx: &Ctx,
 ) -> Result<Option<crate::stamp::StampReport>> {
-    if skip || vault.meta().tsa.is_empty() || vault.read_ledger(order)?.is_none() {
+    let urls = ctx.settings()?.tsa();
+    if skip
+        || (vault.meta().tsa.is_empty() && urls.is_empty())
+        || vault.read_ledger(order)?.is_none()
+    {
         return Ok(None);
     }
     let report = crate::stamp::stamp(
         vault,
         &crate::stamp::Options {
-            tsas: crate::stamp::configured(vault)?,
+            tsas: crate::stamp::default_tsas(vault, &urls)?,
             orders: vec![order.clone()],
             direct: true,
             timeout: std::time::Duration::from_secs(10),

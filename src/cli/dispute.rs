@@ -15,6 +15,9 @@ use crate::store::order::OrderId;
 
 /// Record a dispute: opened, noted, closed
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault dispute open 8123456789012345 --platform aliexpress --reason not-received\n  vault dispute note 8123456789012345 'sent tracking and packing photos'\n  vault dispute close 8123456789012345 --outcome won"
+)]
 pub struct Args {
     #[command(subcommand)]
     pub action: Action,
@@ -224,7 +227,7 @@ fn plan(action: Action, ctx: &Ctx) -> Planned {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault_to_append()?;
-    let by = super::args::who(args.by)?;
+    let by = ctx.who(args.by)?;
     check_money(&args.action)?;
     let Planned {
         order,

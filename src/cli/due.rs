@@ -16,6 +16,9 @@ use crate::store::order::OrderId;
 
 /// Open disputes by deadline and what evidence is missing; exits 4 when one is due within --within
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault due                             # open disputes by deadline, with what is missing\n  vault --json due --within 24h > due.json; [ $? -ne 4 ] || mail -s 'answers due' ops@example.com < due.json"
+)]
 pub struct Args {
     /// Flag disputes due within this long (e.g. 48h, 3d); overdue ones always
     #[arg(long, value_name = "DURATION", default_value = "48h", value_parser = super::args::parse_duration)]

@@ -12,6 +12,9 @@ use crate::store::Vault;
 
 /// Create a vault (idempotent: an existing vault is left as it is)
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault init /srv/vault                 # the packing room's shared vault\n  VAULT_DIR=/srv/vault vault init       # the same, as cron sees it"
+)]
 pub struct Args {
     /// Where [default: --vault, VAULT_DIR, else the default vault directory]
     pub dir: Option<PathBuf>,

@@ -11,6 +11,9 @@ use crate::ledger::sign::{self, NewKey};
 
 /// The vault's signing key (minisign's formats: `minisign -V` checks what vault signs)
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault key generate                    # once per vault; cron needs it unencrypted\n  vault key generate --encrypt          # asks for a password (or $VAULT_KEY_PASSWORD)\n  vault key public > seller.pub         # publish it; buyers' platforms check bundles with it"
+)]
 pub struct Args {
     #[command(subcommand)]
     pub command: KeyCommand,
@@ -90,7 +93,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let mut vault = ctx.open_vault()?;
     match args.command {
         KeyCommand::Generate { encrypt, by } => {
-            let by = super::args::who(by)?;
+            let by = ctx.who(by)?;
             let password = if encrypt { Some(password()?) } else { None };
             let made = sign::generate(&mut vault, password, &by)?;
             ctx.out.report(&made);

@@ -14,6 +14,9 @@ use crate::time::{format_time, short_time};
 
 /// List the orders in the vault
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault list\n  vault --json list | jq -r '.orders[].order'   # every order id, for scripts"
+)]
 pub struct Args {}
 
 #[derive(Serialize)]

@@ -13,6 +13,8 @@ use crate::store::Vault;
 pub mod add;
 pub mod args;
 pub mod bundle;
+pub mod completions;
+pub mod config;
 pub mod dispute;
 pub mod due;
 pub mod init;
@@ -75,6 +77,9 @@ pub enum Command {
     Stats(stats::Args),
     Key(key::Args),
     Stamp(stamp::Args),
+    Config(config::Args),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
 }
 
 impl Command {
@@ -94,6 +99,9 @@ impl Command {
             Command::Stats(_) => "stats",
             Command::Key(_) => "key",
             Command::Stamp(_) => "stamp",
+            Command::Config(_) => "config",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }
@@ -102,6 +110,7 @@ impl Command {
 pub struct Ctx {
     pub out: Output,
     vault_arg: Option<PathBuf>,
+    settings: std::cell::OnceCell<crate::config::Settings>,
 }
 
 impl Ctx {
@@ -134,6 +143,24 @@ impl Ctx {
 }
 
 impl Ctx {
+    /// The settings in force (files and environment; flags are applied by each command), read
+    /// once. A bad settings file stops the command, naming the file (exit 2).
+    pub fn settings(&self) -> Result<&crate::config::Settings> {
+        if let Some(s) = self.settings.get() {
+            return Ok(s);
+        }
+        let loaded = crate::config::Settings::load(&self.vault_dir()?.0)?;
+        Ok(self.settings.get_or_init(|| loaded))
+    }
+
+    /// Who is acting: `--by`, else the `station` setting, else the operating-system user.
+    pub fn who(&self, by: Option<String>) -> Result<String> {
+        match by {
+            Some(b) => args::who(Some(b)),
+            None => args::who(self.settings()?.station().map(String::from)),
+        }
+    }
+
     /// Open the vault for a command that appends to ledgers: a vault that signs has its key opened
     /// first, so that a missing key stops the command before any work (exit 2, with a hint).
     pub fn open_vault_to_append(&self) -> Result<Vault> {
@@ -173,6 +200,7 @@ pub fn main() -> ExitCode {
     let ctx = Ctx {
         out,
         vault_arg: cli.global.vault.filter(|p| !p.as_os_str().is_empty()),
+        settings: std::cell::OnceCell::new(),
     };
     let name = cli.command.name();
     let result = match cli.command {
@@ -190,6 +218,9 @@ pub fn main() -> ExitCode {
         Command::Stats(a) => stats::run(a, &ctx),
         Command::Key(a) => key::run(a, &ctx),
         Command::Stamp(a) => stamp::run(a, &ctx),
+        Command::Config(a) => config::run(a, &ctx),
+        Command::Completions(a) => completions::completions(a, &ctx),
+        Command::Man(a) => completions::man(a, &ctx),
     };
     if let Some(why) = ctx.out.stdout_failure() {
         // The report was lost: a cron job's `> file || alert` must hear about it.

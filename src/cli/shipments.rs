@@ -15,6 +15,9 @@ use crate::store::order::OrderId;
 /// Shipments: latest stage, last event, days since; flags delivered, exception, failed attempt,
 /// returned and stale. Exits 4 when anything is flagged (for cron alerts)
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault shipments                       # every parcel: stage, last event, days since\n  vault --json shipments --stale-after 5d > s.json; [ $? -ne 4 ] || mail -s parcels ops@example.com < s.json"
+)]
 pub struct Args {
     /// Only this order [default: every order]
     #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]

@@ -15,6 +15,9 @@ use crate::time::format_time;
 
 /// Show an order's items and ledger
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault show 8123456789012345\n  vault --json show 8123456789012345 | jq '.timeline'   # the carrier's events"
+)]
 pub struct Args {
     #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: OrderId,

@@ -14,6 +14,9 @@ use crate::store::order::OrderId;
 
 /// Time-stamp changed ledgers with a Time-Stamp Authority (RFC 3161); exit 4 when some are pending
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault stamp --tsa http://timestamp.digicert.com --save   # once: keep the TSA\n  vault stamp                           # hourly from cron: exit 4 while some are pending\n  vault stamp 8123456789012345 --direct # one order, checkable with openssl ts -verify"
+)]
 pub struct Args {
     /// Only these orders [default: every order]
     #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
@@ -35,7 +38,8 @@ pub struct Args {
 /// The TSAs to ask (shared by `add --stamp` and `bundle`).
 #[derive(Debug, clap::Args)]
 pub struct TsaArgs {
-    /// A Time-Stamp Authority's URL (repeatable) [default: the TSAs saved in vault.json]
+    /// A Time-Stamp Authority's URL (repeatable) [default: the `tsa` setting, else the TSAs saved
+    /// in vault.json]
     #[arg(long, value_name = "URL")]
     pub tsa: Vec<String>,
     /// The root certificate (PEM) each --tsa chains to, in the same order (one for all, or none:
@@ -49,12 +53,14 @@ pub struct TsaArgs {
 
 impl TsaArgs {
     /// The TSAs: those given, else those saved; none is a usage error naming how to set one.
-    pub fn resolve(&self, vault: &Vault) -> Result<Vec<Tsa>> {
+    /// The TSAs to ask: `--tsa` (with `--tsa-ca`), else the `tsa` setting (each with the root
+    /// saved for it in vault.json, else the system's), else those saved with `--save`.
+    pub fn resolve(&self, vault: &Vault, settings: &crate::config::Settings) -> Result<Vec<Tsa>> {
         if self.tsa.is_empty() {
             if !self.tsa_ca.is_empty() {
                 return Err(Error::Usage("--tsa-ca needs a --tsa".into()));
             }
-            return stamp::configured(vault);
+            return stamp::default_tsas(vault, &settings.tsa());
         }
         if self.tsa_ca.len() > 1 && self.tsa_ca.len() != self.tsa.len() {
             return Err(Error::Usage(format!(
@@ -127,7 +133,7 @@ impl Report for StampReport {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let mut vault = ctx.open_vault_to_append()?;
-    let tsas = args.tsa.resolve(&vault)?;
+    let tsas = args.tsa.resolve(&vault, ctx.settings()?)?;
     if tsas.is_empty() {
         return Err(Error::Usage(
             "no Time-Stamp Authority configured: run `vault stamp --tsa URL --tsa-ca ROOT.pem --save` once (e.g. --tsa http://timestamp.digicert.com)".into(),
@@ -148,7 +154,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             orders: args.orders,
             direct: args.direct,
             timeout: args.tsa.timeout(),
-            by: super::args::who(args.by)?,
+            by: ctx.who(args.by)?,
         },
         &bar,
     )?;

@@ -20,6 +20,7 @@ use crate::ledger::Ledger;
 
 /// Disputes opened, won, lost and refunded, by platform and reason
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  vault stats\n  vault stats --since 90d")]
 pub struct Args {
     /// Count disputes opened (and orders started) this long ago or later, e.g. 90d [default: all]
     #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]

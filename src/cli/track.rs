@@ -13,6 +13,9 @@ use crate::store::order::OrderId;
 
 /// Register a shipment (carrier and tracking number) of an order; an order can have several
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault track 8123456789012345 --carrier cainiao --number LP00123456789012\n  vault track 8123456789012345 --carrier ups --number 1Z999AA10123456784 --shipped-at 2026-11-18T09:00:00+08:00"
+)]
 pub struct Args {
     #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
     pub order: OrderId,
@@ -84,7 +87,7 @@ impl Report for TrackReport {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault_to_append()?;
-    let by = super::args::who(args.by)?;
+    let by = ctx.who(args.by)?;
     let mut app = Appender::open(&vault, &args.order)?;
     if let Some(w) = app.chain_warning() {
         ctx.out.warn(&w);

@@ -10,6 +10,9 @@ use crate::verify::{self, VerifyReport};
 
 /// Re-hash every object and check every ledger chain; exit 3 if anything is corrupt, missing or tampered
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault verify                          # everything: objects, chains, signatures, stamps\n  vault verify --order 8123456789012345 # one order\n  vault --json verify > verify.json || mail -s 'vault verify failed' ops@example.com < verify.json"
+)]
 pub struct Args {
     /// Check only this order's ledger and the objects it names
     #[arg(long, value_name = "ORDER", value_parser = super::args::parse_order)]

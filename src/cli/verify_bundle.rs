@@ -12,6 +12,9 @@ use crate::trust::minisig::PublicKey;
 /// Check an evidence bundle: zip safety, BagIt manifests, SHA256SUMS, manifest.json and the ledger
 /// chain; exit 3 if anything is tampered or malformed
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vault verify-bundle 8123456789012345-evidence-2026-12-01.zip\n  vault verify-bundle case.zip --key seller.pub   # pin the seller's published key"
+)]
 pub struct Args {
     #[arg(value_name = "FILE.zip")]
     pub file: PathBuf,

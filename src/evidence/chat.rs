@@ -255,6 +255,10 @@ pub struct ParseOptions {
     /// Day/month order of WhatsApp dates, instead of deciding it from the whole file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_order: Option<DateOrder>,
+    /// The order to take when the whole file does not decide it (the `date-order` setting);
+    /// day first when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undecided_order: Option<DateOrder>,
 }
 
 impl ParseOptions {
@@ -304,7 +308,7 @@ pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Result<Transcript, String
     let text = String::from_utf8_lossy(bytes);
     let body = text.trim_start_matches('\u{feff}');
     match opts.format {
-        Some(Format::Whatsapp) => return whatsapp(body, opts.date_order),
+        Some(Format::Whatsapp) => return whatsapp(body, opts),
         Some(Format::Telegram) => return telegram(bytes),
         Some(Format::Messenger) => return messenger(bytes),
         Some(Format::Email) => return email(bytes),
@@ -332,7 +336,7 @@ fn detect_and_parse(bytes: &[u8], body: &str, opts: ParseOptions) -> Result<Tran
             return csv(body);
         }
     }
-    whatsapp(body, opts.date_order)
+    whatsapp(body, opts)
 }
 
 // ---- WhatsApp ---------------------------------------------------------------------------------
@@ -431,7 +435,7 @@ fn to_date(d: (u32, u32, u32, bool), order: DateOrder) -> Option<NaiveDate> {
     }
 }
 
-fn decide_order(dates: &[(u32, u32, u32, bool)]) -> DateOrder {
+fn decide_order(dates: &[(u32, u32, u32, bool)], undecided: Option<DateOrder>) -> DateOrder {
     if dates.iter().any(|d| d.3) {
         return DateOrder::Ymd;
     }
@@ -446,10 +450,13 @@ fn decide_order(dates: &[(u32, u32, u32, bool)]) -> DateOrder {
         let ds: Vec<NaiveDate> = dates.iter().filter_map(|d| to_date(*d, o)).collect();
         ds.windows(2).filter(|w| w[1] < w[0]).count()
     };
-    if backwards(DateOrder::Mdy) < backwards(DateOrder::Dmy) {
-        DateOrder::Mdy
-    } else {
-        DateOrder::Dmy
+    match backwards(DateOrder::Mdy).cmp(&backwards(DateOrder::Dmy)) {
+        std::cmp::Ordering::Less => DateOrder::Mdy,
+        std::cmp::Ordering::Greater => DateOrder::Dmy,
+        std::cmp::Ordering::Equal => match undecided {
+            Some(o @ (DateOrder::Dmy | DateOrder::Mdy)) => o,
+            _ => DateOrder::Dmy,
+        },
     }
 }
 
@@ -468,7 +475,7 @@ fn attachment(text: &str) -> Option<String> {
     None
 }
 
-fn whatsapp(body: &str, forced: Option<DateOrder>) -> Result<Transcript, String> {
+fn whatsapp(body: &str, opts: ParseOptions) -> Result<Transcript, String> {
     check_lines(body)?;
     let lines: Vec<String> = body.lines().map(clean).collect();
     let headers: Vec<Option<Header<'_>>> = lines.iter().map(|l| header(l)).collect();
@@ -483,7 +490,9 @@ fn whatsapp(body: &str, forced: Option<DateOrder>) -> Result<Transcript, String>
         ));
     }
     let dates: Vec<_> = headers.iter().flatten().map(|h| h.date).collect();
-    let order = forced.unwrap_or_else(|| decide_order(&dates));
+    let order = opts
+        .date_order
+        .unwrap_or_else(|| decide_order(&dates, opts.undecided_order));
     let ios = headers.iter().flatten().filter(|h| h.ios).count() * 2 > found;
     let mut messages: Vec<Message> = Vec::new();
     for (i, (line, h)) in lines.iter().zip(&headers).enumerate() {
@@ -1261,6 +1270,35 @@ mod tests {
         assert_eq!(t.messages[0].attachments, ["123.jpg"]);
         assert_eq!(t.messages[1].text, "danke schön");
         assert_eq!(t.messages[1].time, "2024-01-01T10:01:00.000Z");
+    }
+
+    #[test]
+    fn the_setting_decides_only_what_the_file_does_not() {
+        let with = |s: &str, o: DateOrder| {
+            parse_with(
+                s.as_bytes(),
+                ParseOptions {
+                    undecided_order: Some(o),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .messages[0]
+                .time
+                .as_str()
+                .to_string()
+        };
+        // One date, both readings valid: the setting decides; without it, day first.
+        let undecided = "01/02/21, 10:00 - A: x\n";
+        assert_eq!(with(undecided, DateOrder::Mdy), "2021-01-02T10:00:00");
+        assert_eq!(with(undecided, DateOrder::Dmy), "2021-02-01T10:00:00");
+        assert_eq!(
+            parse(undecided.as_bytes()).unwrap().messages[0].time,
+            "2021-02-01T10:00:00"
+        );
+        // A day over 12 decides, whatever the setting says.
+        let decided = "01/02/21, 10:00 - A: x\n13/02/21, 10:00 - A: y\n";
+        assert_eq!(with(decided, DateOrder::Mdy), "2021-02-01T10:00:00");
     }
 
     #[test]

@@ -61,8 +61,9 @@ pub struct Options {
     pub kind: Option<Kind>,
     /// How chat exports are read (`--format`, `--date-order`).
     pub chat: crate::evidence::chat::ParseOptions,
-    /// The zone assumed for chat times written without one (`--tz`); None: this machine's.
-    pub tz: Option<chrono::FixedOffset>,
+    /// The zone assumed for chat times written without one (`--tz`, else the `timezone`
+    /// setting); None: this machine's.
+    pub tz: Option<crate::config::Zone>,
     pub note: Option<String>,
     pub by: String,
     pub move_sources: bool,
@@ -1120,14 +1121,17 @@ impl Chunk<'_> {
                     ..opts.chat
                 };
                 let parsed = crate::case::read_transcript(vault, digest, chat_opts);
-                let tz = opts.tz.unwrap_or_else(|| *chrono::Local::now().offset());
+                let tz = opts
+                    .tz
+                    .unwrap_or_else(|| crate::config::Zone::Fixed(*chrono::Local::now().offset()));
                 let parsed = parsed.map(|t| crate::evidence::chat::Summary {
                     read_with: chat_opts,
-                    tz_assumed: t
-                        .messages
-                        .iter()
-                        .any(|m| m.time_naive())
-                        .then(|| tz.to_string()),
+                    tz_assumed: t.messages.iter().any(|m| m.time_naive()).then(|| {
+                        tz.assumed_for(t.messages.iter().filter_map(|m| match m.time.at() {
+                            crate::time::At::Local(n) => Some(n),
+                            crate::time::At::Instant(_) => None,
+                        }))
+                    }),
                     ..crate::evidence::chat::Summary::from(&t)
                 });
                 summarised(parsed, "chat", job, warnings)

@@ -477,6 +477,15 @@ fn system_tsa(url: &str) -> Result<Tsa> {
     })
 }
 
+/// The TSAs a run without `--tsa` asks: those the `tsa` setting names (`urls`; each with the root
+/// saved for it in vault.json, else the system's), else those saved in vault.json.
+pub fn default_tsas(vault: &Vault, urls: &[String]) -> Result<Vec<Tsa>> {
+    if urls.is_empty() {
+        return configured(vault);
+    }
+    urls.iter().map(|u| tsa_from(vault, u, None)).collect()
+}
+
 /// The TSAs saved in `vault.json`, with their roots.
 pub fn configured(vault: &Vault) -> Result<Vec<Tsa>> {
     vault

@@ -125,6 +125,16 @@ fn scenario() -> BTreeMap<String, BTreeSet<String>> {
     run(&["key", "generate"]);
     run(&["key", "generate"]); // a rotation: `replaces`
     run(&["key", "public"]);
+    run(&["config", "set", "timezone", "Asia/Shanghai"]);
+    run(&["config", "set", "tsa", "http://127.0.0.1:9/"]);
+    run(&["config", "unset", "tsa"]);
+    run(&["config", "set", "station", "packing-1"]);
+    run(&["config", "set", "station", "me", "--user"]); // the vault's file wins: `overridden_by`
+    run(&["config", "get", "timezone"]);
+    run(&["config", "list"]);
+    run(&["completions", "bash"]);
+    let man = env.path("man");
+    run(&["man", "--dir", man.to_str().unwrap()]);
     let photo = env.write(
         "in/IMG_0001.jpg",
         &jpeg_with_exif("2026:11:18 09:41:00", Some("+08:00")),
@@ -279,6 +289,9 @@ fn every_field_printed_is_documented_and_every_documented_field_is_printed() {
         "stats",
         "key",
         "stamp",
+        "config",
+        "completions",
+        "man",
     ] {
         assert!(
             doc.contains_key(cmd),

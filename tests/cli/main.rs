@@ -12,6 +12,8 @@ mod add;
 mod bundle;
 mod bundle_interop;
 mod chat;
+mod completions;
+mod config;
 mod corpus;
 mod crash;
 mod cron;
