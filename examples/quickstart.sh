@@ -10,7 +10,7 @@ if [ -z "${VAULT_BIN:-}" ]; then
   echo "==> building vault (cargo build --release)"
   # shellcheck disable=SC2086 # e.g. CARGO_FLAGS='--features turbojpeg' to use libjpeg-turbo
   cargo build --release --quiet --manifest-path "$root/Cargo.toml" ${CARGO_FLAGS:-}
-  VAULT_BIN="$root/target/release/vault"
+  VAULT_BIN="${CARGO_TARGET_DIR:-$root/target}/release/vault"
 fi
 VAULT_BIN="$(cd "$(dirname "$VAULT_BIN")" && pwd)/$(basename "$VAULT_BIN")"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vault-quickstart.XXXXXX")
