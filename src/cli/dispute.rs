@@ -38,7 +38,7 @@ pub enum Action {
         /// not-as-described[:quality|damaged|wrong-size|wrong-colour|missing-parts|counterfeit], other
         #[arg(long, value_parser = dispute::Reason::parse)]
         reason: dispute::Reason,
-        /// When the buyer opened it (RFC 3339) [default: now]
+        /// When the buyer opened it (RFC 3339) [default: now, in the `timezone` setting's zone]
         #[arg(long, value_name = "TIME", value_parser = parse_time)]
         opened_at: Option<DateTime<FixedOffset>>,
         /// The platform's own deadline for this case (RFC 3339); required reading for PayPal, Stripe, Shopify
@@ -151,7 +151,8 @@ struct Planned {
     due: Option<String>,
 }
 
-fn plan(action: Action, ctx: &Ctx) -> Planned {
+/// `zone`: the shop's (the `timezone` setting), for a dispute opened now.
+fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned {
     match action {
         Action::Open {
             order,
@@ -164,9 +165,14 @@ fn plan(action: Action, ctx: &Ctx) -> Planned {
             currency,
             ordered_at,
         } => {
+            // Now, in the shop's zone when it is set: eBay's business days are the shop's.
             let opened = opened_at.unwrap_or_else(|| {
                 let now = Utc::now();
-                now.with_nanosecond(0).unwrap_or(now).fixed_offset()
+                let now = now.with_nanosecond(0).unwrap_or(now);
+                match zone {
+                    Some(z) => now.with_timezone(&z.offset_at(now)),
+                    None => now.fixed_offset(),
+                }
             });
             let due = due
                 .or_else(|| dispute::default_due(platform, opened))
@@ -235,7 +241,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         note,
         action,
         due,
-    } = plan(args.action, ctx);
+    } = plan(args.action, ctx, ctx.settings()?.timezone());
     // Only opening a dispute may bring a new order into the vault (a dispute can come before any
     // evidence is filed); a note or a close on a mistyped order id is refused and creates nothing.
     if !matches!(event, Event::DisputeOpen { .. }) && !crate::ledger::path(&vault, &order).exists()

@@ -153,6 +153,14 @@ impl Zone {
         })
     }
 
+    /// The zone's UTC offset at the instant `t`.
+    pub fn offset_at(&self, t: chrono::DateTime<chrono::Utc>) -> FixedOffset {
+        match self {
+            Zone::Fixed(o) => *o,
+            Zone::Named(tz) => tz.offset_from_utc_datetime(&t.naive_utc()).fix(),
+        }
+    }
+
     /// What to record as the zone assumed for these local times: the UTC offset when it is the
     /// same for all of them (`+08:00`), else the zone's name with the offsets it had
     /// (`Europe/Berlin (+01:00, +02:00)`: daylight saving time began or ended in between).

@@ -276,3 +276,34 @@ fn platform_and_tsa_settings_are_the_defaults_of_bundle_and_stamp() {
     );
     assert!(all.contains("127.0.0.1:9/tsa"), "{all}");
 }
+
+#[test]
+fn a_dispute_opened_now_is_dated_in_the_shop_s_zone_for_its_business_days() {
+    let env = Env::new();
+    add_chat(&env, "E-1", "a.txt", &[]);
+    let open = |env: &Env| {
+        let (v, code) = env.json(&[
+            "dispute",
+            "open",
+            "E-1",
+            "--platform",
+            "ebay",
+            "--reason",
+            "not-received",
+        ]);
+        assert_eq!(code, 0, "{v}");
+        let (shown, _) = env.json(&["show", "E-1"]);
+        let last = shown["ledger"].as_array().unwrap().last().unwrap().clone();
+        last["dispute"]["opened_at"].as_str().unwrap().to_string()
+    };
+    assert!(open(&env).ends_with("+00:00"), "UTC without the setting");
+    env.vault()
+        .args(["dispute", "close", "E-1", "--outcome", "won"])
+        .assert()
+        .success();
+    env.vault()
+        .args(["config", "set", "timezone", "Asia/Shanghai"])
+        .assert()
+        .success();
+    assert!(open(&env).ends_with("+08:00"));
+}
