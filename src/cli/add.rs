@@ -53,8 +53,8 @@ pub struct Args {
     /// `date-order` setting is used only where the file does not decide)
     #[arg(long, value_enum, value_name = "ORDER")]
     pub date_order: Option<crate::evidence::chat::DateOrder>,
-    /// The zone to assume for chat times written without one: an IANA name (Asia/Shanghai) or
-    /// an offset (+08:00) [default: the `timezone` setting, else this machine's]
+    /// The zone to assume for chat and carrier times written without one: an IANA name
+    /// (Asia/Shanghai) or an offset (+08:00) [default: the `timezone` setting, else this machine's]
     #[arg(long, value_name = "ZONE", value_parser = crate::config::Zone::parse)]
     pub tz: Option<crate::config::Zone>,
     /// Treat warnings (an export that cannot be parsed, a suspicious capture time) as errors:

@@ -141,6 +141,10 @@ fn item_lines(w: &mut dyn Write, i: &ShownItem) -> io::Result<()> {
                 .as_deref()
                 .map(|d| format!(", delivered {d}"))
                 .unwrap_or_default()
+                + &t.tz_assumed
+                    .as_deref()
+                    .map(|z| format!(" (local times, zone assumed {z})"))
+                    .unwrap_or_default()
         )?;
     }
     if let Some(c) = &i.facts.chat {

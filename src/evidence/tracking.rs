@@ -150,6 +150,10 @@ pub struct Summary {
     pub events: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
+    /// The zone assumed at filing for the carrier's local times without an offset (`add --tz`,
+    /// the `timezone` setting, else the machine's); the times themselves stay as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz_assumed: Option<String>,
 }
 
 impl From<&Snapshot> for Summary {
@@ -160,6 +164,7 @@ impl From<&Snapshot> for Summary {
             carrier: s.carrier.clone(),
             events: s.events.len(),
             delivered_at: s.delivered_at().map(str::to_string),
+            tz_assumed: None,
         }
     }
 }

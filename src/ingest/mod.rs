@@ -806,6 +806,25 @@ fn object_metadata(vault: &Vault, d: &Digest, media_type: &str) -> metadata::Med
 }
 
 /// A parser's summary, or `None` and a warning saying the item is stored without it and why.
+/// The zone to record as assumed for the local times among `times` (those written without an
+/// offset): `--tz` or the `timezone` setting, else this machine's; None when every time has its
+/// offset.
+fn assumed_zone(opts: &Options, times: impl Iterator<Item = crate::time::At>) -> Option<String> {
+    let local: Vec<chrono::NaiveDateTime> = times
+        .filter_map(|t| match t {
+            crate::time::At::Local(n) => Some(n),
+            crate::time::At::Instant(_) => None,
+        })
+        .collect();
+    if local.is_empty() {
+        return None;
+    }
+    let zone = opts
+        .tz
+        .unwrap_or_else(|| crate::config::Zone::Fixed(*chrono::Local::now().offset()));
+    Some(zone.assumed_for(local.into_iter()))
+}
+
 fn summarised<T>(
     parsed: std::result::Result<T, String>,
     what: &str,
@@ -1104,7 +1123,10 @@ impl Chunk<'_> {
         let tracking = (kind == Kind::Tracking && sj.media_type == MediaType::JSON)
             .then(|| {
                 let parsed = crate::case::read_snapshot(vault, digest);
-                let parsed = parsed.map(|s| crate::evidence::tracking::Summary::from(&s));
+                let parsed = parsed.map(|s| crate::evidence::tracking::Summary {
+                    tz_assumed: assumed_zone(opts, s.events.iter().map(|e| e.time.at())),
+                    ..crate::evidence::tracking::Summary::from(&s)
+                });
                 summarised(parsed, "tracking", job, warnings)
             })
             .flatten();
@@ -1121,17 +1143,9 @@ impl Chunk<'_> {
                     ..opts.chat
                 };
                 let parsed = crate::case::read_transcript(vault, digest, chat_opts);
-                let tz = opts
-                    .tz
-                    .unwrap_or_else(|| crate::config::Zone::Fixed(*chrono::Local::now().offset()));
                 let parsed = parsed.map(|t| crate::evidence::chat::Summary {
                     read_with: chat_opts,
-                    tz_assumed: t.messages.iter().any(|m| m.time_naive()).then(|| {
-                        tz.assumed_for(t.messages.iter().filter_map(|m| match m.time.at() {
-                            crate::time::At::Local(n) => Some(n),
-                            crate::time::At::Instant(_) => None,
-                        }))
-                    }),
+                    tz_assumed: assumed_zone(opts, t.messages.iter().map(|m| m.time.at())),
                     ..crate::evidence::chat::Summary::from(&t)
                 });
                 summarised(parsed, "chat", job, warnings)

@@ -307,3 +307,40 @@ fn a_dispute_opened_now_is_dated_in_the_shop_s_zone_for_its_business_days() {
         .success();
     assert!(open(&env).ends_with("+08:00"));
 }
+
+#[test]
+fn carrier_times_without_a_zone_record_the_shop_s_zone_as_assumed() {
+    let env = Env::new();
+    let snapshot = env.write(
+        "aftership.json",
+        br#"{"data":{"tracking":{"tracking_number":"LP00123456789012","slug":"cainiao","checkpoints":[
+            {"checkpoint_time":"2026-11-18T09:41:00","message":"Picked up","tag":"InTransit","location":"Shenzhen"},
+            {"checkpoint_time":"2026-11-18T21:05:00+08:00","message":"Departed","tag":"InTransit","location":"Shenzhen"}]}}}"#,
+    );
+    env.vault()
+        .args(["config", "set", "timezone", "Asia/Shanghai"])
+        .assert()
+        .success();
+    let (v, code) = env.json(&[
+        "add",
+        "--order",
+        "T-1",
+        "--kind",
+        "tracking",
+        snapshot.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let t = &v["items"][0]["tracking"];
+    assert_eq!(
+        (t["events"].as_u64(), t["tz_assumed"].as_str()),
+        (Some(2), Some("+08:00")),
+        "{v}"
+    );
+    let (shown, _) = env.json(&["show", "T-1"]);
+    assert_eq!(
+        shown["timeline"][0]["time"], "2026-11-18T09:41:00",
+        "the carrier's time stays as written"
+    );
+    let human = env.vault().args(["show", "T-1"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&human.stdout).contains("zone assumed +08:00"));
+}
