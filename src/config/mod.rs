@@ -402,6 +402,15 @@ pub fn check(key: &str, raw: &str) -> std::result::Result<Value, String> {
     }
 }
 
+/// A settings file that cannot be used as it is.
+fn bad_file(path: &Path, what: String) -> Error {
+    Error::BadInput {
+        path: path.to_path_buf(),
+        what,
+        hint: "fix or remove the file; `vault config set KEY VALUE` writes it".into(),
+    }
+}
+
 /// A settings file as a TOML table; `None` when there is no such file.
 fn read_table(path: &Path) -> Result<Option<toml::Table>> {
     let bytes = match crate::bounded::read_file_at_most(path, MAX_FILE) {
@@ -415,11 +424,7 @@ fn read_table(path: &Path) -> Result<Option<toml::Table>> {
             });
         }
     };
-    let bad = |what: String| Error::BadInput {
-        path: path.to_path_buf(),
-        what,
-        hint: "fix or remove the file; `vault config set KEY VALUE` writes it".into(),
-    };
+    let bad = |what: String| bad_file(path, what);
     let text = String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))?;
     text.parse::<toml::Table>()
         .map(Some)
@@ -428,11 +433,7 @@ fn read_table(path: &Path) -> Result<Option<toml::Table>> {
 
 /// The keys and values of a settings table, checked.
 fn flatten(path: &Path, table: &toml::Table) -> Result<Vec<(String, Value)>> {
-    let bad = |what: String| Error::BadInput {
-        path: path.to_path_buf(),
-        what,
-        hint: "fix or remove the file; `vault config set KEY VALUE` writes it".into(),
-    };
+    let bad = |what: String| bad_file(path, what);
     let mut out = Vec::new();
     for (k, v) in table {
         match (k.as_str(), v) {
