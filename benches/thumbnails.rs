@@ -32,7 +32,7 @@ fn main() {
         bases.push(t.elapsed().as_secs_f64() * 1000.0 / n);
         let t = Instant::now();
         for f in &files {
-            std::hint::black_box(vault::render::thumbnail::make(f, "image/jpeg").unwrap());
+            std::hint::black_box(vault::render::thumbnail::make_file(f, "image/jpeg").unwrap());
         }
         ourss.push(t.elapsed().as_secs_f64() * 1000.0 / n);
     }

@@ -307,6 +307,21 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     let (upload_records, upload_report) = match &opts.upload {
         Some(req) => {
             let (made, report) = parts.uploads(&layout.records, &chats, &missing, req)?;
+            // Evidence that will not reach the platform's form is said, not only listed.
+            notes.extend(
+                report
+                    .checklist
+                    .0
+                    .iter()
+                    .filter(|c| {
+                        matches!(
+                            c.code,
+                            upload::ChecklistCode::PhotosOriginalOnly
+                                | upload::ChecklistCode::VideosWithoutStills
+                        )
+                    })
+                    .map(|c| format!("upload for {}: {}", report.platform.as_str(), c.text)),
+            );
             (Layout::uploads(&mut layout.zip, made), Some(report))
         }
         None => (Vec::new(), None),
@@ -655,7 +670,7 @@ impl Layout {
         &mut self,
         vault: &Vault,
         notes: &mut Vec<String>,
-    ) -> Result<BTreeMap<Digest, Vec<u8>>> {
+    ) -> Result<BTreeMap<Digest, crate::render::thumbnail::Thumb>> {
         let photos: Vec<&FileRecord> = self
             .records
             .iter()
@@ -675,22 +690,29 @@ impl Layout {
                 (r.sha256, t)
             })
             .collect();
-        let mut thumb_of: BTreeMap<Digest, Vec<u8>> = BTreeMap::new();
+        let mut thumb_of: BTreeMap<Digest, crate::render::thumbnail::Thumb> = BTreeMap::new();
+        let mut without = Vec::new();
         for (r, (d, t)) in photos.iter().zip(thumbs) {
-            match t? {
-                Ok(bytes) => {
-                    thumb_of.insert(d, bytes);
-                }
-                Err(reason) => notes.push(format!(
-                    "{}: no thumbnail ({reason})",
-                    r.original_name.as_deref().unwrap_or(&r.path)
-                )),
+            let t = t?;
+            if let Err(reason) = &t {
+                without.push((
+                    r.original_name.as_deref().unwrap_or(&r.path).to_string(),
+                    reason.clone(),
+                ));
             }
+            thumb_of.insert(d, t);
         }
+        notes.extend(
+            by_reason(&without)
+                .into_iter()
+                .map(|(names, why)| format!("no thumbnail for {names}: {why}")),
+        );
         let mut thumb_names = UniqueNames::default();
         let mut made = Vec::new();
         for r in &photos {
-            let Some(bytes) = thumb_of.get(&r.sha256) else {
+            let Some(Ok(crate::render::thumbnail::Thumbnail { jpeg: bytes, .. })) =
+                thumb_of.get(&r.sha256)
+            else {
                 continue;
             };
             let stem = Path::new(r.original_name.as_deref().unwrap_or("photo"))
@@ -959,6 +981,21 @@ derived files (thumbnails) which original they were made from. data/report.html 
 human-readable summary.
 "#
     )
+}
+
+/// `(name, why)` pairs grouped by the reason, in first-seen order: `("a.heic, b.heic", why)`.
+pub(crate) fn by_reason(items: &[(String, String)]) -> Vec<(String, String)> {
+    let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+    for (name, why) in items {
+        match groups.iter_mut().find(|g| g.1 == why) {
+            Some(g) => g.0.push(name),
+            None => groups.push((vec![name], why)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(names, why)| (names.join(", "), why.to_string()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use base64::Engine;
 
 use super::{FileRecord, Role};
 use crate::digest::Digest;
-use crate::evidence::kind::{Kind, MediaType};
+use crate::evidence::kind::Kind;
 use crate::ledger::{Entry, Event};
 use crate::render::human_bytes;
 use crate::store::order::OrderId;
@@ -21,7 +21,8 @@ pub struct Input<'a> {
     pub records: &'a [FileRecord],
     pub entries: &'a [&'a Entry],
     pub ledger_head: Option<Digest>,
-    pub thumbs: &'a BTreeMap<Digest, Vec<u8>>,
+    /// Each photo's thumbnail, or why it has none.
+    pub thumbs: &'a BTreeMap<Digest, crate::render::thumbnail::Thumb>,
     pub notes: &'a [String],
     /// Carrier events of the order's tracking snapshots, merged.
     pub tracking: &'a [crate::evidence::tracking::TimelineEvent],
@@ -326,21 +327,29 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
         for r in photos {
             let name = r.original_name.as_deref().unwrap_or(&r.path);
             let img = match i.thumbs.get(&r.sha256) {
-                Some(t) => format!(
-                    "<a href=\"{}\"><img src=\"data:image/jpeg;base64,{}\" alt=\"{}\"></a>",
+                Some(Ok(t)) => format!(
+                    "<a href=\"{}\"><img src=\"data:image/jpeg;base64,{}\" alt=\"{}\"></a>{}",
                     href(&r.path),
-                    base64::engine::general_purpose::STANDARD.encode(t),
-                    esc(name)
-                ),
-                None => {
-                    let why = if r.media_type.as_ref().is_some_and(MediaType::is_heif) {
-                        "HEIC photo: no preview (no HEIC decoder here); open the original"
+                    base64::engine::general_purpose::STANDARD.encode(&t.jpeg),
+                    esc(name),
+                    if t.partial {
+                        format!(
+                            "<br><span class=\"warn\">&#9888; {}</span>",
+                            esc(super::upload::PARTIAL)
+                        )
                     } else {
-                        "no preview: the image could not be decoded; open the original"
+                        String::new()
+                    }
+                ),
+                other => {
+                    let why = match other {
+                        Some(Err(why)) => why.as_str(),
+                        _ => "the image could not be decoded",
                     };
                     format!(
-                        "<a href=\"{}\" class=\"placeholder\">{why}</a>",
-                        href(&r.path)
+                        "<a href=\"{}\" class=\"placeholder\">no preview: {}; open the original</a>",
+                        href(&r.path),
+                        esc(why)
                     )
                 }
             };

@@ -8,10 +8,7 @@
 //! the conversation shortened, then files left out, and each step is reported. Nothing here
 //! touches the originals, which stay in `data/originals`.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use image::DynamicImage;
 use rayon::prelude::*;
@@ -32,8 +29,6 @@ use crate::store::order::OrderId;
 
 /// Long sides tried for photos inside the summary, largest first.
 const PDF_SIDES: [u32; 5] = [1200, 900, 700, 500, 350];
-/// How long one `ffmpeg` run may take before it is stopped.
-const FFMPEG_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What `bundle --platform` was asked for.
 #[derive(Debug, Clone)]
@@ -83,8 +78,11 @@ pub enum ChecklistCode {
     FormValue,
     /// Evidence the dispute's reason needs that the order lacks.
     Missing,
-    /// Videos without still frames (no ffmpeg, or unreadable).
+    /// Videos without still frames (no ffmpeg, or unreadable), named with the reason.
     VideosWithoutStills,
+    /// Photos no decoder here could convert (HEIC without libheif, a broken file), named with the
+    /// reason and what to install: they reach the platform only if uploaded by hand.
+    PhotosOriginalOnly,
     /// Photos only inside the summary PDF (the form takes too few files).
     PhotosInPdfOnly,
     /// Limits in force that are guesses, not published rules.
@@ -196,19 +194,28 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     let mut dropped = Vec::new();
     let mut checklist = Vec::new();
 
-    let (shots, videos_without_stills) = shots(i, p, &mut dropped)?;
-    if videos_without_stills > 0 {
+    let all = shots(i, p);
+    for (names, why) in super::by_reason(&all.videos_without_stills) {
         checklist.push(ChecklistItem::new(
             ChecklistCode::VideosWithoutStills,
             format!(
-                "{videos_without_stills} video(s) have no still frames: ffmpeg is not installed \
-                 (or could not read them); the videos are in data/originals, and most platforms \
-                 do not take video"
+                "no still frames of {names} (in data/originals only; most platforms do not \
+                 take video): {why}"
             ),
         ));
     }
+    for (names, why) in super::by_reason(&all.original_only) {
+        checklist.push(ChecklistItem::new(
+            ChecklistCode::PhotosOriginalOnly,
+            format!("{names}: original only, not converted for the form: {why}"),
+        ));
+    }
+    dropped.extend(all.original_only.iter().map(|(name, _)| {
+        format!("{name}: no upload copy (not converted); the original is in data/originals")
+    }));
     let max_files = p.max_files.map_or(usize::MAX, |n| n as usize).max(1);
-    let files = summary_files(i, req, &shots, &mut shrunk, &mut dropped)?;
+    let files = summary_files(i, req, &all, &mut shrunk, &mut dropped)?;
+    let shots = &all.list;
 
     // Photos and stills as files of their own, while the form takes more files.
     let img_type = p.image_type().filter(|_| max_files > files.len().min(1));
@@ -223,7 +230,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     }
     let mut extra = Vec::new();
     if let Some(t) = img_type {
-        for s in &shots {
+        for s in shots {
             let (bytes, note) = photo_file(s, p, t)?;
             shrunk.extend(note);
             extra.push(Candidate {
@@ -276,7 +283,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
 fn summary_files(
     i: &Input<'_>,
     req: &Request,
-    shots: &[Shot],
+    shots: &Shots,
     shrunk: &mut Vec<String>,
     dropped: &mut Vec<String>,
 ) -> crate::error::Result<Vec<Candidate>> {
@@ -512,19 +519,30 @@ fn photo_file(
     }
     let img = image::load_from_memory(&s.jpeg)
         .map_err(|e| crate::error::Error::Usage(format!("re-reading {} failed: {e}", s.stem)))?;
-    let mut side = s.width.max(s.height);
+    // Pixels first, quality second: a label or a receipt must stay legible, so the quality goes
+    // down (to 50) before the size does, and the size in small steps.
+    let full = s.width.max(s.height);
+    let mut side = full;
     loop {
-        let bytes = encode(&fit_side(&img, side), t, 80)?;
-        if bytes.len() as u64 <= p.max_file_bytes || side <= 320 {
-            let note = (side < s.width.max(s.height)).then(|| {
-                format!(
-                    "{}: made {side} px on the long side to fit {} bytes per file",
-                    s.stem, p.max_file_bytes
-                )
-            });
-            return Ok((bytes, note));
+        let fitted = fit_side(&img, side);
+        let qualities: &[u8] = if t == FileType::Jpeg {
+            &[80, 70, 60, 50]
+        } else {
+            &[80]
+        };
+        for &q in qualities {
+            let bytes = encode(&fitted, t, q)?;
+            if bytes.len() as u64 <= p.max_file_bytes || side <= 320 {
+                let note = (side < full || q < 80).then(|| {
+                    format!(
+                        "{}: made {side} px on the long side at JPEG quality {q} to fit {} bytes per file",
+                        s.stem, p.max_file_bytes
+                    )
+                });
+                return Ok((bytes, note));
+            }
         }
-        side = side * 3 / 4;
+        side = (side * 85 / 100).max(320);
     }
 }
 
@@ -532,12 +550,13 @@ fn photo_file(
 fn fit_pdf(
     i: &Input<'_>,
     req: &Request,
-    shots: &[Shot],
+    all: &Shots,
     budget: u64,
     shrunk: &mut Vec<String>,
     dropped: &mut Vec<String>,
 ) -> crate::error::Result<(Vec<u8>, u32)> {
     let p = &req.profile;
+    let shots = &all.list;
     let messages: usize = i.chats.iter().map(|c| c.1.messages.len()).sum();
     let mut keep_photos = shots.len();
     let mut conv: Option<usize> = None;
@@ -545,7 +564,7 @@ fn fit_pdf(
     // Pages first: they do not depend on how large the photos are.
     if let Some(max) = p.max_pages {
         let pages = |keep: usize, conv: Option<usize>| {
-            summary::layout(&summary_doc(i, req, shots, &sizes[..keep], conv)).len() as u32
+            summary::layout(&summary_doc(i, req, all, &sizes[..keep], conv)).len() as u32
         };
         let mut limit = messages;
         while pages(keep_photos, conv) > max && limit > 0 {
@@ -568,7 +587,7 @@ fn fit_pdf(
         for (k, side) in PDF_SIDES.into_iter().enumerate() {
             let pictures = small[k]
                 .get_or_insert_with(|| shots.par_iter().map(|s| shrink_jpeg(s, side)).collect());
-            let doc = summary_doc(i, req, shots, &pictures[..keep_photos], conv);
+            let doc = summary_doc(i, req, all, &pictures[..keep_photos], conv);
             let pages = summary::layout(&doc);
             let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
             if pdf.len() as u64 <= budget {
@@ -590,7 +609,7 @@ fn fit_pdf(
             // Text alone is over the budget: cut the conversation further, down to nothing.
             let n = conv.unwrap_or(messages);
             if n == 0 {
-                let doc = summary_doc(i, req, shots, &[], Some(0));
+                let doc = summary_doc(i, req, all, &[], Some(0));
                 let pages = summary::layout(&doc);
                 let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
                 dropped.push(format!(
@@ -611,13 +630,19 @@ fn fit_pdf(
     }
 }
 
+/// The order's photos and video stills ready for the summary and upload, and what could not be
+/// made ready.
+struct Shots {
+    /// Photos and stills, in capture order, at the profile's size.
+    list: Vec<Shot>,
+    /// Photos without an upload copy: (name, why).
+    original_only: Vec<(String, String)>,
+    /// Videos without still frames: (name, why).
+    videos_without_stills: Vec<(String, String)>,
+}
+
 /// Photos of the order and still frames of its videos, in capture order, at the profile's size.
-/// Returns how many videos got no stills.
-fn shots(
-    i: &Input<'_>,
-    p: &Profile,
-    dropped: &mut Vec<String>,
-) -> crate::error::Result<(Vec<Shot>, usize)> {
+fn shots(i: &Input<'_>, p: &Profile) -> Shots {
     let side = p.photo_max_side;
     let mut photos: Vec<&FileRecord> = i
         .originals
@@ -637,25 +662,49 @@ fn shots(
                 .unwrap_or_else(|_| Err("the image decoder failed on this file".to_string()))
         })
         .collect();
-    let mut out = Vec::new();
+    let mut all = Shots {
+        list: Vec::new(),
+        original_only: Vec::new(),
+        videos_without_stills: Vec::new(),
+    };
     for (r, m) in photos.iter().zip(made) {
         match m {
-            Ok(s) => out.push(s),
-            Err(why) => dropped.push(format!(
-                "{}: no upload copy, the photo could not be decoded ({why}); the original is in data/originals",
-                r.original_name.as_deref().unwrap_or(&r.path)
+            Ok(s) => all.list.push(s),
+            Err(why) => all.original_only.push((
+                format!(
+                    "{} (SHA-256 {}…)",
+                    r.original_name.as_deref().unwrap_or(&r.path),
+                    &r.sha256.hex()[..12]
+                ),
+                why,
             )),
         }
     }
-    let mut without = 0;
-    for r in i.originals.iter().filter(|r| r.kind == Some(Kind::Video)) {
+    let videos: Vec<&FileRecord> = i
+        .originals
+        .iter()
+        .filter(|r| r.kind == Some(Kind::Video))
+        .collect();
+    let ffmpeg = !videos.is_empty() && crate::render::external::have_ffmpeg();
+    for r in videos {
+        let name = r.original_name.as_deref().unwrap_or(&r.path);
+        if !ffmpeg {
+            all.videos_without_stills.push((
+                name.to_string(),
+                "ffmpeg is not installed (Debian/Ubuntu: apt install ffmpeg)".to_string(),
+            ));
+            continue;
+        }
         let stills = video_stills(i, r, side);
         if stills.is_empty() {
-            without += 1;
+            all.videos_without_stills.push((
+                name.to_string(),
+                "ffmpeg could not read a frame of it".to_string(),
+            ));
         }
-        out.extend(stills);
+        all.list.extend(stills);
     }
-    Ok((out, without))
+    all
 }
 
 /// A photo's upload copy: decoded (orientation applied), fitted to `side`, re-encoded as JPEG; the
@@ -663,25 +712,50 @@ fn shots(
 fn upload_copy(i: &Input<'_>, r: &FileRecord, side: u32) -> Result<Shot, String> {
     let path = i.vault.object_file(&r.sha256).map_err(|e| e.to_string())?;
     let mt = r.media_type.as_ref().unwrap_or(MediaType::unknown());
-    let img = crate::render::thumbnail::decode_at_least(&path, mt, side)?;
-    // decode_at_least decodes at full size when the original is no larger than asked.
+    let decoded = crate::render::thumbnail::decode_object(i.vault, &r.sha256, mt, side)
+        .map_err(|e| e.to_string())??;
+    let img = decoded.image;
+    // decode_object decodes at full size when the original is no larger than asked.
     let whole = img.width().max(img.height()) <= side;
     let upright = crate::render::thumbnail::orientation_is_plain(&path, mt);
     let img = fit_side(&img, side);
     let jpeg = encode(&img, FileType::Jpeg, 85).map_err(|e| e.to_string())?;
-    // The original itself where it is a JPEG already upright and no larger than asked.
-    let original = (*mt == MediaType::JPEG && upright && whole)
+    // The original itself where it is a whole JPEG already upright and no larger than asked.
+    let original = (*mt == MediaType::JPEG && upright && whole && !decoded.partial)
         .then(|| std::fs::read(&path).ok())
         .flatten();
+    let mut caption = caption(r, None);
+    if decoded.partial {
+        caption.push(PARTIAL.to_string());
+    }
+    if crate::render::external::needs_converter(mt) {
+        caption.push(format!(
+            "a JPEG copy of the {} original (SHA-256 above)",
+            ext_of(mt)
+        ));
+    }
     Ok(Shot {
         source: r.sha256,
         stem: stem(r),
-        caption: caption(r, None),
+        caption,
         width: img.width(),
         height: img.height(),
         jpeg,
         original,
     })
+}
+
+/// What a card or caption says of a JPEG cut short.
+pub const PARTIAL: &str =
+    "partial image: the file is cut short; only its first part decodes (the original is unchanged)";
+
+/// `HEIC`, `AVIF`, … for a caption.
+fn ext_of(mt: &MediaType) -> String {
+    mt.as_str()
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }
 
 /// Photos go in the order they were taken (else added).
@@ -753,7 +827,7 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
         {
             continue;
         }
-        match ffmpeg_frame(
+        match crate::render::external::ffmpeg_frame(
             &path,
             r.media_type.as_ref().unwrap_or(MediaType::unknown()),
             at,
@@ -778,65 +852,6 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
             })
         })
         .collect()
-}
-
-/// One frame of a video as JPEG, or None (no ffmpeg, unreadable video, timeout).
-///
-/// The video is evidence from a phone, read as what its content said it is: ffmpeg may open only
-/// local files (no network, no playlists pointing elsewhere), with the demuxer forced from the
-/// detected type, so a renamed HLS playlist or concat script is never followed.
-fn ffmpeg_frame(video: &Path, media_type: &MediaType, at: f64, side: u32) -> Option<Vec<u8>> {
-    if !media_type.is_quicktime_family() {
-        return None;
-    }
-    let demuxer = "mov";
-    let scale =
-        format!("scale='min({side},iw)':'min({side},ih)':force_original_aspect_ratio=decrease");
-    let mut child = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-protocol_whitelist", "file"])
-        .args(["-f", demuxer, "-ss", &format!("{at:.3}"), "-i"])
-        .arg(video)
-        .args([
-            "-frames:v",
-            "1",
-            "-vf",
-            &scale,
-            "-f",
-            "image2pipe",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "3",
-            "-",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdout = child.stdout.take()?;
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        // A frame of a 2048 px video is a few hundred kilobytes; 64 MB is plenty.
-        let _ = (&mut stdout).take(64 << 20).read_to_end(&mut buf);
-        buf
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if start.elapsed() < FFMPEG_TIMEOUT => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    let buf = reader.join().ok()?;
-    (status?.success() && buf.starts_with(&[0xFF, 0xD8])).then_some(buf)
 }
 
 /// Values for the form's own text fields, where the platform has them.
@@ -885,7 +900,7 @@ fn when(t: Option<String>) -> String {
 fn summary_doc(
     i: &Input<'_>,
     req: &Request,
-    shots: &[Shot],
+    shots: &Shots,
     pictures: &[Picture],
     conv: Option<usize>,
 ) -> Doc {
@@ -1033,7 +1048,8 @@ fn timeline(i: &Input<'_>) -> Vec<(String, String)> {
 
 /// The photos drawn, and those not drawn here (image-only platforms upload them as files of
 /// their own; a PDF that had to leave some out) named with their captions.
-fn photos(doc: &mut Doc, shots: &[Shot], pictures: &[Picture]) {
+fn photos(doc: &mut Doc, all: &Shots, pictures: &[Picture]) {
+    let shots = &all.list;
     for (s, picture) in shots.iter().zip(pictures) {
         let idx = doc.pictures.len();
         doc.pictures.push(picture.clone());
@@ -1055,6 +1071,14 @@ fn photos(doc: &mut Doc, shots: &[Shot], pictures: &[Picture]) {
         }));
         for s in rest {
             doc.blocks.push(Block::Small(s.caption.join("\n")));
+        }
+    }
+    if !all.original_only.is_empty() || !all.videos_without_stills.is_empty() {
+        doc.blocks.push(Block::Heading(
+            "Original only: not shown here (see data/originals)".into(),
+        ));
+        for (name, why) in all.original_only.iter().chain(&all.videos_without_stills) {
+            doc.blocks.push(Block::Small(format!("{name}: {why}")));
         }
     }
 }

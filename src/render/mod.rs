@@ -1,6 +1,7 @@
 //! Derived files for people, never evidence: thumbnails and the summary PDF (with its page
 //! images). Each is reproducible from the stored objects.
 
+pub mod external;
 pub mod summary;
 pub mod thumbnail;
 

@@ -655,18 +655,32 @@ fn a_panicking_decoder_costs_the_photo_its_derived_files_not_the_bundle() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{v}");
+    // One note for the thumbnails and one for the upload copies, each naming every photo with
+    // the reason once.
     let notes = v["notes"].as_array().unwrap();
-    assert_eq!(notes.len(), 4, "{v}");
+    assert_eq!(notes.len(), 2, "{v}");
+    for n in notes {
+        let n = n.as_str().unwrap();
+        assert!(n.contains("the image decoder failed on this file"), "{n}");
+        assert!(n.contains("IMG_0001.jpg"), "{n}");
+        assert_eq!(n.matches("decoder failed").count(), 1, "{n}");
+    }
+    assert!(notes[0].as_str().unwrap().starts_with("no thumbnail for "));
     assert!(
-        notes.iter().all(|n| n
+        notes[1]
             .as_str()
             .unwrap()
-            .contains("the image decoder failed on this file")),
-        "{v}"
+            .starts_with("upload for stripe: ")
     );
     let dropped = v["upload"]["dropped"].to_string();
     assert!(
-        dropped.contains("IMG_0001.jpg") && dropped.contains("decoder failed"),
+        dropped.contains("IMG_0001.jpg") && dropped.contains("not converted"),
+        "{v}"
+    );
+    let details = v["upload"]["checklist_details"].as_array().unwrap();
+    assert!(
+        details.iter().any(|d| d["code"] == "photos_original_only"
+            && d["text"].as_str().unwrap().contains("IMG_0001.jpg")),
         "{v}"
     );
     env.vault()

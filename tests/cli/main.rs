@@ -26,6 +26,7 @@ mod json_contract;
 mod json_typed;
 mod layers;
 mod media;
+mod phone_photos;
 mod roundtrip;
 mod shipments;
 mod snapshots;

@@ -11,10 +11,10 @@ use std::process::Command;
 use common::{Env, have_tool, sha256_hex};
 use serde_json::Value;
 
-const ORDER: &str = "8123456789012345";
+pub(crate) const ORDER: &str = "8123456789012345";
 
 /// A noisy photo (noise does not compress: a large file, like a real 12 MP photo).
-fn big_photo(seed: u32, w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn big_photo(seed: u32, w: u32, h: u32) -> Vec<u8> {
     let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
     let img = image::RgbImage::from_fn(w, h, |px, py| {
         x ^= x << 13;
@@ -85,14 +85,14 @@ fn order(env: &Env, photos: u32, side: u32, platform: &str) -> Vec<String> {
     hashes
 }
 
-fn bundle(env: &Env, args: &[&str]) -> (Value, i32) {
+pub(crate) fn bundle(env: &Env, args: &[&str]) -> (Value, i32) {
     let mut all = vec!["bundle", ORDER, "-o", "b.zip", "--force"];
     all.extend(args);
     env.json(&all)
 }
 
 /// A payload file of a bundle, by its path inside the bag (`data/...`).
-fn zip_entry(zip: &Path, rel: &str) -> Vec<u8> {
+pub(crate) fn zip_entry(zip: &Path, rel: &str) -> Vec<u8> {
     let f = std::fs::File::open(zip).unwrap();
     let z = zip::ZipArchive::new(f).unwrap();
     let name = z
@@ -103,12 +103,12 @@ fn zip_entry(zip: &Path, rel: &str) -> Vec<u8> {
     common::zip_entry(zip, &name)
 }
 
-fn manifest(env: &Env) -> Value {
+pub(crate) fn manifest(env: &Env) -> Value {
     let bytes = zip_entry(&env.path("b.zip"), "data/manifest.json");
     serde_json::from_slice(&bytes).unwrap()
 }
 
-fn upload_files(m: &Value) -> Vec<&Value> {
+pub(crate) fn upload_files(m: &Value) -> Vec<&Value> {
     m["files"]
         .as_array()
         .unwrap()

@@ -1,4 +1,5 @@
-//! Thumbnails: small JPEG previews of photos for bundles and `report.html`.
+//! Thumbnails: small JPEG previews of photos for bundles and `report.html`, and the decoding that
+//! upload copies share with them.
 //!
 //! Derived files, never evidence: made from the original object, orientation applied, at most
 //! `SIZE` pixels on the long side, and cached under `cache/thumbs/` by the original's SHA-256 so a
@@ -7,14 +8,16 @@
 //! megapixels) from the blocks' DC coefficients alone (`dc`). Larger sizes (upload copies) by
 //! libjpeg-turbo (DCT-scaled, SIMD) when built with the opt-in `turbojpeg` feature; else, when no
 //! DCT scale saves work, by zune-jpeg (SIMD, strict); then, at the DCT scale that does and for
-//! what the others refuse (truncated or CMYK files), by jpeg-decoder. Other formats go through
-//! `image` with allocation limits. A file that cannot be decoded gets no thumbnail, with the
-//! reason.
+//! CMYK, by jpeg-decoder. A JPEG cut short (no end marker after its scan) decodes to the part that
+//! is there, by whichever of these reads it (zune-jpeg's lenient mode last), and is marked
+//! partial. HEIC, HEIF and AVIF go through an installed converter (`render::external`), its JPEG
+//! cached under `cache/converted/`. PNG, WebP, GIF and TIFF go through `image` with allocation
+//! limits. A file that cannot be decoded gets no thumbnail, with the reason.
 
 pub mod dc;
 
 use std::fs::{self, File};
-use std::io::{BufReader, Cursor};
+use std::io::Cursor;
 use std::path::PathBuf;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, metadata::Orientation};
@@ -22,6 +25,8 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits, metadata::Orientati
 use crate::digest::Digest;
 use crate::error::{IoContext, Result};
 use crate::store::Vault;
+
+use super::external;
 
 /// Long side of a thumbnail, in pixels.
 pub const SIZE: u32 = 256;
@@ -31,18 +36,34 @@ const QUALITY: u8 = 80;
 const MAX_ALLOC: u64 = 512 << 20;
 const MAX_SIDE: u32 = 40_000;
 
-/// A thumbnail's JPEG bytes, or why the image could not be decoded.
-pub type Thumb = std::result::Result<Vec<u8>, String>;
+/// A thumbnail: its JPEG bytes, and whether the original decoded only in part (a JPEG cut short).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    pub jpeg: Vec<u8>,
+    pub partial: bool,
+}
 
-/// Path of the cached thumbnail of an object.
-pub fn cache_path(vault: &Vault, d: &Digest) -> PathBuf {
+/// A thumbnail, or why the image could not be decoded.
+pub type Thumb = std::result::Result<Thumbnail, String>;
+
+/// A photo decoded for a derived file, orientation applied.
+pub struct Decoded {
+    pub image: DynamicImage,
+    /// Only the part of the image that is in the file: a JPEG cut short (a full card, an
+    /// interrupted copy) decodes to its first rows, the rest grey.
+    pub partial: bool,
+}
+
+/// Path of the cached thumbnail of an object (`-partial` when made from a JPEG cut short).
+pub fn cache_path(vault: &Vault, d: &Digest, partial: bool) -> PathBuf {
+    let suffix = if partial { "-partial" } else { "" };
     vault
         .cache_dir()
         .join("thumbs")
-        .join(format!("{}-{SIZE}.jpg", d.hex()))
+        .join(format!("{}-{SIZE}{suffix}.jpg", d.hex()))
 }
 
-/// Whether cached thumbnail bytes are a whole JPEG: they start with SOI, end with EOI and their
+/// Whether cached JPEG bytes are a whole JPEG: they start with SOI, end with EOI and their
 /// header decodes.
 fn looks_whole(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xD8])
@@ -52,52 +73,113 @@ fn looks_whole(bytes: &[u8]) -> bool {
             .is_ok()
 }
 
+/// Write a derived file into the cache: atomically (a reader never sees half a file) but not
+/// fsynced; a failure to write it costs only time later.
+fn cache_put(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().expect("cache path has a parent");
+    fs::create_dir_all(dir).at(dir)?;
+    if let Ok(mut tmp) = tempfile::Builder::new().prefix(".cache-").tempfile_in(dir)
+        && std::io::Write::write_all(&mut tmp, bytes).is_ok()
+    {
+        let _ = tmp.persist(path);
+    }
+    Ok(())
+}
+
 /// The thumbnail of an object, from the cache or made now (and cached).
 /// `Ok(Err(reason))` when the object is not a decodable image.
-pub fn get(
-    vault: &Vault,
-    d: &Digest,
-    media_type: &str,
-) -> Result<std::result::Result<Vec<u8>, String>> {
-    let cached = cache_path(vault, d);
+pub fn get(vault: &Vault, d: &Digest, media_type: &str) -> Result<Thumb> {
     // The cache is not fsynced: after a power cut a thumbnail may be empty or cut short. Such a
     // file is made again, never embedded in a bundle.
-    if let Ok(bytes) = fs::read(&cached)
-        && looks_whole(&bytes)
-    {
-        return Ok(Ok(bytes));
+    for partial in [false, true] {
+        if let Ok(bytes) = fs::read(cache_path(vault, d, partial))
+            && looks_whole(&bytes)
+        {
+            return Ok(Ok(Thumbnail {
+                jpeg: bytes,
+                partial,
+            }));
+        }
     }
-    let path = vault.object_file(d)?;
     // A decoder bug on one hostile photo costs that photo its thumbnail, not the whole bundle.
-    let made = std::panic::catch_unwind(|| make(&path, media_type))
-        .unwrap_or_else(|_| Err("the image decoder failed on this file".to_string()));
+    // `make` only reads the vault and builds new bytes: nothing is left half-changed.
+    let made =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(vault, d, media_type)))
+            .unwrap_or_else(|_| Ok(Err("the image decoder failed on this file".to_string())))?;
     let made = match made {
-        Ok(bytes) => bytes,
+        Ok(t) => t,
         Err(reason) => return Ok(Err(reason)),
     };
-    let dir = cached.parent().expect("cache path has a parent");
-    fs::create_dir_all(dir).at(dir)?;
-    // The cache is not evidence: written atomically (a reader never sees half a file) but not
-    // fsynced, and a failure to write it costs only time later.
-    if let Ok(mut tmp) = tempfile::Builder::new().prefix(".thumb-").tempfile_in(dir)
-        && std::io::Write::write_all(&mut tmp, &made).is_ok()
-    {
-        let _ = tmp.persist(&cached);
-    }
+    cache_put(&cache_path(vault, d, made.partial), &made.jpeg)?;
     Ok(Ok(made))
 }
 
-/// Make a thumbnail of the image file at `path`.
-pub fn make(path: &std::path::Path, media_type: &str) -> Thumb {
-    let img = decode_at_least(path, media_type, SIZE)?;
+/// Make the thumbnail of an object.
+fn make(vault: &Vault, d: &Digest, media_type: &str) -> Result<Thumb> {
+    let decoded = match decode_object(vault, d, media_type, SIZE)? {
+        Ok(x) => x,
+        Err(why) => return Ok(Err(why)),
+    };
+    Ok(thumbnail_of(decoded))
+}
+
+/// The thumbnail of an image file outside the store, in a format read in Rust (not HEIC/AVIF).
+pub fn make_file(path: &std::path::Path, media_type: &str) -> Thumb {
+    thumbnail_of(decode_at_least(path, media_type, SIZE)?)
+}
+
+/// The thumbnail of a decoded image.
+fn thumbnail_of(decoded: Decoded) -> Thumb {
+    let img = decoded.image;
     // Never upscaled: a small image is its own thumbnail.
     let thumb = if img.width() <= SIZE && img.height() <= SIZE {
         img
     } else {
         img.thumbnail(SIZE, SIZE)
     };
-    encode_jpeg(&thumb.to_rgb8(), QUALITY)
-        .map_err(|e| format!("encoding the thumbnail failed: {e}"))
+    let jpeg = encode_jpeg(&thumb.to_rgb8(), QUALITY)
+        .map_err(|e| format!("encoding the thumbnail failed: {e}"))?;
+    Ok(Thumbnail {
+        jpeg,
+        partial: decoded.partial,
+    })
+}
+
+/// The stored object `d` decoded at the smallest scale whose long side is still at least `side`
+/// where the format allows, orientation applied. HEIC, HEIF and AVIF go through an installed
+/// converter (`external`), whose JPEG is cached under `cache/converted/` so that later bundles do
+/// not convert again. `Ok(Err(reason))` when it cannot be decoded here.
+pub fn decode_object(
+    vault: &Vault,
+    d: &Digest,
+    media_type: &str,
+    side: u32,
+) -> Result<std::result::Result<Decoded, String>> {
+    let path = vault.object_file(d)?;
+    let mt = crate::evidence::kind::MediaType::from(media_type);
+    if !external::needs_converter(&mt) {
+        return Ok(decode_at_least(&path, media_type, side));
+    }
+    let cached = vault
+        .cache_dir()
+        .join("converted")
+        .join(format!("{}.jpg", d.hex()));
+    let jpeg = match fs::read(&cached) {
+        Ok(bytes) if looks_whole(&bytes) => bytes,
+        _ => match external::heif_to_jpeg(&path, &mt) {
+            Ok(jpeg) => {
+                cache_put(&cached, &jpeg)?;
+                jpeg
+            }
+            Err(why) => return Ok(Err(why.to_string())),
+        },
+    };
+    // The converter turned the pixels already; the EXIF orientation it copied into the JPEG
+    // would turn them twice.
+    Ok(decode_jpeg_data(&jpeg, side, false).map(|image| Decoded {
+        image,
+        partial: false,
+    }))
 }
 
 /// `img` as RGB, resized to exactly `w`×`h` by a bilinear convolution (fast_image_resize, with
@@ -155,42 +237,122 @@ pub fn encode_jpeg(img: &image::RgbImage, quality: u8) -> std::result::Result<Ve
 }
 
 /// The image at `path`, orientation applied, decoded at the smallest scale whose long side is
-/// still at least `side` pixels where the format allows (JPEG), else at full size.
+/// still at least `side` pixels where the format allows (JPEG), else at full size. Formats that
+/// need an installed converter are not read here (see `decode_object`).
 pub fn decode_at_least(
     path: &std::path::Path,
     media_type: &str,
     side: u32,
-) -> std::result::Result<DynamicImage, String> {
+) -> std::result::Result<Decoded, String> {
     // Crash-test hook: a decoder that panics on a hostile file (tests/cli/bundle.rs).
     assert!(
         !crate::failpoint_is("decoder-panics"),
         "injected decoder panic"
     );
     if media_type != crate::evidence::kind::MediaType::JPEG.as_str() {
-        return decode_any(path);
+        return decode_any(path).map(|image| Decoded {
+            image,
+            partial: false,
+        });
     }
+    let meta = fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_ALLOC {
+        return Err(format!(
+            "a {} JPEG is over the {} this reads",
+            crate::render::human_bytes(meta.len()),
+            crate::render::human_bytes(MAX_ALLOC)
+        ));
+    }
+    let data = fs::read(path).map_err(|e| e.to_string())?;
+    let partial = cut_short(&data);
+    decode_jpeg_data(&data, side, true).map(|image| Decoded { image, partial })
+}
+
+/// The JPEG `data` decoded as `decode_at_least` does; EXIF orientation applied when `orient`.
+fn decode_jpeg_data(
+    data: &[u8],
+    side: u32,
+    orient: bool,
+) -> std::result::Result<DynamicImage, String> {
     // The fastest JPEG decode that gives the size: block averages alone when 1/8 scale is
-    // enough; else libjpeg-turbo. The file is read once for both; what neither decodes cleanly
-    // (or a file too large to hold) goes to jpeg-decoder, which reads it itself.
-    let data = fs::metadata(path)
-        .ok()
-        .filter(|m| m.len() <= MAX_ALLOC)
-        .and_then(|_| fs::read(path).ok());
-    if let Some(data) = data {
-        let fast = decode_dc(&data, side);
-        #[cfg(feature = "turbojpeg")]
-        let fast = fast.or_else(|| turbo::decode_scaled(&data, side));
-        let fast = fast.or_else(|| decode_full(&data, side));
-        if let Some(mut img) = fast {
-            img.apply_orientation(
-                exif_segment(&data)
-                    .and_then(Orientation::from_exif_chunk)
-                    .unwrap_or(Orientation::NoTransforms),
-            );
-            return Ok(img);
-        }
+    // enough; else libjpeg-turbo or zune-jpeg. What none decodes cleanly goes to jpeg-decoder.
+    let orientation = || {
+        exif_segment(data)
+            .filter(|_| orient)
+            .and_then(Orientation::from_exif_chunk)
+            .unwrap_or(Orientation::NoTransforms)
+    };
+    let fast = decode_dc(data, side);
+    #[cfg(feature = "turbojpeg")]
+    let fast = fast.or_else(|| turbo::decode_scaled(data, side));
+    let fast = fast.or_else(|| decode_full(data, side));
+    if let Some(mut img) = fast {
+        img.apply_orientation(orientation());
+        return Ok(img);
     }
-    decode_jpeg_scaled(path, side)
+    let mut img = match decode_jpeg_scaled(data, side) {
+        Ok(img) => img,
+        // A file cut short: the part that is there, as browsers and libjpeg show it.
+        Err(why) => decode_lenient(data).ok_or(why)?,
+    };
+    img.apply_orientation(orientation());
+    Ok(img)
+}
+
+/// Whether a JPEG is cut short: no end-of-image marker after its first scan. (Inside entropy-
+/// coded data 0xFF is always followed by 0x00 or a restart marker, so FF D9 there is the end.)
+pub fn cut_short(jpeg: &[u8]) -> bool {
+    let Some(scan) = first_scan(jpeg) else {
+        return false;
+    };
+    !jpeg[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// Offset of the first start-of-scan marker, walking the segments before it.
+fn first_scan(jpeg: &[u8]) -> Option<usize> {
+    Segments::of(jpeg).find_map(|(marker, at, _)| (marker == 0xDA).then_some(at))
+}
+
+/// The segments of a JPEG up to its first scan (or end of image), as `(marker, offset, body)`:
+/// a scan or end-of-image marker is the last item, with an empty body. Every length is checked
+/// against the data; a malformed or cut header ends the walk.
+struct Segments<'a> {
+    jpeg: &'a [u8],
+    at: Option<usize>,
+}
+
+impl<'a> Segments<'a> {
+    fn of(jpeg: &'a [u8]) -> Segments<'a> {
+        let at = jpeg.starts_with(&[0xFF, 0xD8]).then_some(2);
+        Segments { jpeg, at }
+    }
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = (u8, usize, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let jpeg = self.jpeg;
+        let mut i = self.at.take()?;
+        // Fill bytes (0xFF runs) may precede a marker.
+        while *jpeg.get(i)? == 0xFF && *jpeg.get(i + 1)? == 0xFF {
+            i += 1;
+        }
+        if *jpeg.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *jpeg.get(i + 1)?;
+        if marker == 0xDA || marker == 0xD9 {
+            return Some((marker, i, &[]));
+        }
+        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
+        if len < 2 {
+            return None;
+        }
+        let body = jpeg.get(i + 4..i + 2 + len)?;
+        self.at = Some(i + 2 + len);
+        Some((marker, i, body))
+    }
 }
 
 /// The 1/8-scale image of the JPEG `data` from the DC decoder, as stored (orientation not
@@ -209,9 +371,21 @@ fn decode_dc(data: &[u8], side: u32) -> Option<DynamicImage> {
 /// `None`, and jpeg-decoder decodes at the scale that does). Strict: a file with any error
 /// (truncated, corrupt) is left to jpeg-decoder.
 fn decode_full(data: &[u8], side: u32) -> Option<DynamicImage> {
+    zune_decode(data, true, Some(side))
+}
+
+/// The JPEG `data` at full size by zune-jpeg in its lenient mode, which decodes a file cut short
+/// to the rows that are there (the rest grey); as stored.
+fn decode_lenient(data: &[u8]) -> Option<DynamicImage> {
+    zune_decode(data, false, None)
+}
+
+/// zune-jpeg at full size, `None` on any error, or when `side` is given and a DCT scale would
+/// give it with less work.
+fn zune_decode(data: &[u8], strict: bool, side: Option<u32>) -> Option<DynamicImage> {
     use zune_core::{colorspace::ColorSpace, options::DecoderOptions};
     let options = DecoderOptions::default()
-        .set_strict_mode(true)
+        .set_strict_mode(strict)
         .set_max_width(MAX_SIDE as usize)
         .set_max_height(MAX_SIDE as usize)
         .jpeg_set_out_colorspace(ColorSpace::RGB);
@@ -219,12 +393,11 @@ fn decode_full(data: &[u8], side: u32) -> Option<DynamicImage> {
     dec.decode_headers().ok()?;
     let info = dec.info()?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
-    if w == 0 || h == 0 || w.max(h).div_ceil(2) >= side {
+    if w == 0 || h == 0 || side.is_some_and(|side| w.max(h).div_ceil(2) >= side) {
         return None;
     }
-    if dec.output_buffer_size()? as u64 > MAX_ALLOC
-        || dec.output_buffer_size()? != w as usize * h as usize * 3
-    {
+    let size = dec.output_buffer_size()?;
+    if size as u64 > MAX_ALLOC || size != w as usize * h as usize * 3 {
         return None;
     }
     let pixels = dec.decode().ok()?;
@@ -294,41 +467,16 @@ pub fn orientation_is_plain(path: &std::path::Path, media_type: &str) -> bool {
 /// The TIFF payload of a JPEG's EXIF segment (APP1 "Exif\0\0"), found by walking the markers
 /// before the image data.
 fn exif_segment(jpeg: &[u8]) -> Option<&[u8]> {
-    if jpeg.get(..2)? != [0xFF, 0xD8] {
-        return None;
-    }
-    let mut i = 2;
-    loop {
-        // Fill bytes (0xFF runs) may precede a marker.
-        while *jpeg.get(i)? == 0xFF && *jpeg.get(i + 1)? == 0xFF {
-            i += 1;
-        }
-        if *jpeg.get(i)? != 0xFF {
-            return None;
-        }
-        let marker = *jpeg.get(i + 1)?;
-        // Start of scan or end of image: no EXIF before the pixels.
-        if marker == 0xDA || marker == 0xD9 {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
-        if len < 2 {
-            return None;
-        }
-        let body = jpeg.get(i + 4..i + 2 + len)?;
-        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
-            return Some(&body[6..]);
-        }
-        i += 2 + len;
-    }
+    Segments::of(jpeg).find_map(|(marker, _, body)| {
+        (marker == 0xE1 && body.starts_with(b"Exif\0\0")).then(|| &body[6..])
+    })
 }
 
-fn decode_jpeg_scaled(
-    path: &std::path::Path,
-    side: u32,
-) -> std::result::Result<DynamicImage, String> {
-    let f = File::open(path).map_err(|e| e.to_string())?;
-    let mut dec = jpeg_decoder::Decoder::new(BufReader::new(f));
+/// The JPEG `data` by jpeg-decoder, at the smallest DCT scale that gives `side`, as stored
+/// (orientation not applied). It reads what the others refuse: files cut short (their missing
+/// rows grey), CMYK.
+fn decode_jpeg_scaled(data: &[u8], side: u32) -> std::result::Result<DynamicImage, String> {
+    let mut dec = jpeg_decoder::Decoder::new(data);
     dec.set_max_decoding_buffer_size(MAX_ALLOC as usize);
     dec.read_info()
         .map_err(|e| format!("not a readable JPEG: {e}"))?;
@@ -342,17 +490,13 @@ fn decode_jpeg_scaled(
     let (w, h) = dec
         .scale(side, side)
         .map_err(|e| format!("not a readable JPEG: {e}"))?;
-    let orientation = dec
-        .exif_data()
-        .and_then(Orientation::from_exif_chunk)
-        .unwrap_or(Orientation::NoTransforms);
     let pixels = dec
         .decode()
         .map_err(|e| format!("not a readable JPEG: {e}"))?;
     let info = dec.info().ok_or("not a readable JPEG")?;
     let (w, h) = (u32::from(w.min(info.width)), u32::from(h.min(info.height)));
     let bad = || "not a readable JPEG: pixel data is short".to_string();
-    let mut img = match info.pixel_format {
+    let img = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => {
             DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, pixels).ok_or_else(bad)?)
         }
@@ -374,7 +518,6 @@ fn decode_jpeg_scaled(
             DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, px).ok_or_else(bad)?)
         }
     };
-    img.apply_orientation(orientation);
     Ok(img)
 }
 
@@ -416,7 +559,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.jpg");
         fs::write(&p, jpeg(2000, 1000)).unwrap();
-        let t = make(&p, "image/jpeg").unwrap();
+        let t = make_file(&p, "image/jpeg").unwrap().jpeg;
         let img = image::load_from_memory(&t).unwrap();
         assert_eq!((img.width(), img.height()), (256, 128));
     }
@@ -445,19 +588,21 @@ mod tests {
         assert!(orientation_is_plain(&p, "image/jpeg"));
         fs::write(&p, &bytes).unwrap();
         assert!(!orientation_is_plain(&p, "image/jpeg"));
-        let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
+        let img = image::load_from_memory(&make_file(&p, "image/jpeg").unwrap().jpeg).unwrap();
         assert_eq!((img.width(), img.height()), (128, 256));
         // The pure-Rust path agrees.
-        let img = decode_jpeg_scaled(&p, SIZE).unwrap();
+        let img = decode_jpeg_data(&bytes, SIZE, true).unwrap();
         assert_eq!((img.width(), img.height()), (250, 500));
+        let img = decode_jpeg_scaled(&bytes, SIZE).unwrap();
+        assert_eq!((img.width(), img.height()), (500, 250), "as stored");
         // Large enough for 1/8 scale: the DC decoder's image is turned too.
         let bytes = rotated(&jpeg(2400, 1200));
         let img = decode_dc(&bytes, SIZE).expect("the DC decoder reads it");
         assert_eq!((img.width(), img.height()), (300, 150), "as stored");
         fs::write(&p, &bytes).unwrap();
-        let img = decode_at_least(&p, "image/jpeg", SIZE).unwrap();
+        let img = decode_at_least(&p, "image/jpeg", SIZE).unwrap().image;
         assert_eq!((img.width(), img.height()), (150, 300), "turned");
-        let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
+        let img = image::load_from_memory(&make_file(&p, "image/jpeg").unwrap().jpeg).unwrap();
         assert_eq!((img.width(), img.height()), (128, 256));
     }
 
@@ -510,7 +655,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.jpg");
         fs::write(&p, jpeg(100, 60)).unwrap();
-        let img = image::load_from_memory(&make(&p, "image/jpeg").unwrap()).unwrap();
+        let img = image::load_from_memory(&make_file(&p, "image/jpeg").unwrap().jpeg).unwrap();
         assert_eq!((img.width(), img.height()), (100, 60));
     }
 
@@ -521,8 +666,45 @@ mod tests {
         let mut bytes = jpeg(300, 300);
         bytes.truncate(200);
         fs::write(&p, &bytes).unwrap();
-        assert!(make(&p, "image/jpeg").is_err());
+        assert!(make_file(&p, "image/jpeg").is_err());
         fs::write(&p, b"not an image").unwrap();
-        assert!(make(&p, "image/png").is_err());
+        assert!(make_file(&p, "image/png").is_err());
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_decodes_in_part_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jpg");
+        // Top half red, bottom half blue, 640×640: cut at 60% of its bytes.
+        let img = image::RgbImage::from_fn(640, 640, |_, y| {
+            if y < 320 {
+                image::Rgb([220, 20, 20])
+            } else {
+                image::Rgb([20, 20, 220])
+            }
+        });
+        let mut whole = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut whole, 90)
+            .encode_image(&DynamicImage::ImageRgb8(img))
+            .unwrap();
+        assert!(!cut_short(&whole));
+        let cut = &whole[..whole.len() * 6 / 10];
+        assert!(cut_short(cut));
+        fs::write(&p, cut).unwrap();
+        let d = decode_at_least(&p, "image/jpeg", 640).unwrap();
+        assert!(d.partial);
+        let top = d.image.to_rgb8().get_pixel(320, 40).0;
+        assert!(
+            top[0] > 180 && top[2] < 80,
+            "the part that is there decodes: {top:?}"
+        );
+        let t = make_file(&p, "image/jpeg").unwrap();
+        assert!(t.partial);
+        // Bytes after the end marker (Samsung's trailers, MPF) do not make a file partial; a file
+        // cut inside its headers is no image at all.
+        let mut trailer = whole.clone();
+        trailer.extend(b"SEFT trailing data");
+        assert!(!cut_short(&trailer));
+        assert!(!cut_short(&whole[..100]));
     }
 }
