@@ -77,7 +77,13 @@ pub fn media_metadata(data: &[u8]) {
     let Some(file) = temp_file_with(data) else {
         return;
     };
-    for media_type in ["image/jpeg", "image/heic", "video/mp4", "image/png"] {
+    for media_type in [
+        "image/jpeg",
+        "image/heic",
+        "video/mp4",
+        "video/quicktime",
+        "image/png",
+    ] {
         let _ = metadata::read(file.path(), media_type);
     }
 }

@@ -118,6 +118,10 @@ pub struct FileRecord {
     /// For originals: filed after the dispute was opened (evidence gathered late is weaker).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub filed_after_dispute: bool,
+    /// For the two halves of a Live Photo (a still and its short video with the same Apple
+    /// content identifier): the SHA-256 of the other half.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_photo_with: Option<Digest>,
 }
 
 impl FileRecord {
@@ -144,6 +148,7 @@ impl FileRecord {
             existed_by_tsa: None,
             signed_by: None,
             filed_after_dispute: false,
+            live_photo_with: None,
         }
     }
 }
@@ -628,6 +633,8 @@ impl Layout {
     /// Originals, named by kind and original name, made unique and safe.
     fn originals(&mut self, case: &Case<'_>, entries: &[&Entry]) {
         let mut names = UniqueNames::default();
+        // (record index, Live Photo content identifier)
+        let mut live: Vec<(usize, String)> = Vec::new();
         for e in entries {
             let Some(item) = e.event.item() else { continue };
             let path = names.claim(&format!("data/originals/{}", item.kind), &item.name);
@@ -652,7 +659,11 @@ impl Layout {
                 existed_by_tsa: None,
                 signed_by: None,
                 filed_after_dispute: false,
+                live_photo_with: None,
             });
+            if let Some(id) = item.media.as_ref().and_then(|m| m.content_id.clone()) {
+                live.push((self.records.len() - 1, id));
+            }
             self.zip.push(ZipEntry {
                 path,
                 content: Content::Object {
@@ -662,6 +673,7 @@ impl Layout {
                 compress: item.media_type.is_textual(),
             });
         }
+        pair_live_photos(&mut self.records, &live);
     }
 
     /// Thumbnails of photos, in parallel, from the cache where it has them. Returns them by the
@@ -981,6 +993,59 @@ derived files (thumbnails) which original they were made from. data/report.html 
 human-readable summary.
 "#
     )
+}
+
+/// Link the two halves of each Live Photo: the first still and the first video with the same
+/// content identifier. Their capture times should agree within seconds (the video runs about
+/// 1.5 s either side of the still); when they do not, both say so.
+fn pair_live_photos(records: &mut [FileRecord], ids: &[(usize, String)]) {
+    /// More apart than this, the two halves do not look like one moment.
+    const SLACK_S: i64 = 5;
+    let first_of = |kind: Kind, id: &str| {
+        ids.iter()
+            .find(|(k, i)| i == id && records[*k].kind == Some(kind))
+            .map(|(k, _)| *k)
+    };
+    let mut pairs = Vec::new();
+    for (_, id) in ids {
+        if let (Some(p), Some(v)) = (first_of(Kind::Photo, id), first_of(Kind::Video, id))
+            && !pairs.contains(&(p, v))
+        {
+            pairs.push((p, v));
+        }
+    }
+    for (p, v) in pairs {
+        records[p].live_photo_with = Some(records[v].sha256);
+        records[v].live_photo_with = Some(records[p].sha256);
+        let at = |r: &FileRecord| {
+            r.captured_at
+                .as_deref()
+                .and_then(crate::time::Timestamp::parse)
+        };
+        // Instants where both have one, else wall clocks where neither has.
+        let apart = match (at(&records[p]), at(&records[v])) {
+            (Some(a), Some(b)) => match (a.utc(), b.utc()) {
+                (Some(a), Some(b)) => Some(a - b),
+                (None, None) => Some(a.wall_clock() - b.wall_clock()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(apart) = apart {
+            let apart = apart.num_seconds().abs();
+            if apart > SLACK_S {
+                for (k, other) in [(p, v), (v, p)] {
+                    let name = records[other]
+                        .original_name
+                        .clone()
+                        .unwrap_or_else(|| records[other].path.clone());
+                    records[k].warnings.push(format!(
+                        "Live Photo: captured {apart} s apart from its other half {name} (expected within {SLACK_S} s)"
+                    ));
+                }
+            }
+        }
+    }
 }
 
 /// `(name, why)` pairs grouped by the reason, in first-seen order: `("a.heic, b.heic", why)`.

@@ -370,6 +370,16 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                     }
                 })
                 .collect();
+            if let Some(video) = r
+                .live_photo_with
+                .and_then(|d| originals.iter().find(|o| o.sha256 == d))
+            {
+                let _ = write!(
+                    warnings,
+                    "<br>Live Photo: <a href=\"{}\">its video</a>",
+                    href(&video.path)
+                );
+            }
             warnings.extend(
                 r.warnings
                     .iter()

@@ -680,10 +680,13 @@ fn shots(i: &Input<'_>, p: &Profile) -> Shots {
             )),
         }
     }
+    // A Live Photo's video is shown by its still, unless the still could not be converted.
+    let shown: Vec<Digest> = all.list.iter().map(|s| s.source).collect();
     let videos: Vec<&FileRecord> = i
         .originals
         .iter()
         .filter(|r| r.kind == Some(Kind::Video))
+        .filter(|r| !r.live_photo_with.is_some_and(|p| shown.contains(&p)))
         .collect();
     let ffmpeg = !videos.is_empty() && crate::render::external::have_ffmpeg();
     for r in videos {
@@ -724,7 +727,7 @@ fn upload_copy(i: &Input<'_>, r: &FileRecord, side: u32) -> Result<Shot, String>
     let original = (*mt == MediaType::JPEG && upright && whole && !decoded.partial)
         .then(|| std::fs::read(&path).ok())
         .flatten();
-    let mut caption = caption(r, None);
+    let mut caption = caption(i, r, None);
     if decoded.partial {
         caption.push(PARTIAL.to_string());
     }
@@ -775,7 +778,7 @@ fn stem(r: &FileRecord) -> String {
         .unwrap_or_else(|| "photo".into())
 }
 
-fn caption(r: &FileRecord, still: Option<&str>) -> Vec<String> {
+fn caption(i: &Input<'_>, r: &FileRecord, still: Option<&str>) -> Vec<String> {
     let name = r.original_name.as_deref().unwrap_or(&r.path);
     let mut c = vec![match still {
         Some(t) => format!("{name}, still frame at {t}"),
@@ -799,6 +802,16 @@ fn caption(r: &FileRecord, still: Option<&str>) -> Vec<String> {
     ));
     c.push(line);
     c.push(super::trust::vouched(r).join(" · "));
+    if let Some(other) = r.live_photo_with
+        && still.is_none()
+    {
+        let video = i
+            .originals
+            .iter()
+            .find(|o| o.sha256 == other)
+            .map_or_else(|| other.hex()[..12].to_string(), |o| o.path.clone());
+        c.push(format!("Live Photo: its video is {video}"));
+    }
     for w in &r.warnings {
         c.push(format!("warning: {w}"));
     }
@@ -844,7 +857,7 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
             Some(Shot {
                 source: r.sha256,
                 stem: format!("{}-at-{}", stem(r), t.replace(':', "m") + "s"),
-                caption: caption(r, Some(&t)),
+                caption: caption(i, r, Some(&t)),
                 width: img.width(),
                 height: img.height(),
                 jpeg,

@@ -7,6 +7,7 @@
 //! here panics out (a panic in a parser is caught and recorded), and a file whose metadata cannot be
 //! read is still stored, with the reason recorded.
 
+use crate::evidence::bmff::{find_box, next_box};
 use crate::evidence::kind::MediaType;
 use std::fs::File;
 use std::path::Path;
@@ -54,6 +55,10 @@ pub struct MediaInfo {
     pub gps: Option<Gps>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<f64>,
+    /// Apple's Live Photo content identifier (a UUID), in both the still and its video: files of
+    /// an order with the same one are the two halves of one Live Photo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
     /// Why the metadata could not be read (the file is stored all the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -161,34 +166,6 @@ fn heif_size(path: &Path) -> Option<(u32, u32)> {
     best.filter(|&(w, h)| w > 0 && h > 0)
 }
 
-/// Split off the first ISO-BMFF box: (type, body, rest).
-fn next_box(buf: &[u8]) -> Option<([u8; 4], &[u8], &[u8])> {
-    let size32 = u32::from_be_bytes(buf.get(0..4)?.try_into().ok()?) as usize;
-    let kind: [u8; 4] = buf.get(4..8)?.try_into().ok()?;
-    let (header, size) = match size32 {
-        0 => (8, buf.len()),
-        1 => (
-            16,
-            usize::try_from(u64::from_be_bytes(buf.get(8..16)?.try_into().ok()?)).ok()?,
-        ),
-        n => (8, n),
-    };
-    if size < header || size > buf.len() {
-        return None;
-    }
-    Some((kind, &buf[header..size], &buf[size..]))
-}
-
-fn find_box<'a>(mut buf: &'a [u8], want: &[u8; 4]) -> Option<&'a [u8]> {
-    while let Some((kind, body, rest)) = next_box(buf) {
-        if kind == *want {
-            return Some(body);
-        }
-        buf = rest;
-    }
-    None
-}
-
 fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
     let ms = match MediaSource::seekable(file) {
@@ -206,12 +183,40 @@ fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
             Err(nom_exif::Error::ExifNotFound) => Ok(MediaInfo::default()),
             Err(e) => Err(format!("unreadable EXIF: {e}")),
         },
-        MediaKind::Track => match parser.parse_track(ms) {
-            Ok(t) => Ok(from_track(&t)),
-            Err(nom_exif::Error::TrackNotFound) => Ok(MediaInfo::default()),
-            Err(e) => Err(format!("unreadable container metadata: {e}")),
-        },
+        MediaKind::Track => {
+            let mut info = match parser.parse_track(ms) {
+                Ok(t) => from_track(&t),
+                Err(nom_exif::Error::TrackNotFound) => MediaInfo::default(),
+                Err(e) => return Err(format!("unreadable container metadata: {e}")),
+            };
+            let keys = super::apple::video_keys(path).unwrap_or_default();
+            info.content_id = super::apple::video_content_id_in(&keys);
+            // nom-exif reads `com.apple.quicktime.creationdate` from `moov/meta` only; ffmpeg and
+            // some editors write the keys under `moov/udta/meta`.
+            if info.captured_at.is_none()
+                && let Some(d) = keys
+                    .iter()
+                    .find(|(k, _)| k == "com.apple.quicktime.creationdate")
+                    .and_then(|(_, v)| quicktime_date(v))
+                    .filter(|d| d.year() > 1904)
+            {
+                set_time(
+                    &mut info,
+                    d.naive_local(),
+                    Some(*d.offset()),
+                    "QuickTime com.apple.quicktime.creationdate".to_string(),
+                );
+            }
+            Ok(info)
+        }
     }
+}
+
+/// `2026-11-20T10:00:02+0800` (as iPhones write it) or RFC 3339.
+fn quicktime_date(v: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M:%S%z")
+        .or_else(|_| DateTime::parse_from_rfc3339(v.trim()))
+        .ok()
 }
 
 fn text(v: Option<&EntryValue>) -> Option<String> {
@@ -271,6 +276,12 @@ fn from_exif(exif: &Exif) -> MediaInfo {
         gps: exif.gps_info().and_then(gps_of),
         width: number(exif.get(ExifTag::ExifImageWidth)).and_then(|n| u32::try_from(n).ok()),
         height: number(exif.get(ExifTag::ExifImageHeight)).and_then(|n| u32::try_from(n).ok()),
+        content_id: match exif.get(ExifTag::MakerNote) {
+            Some(EntryValue::Undefined(note) | EntryValue::U8Array(note)) => {
+                super::apple::photo_content_id(note)
+            }
+            _ => None,
+        },
         ..MediaInfo::default()
     };
     let candidates = [

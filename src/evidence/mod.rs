@@ -6,6 +6,8 @@
 //! depend on nothing of vault's but [`crate::time`], [`crate::digest`] and [`crate::error`]. This
 //! is also the fuzzing surface.
 
+pub mod apple;
+pub mod bmff;
 pub mod chat;
 pub mod kind;
 pub mod metadata;

@@ -263,11 +263,16 @@ pub fn jpeg_with_exif(datetime: &str, offset: Option<&str>) -> Vec<u8> {
     image::codecs::jpeg::JpegEncoder::new(&mut jpg)
         .encode_image(&img)
         .unwrap();
-    let mut out = jpg[..2].to_vec();
+    with_app1(&jpg, &app1)
+}
+
+/// `jpeg` with an APP1 segment (`Exif\0\0` and a TIFF, say) spliced in after its SOI marker.
+pub fn with_app1(jpeg: &[u8], app1: &[u8]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
     out.extend([0xFF, 0xE1]);
     out.extend(((app1.len() + 2) as u16).to_be_bytes());
     out.extend(app1);
-    out.extend(&jpg[2..]);
+    out.extend(&jpeg[2..]);
     out
 }
 

@@ -362,3 +362,156 @@ fn a_label_photo_keeps_enough_pixels_to_read_on_every_platform() {
         );
     }
 }
+
+/// `jpeg` with EXIF as an iPhone writes it for a Live Photo's still: DateTimeOriginal with its
+/// offset, and Apple's MakerNote whose tag 0x0011 is the content identifier.
+fn live_still(jpeg: &[u8], datetime: &str, offset: &str, id: &str) -> Vec<u8> {
+    // Apple's MakerNote: "Apple iOS", version 1, "MM", then a big-endian IFD whose offsets count
+    // from the MakerNote's first byte.
+    let mut note = b"Apple iOS\0\0\x01MM".to_vec();
+    note.extend(1u16.to_be_bytes());
+    note.extend([0x00, 0x11, 0x00, 0x02]);
+    note.extend((id.len() as u32 + 1).to_be_bytes());
+    note.extend((16u32 + 12 + 4).to_be_bytes());
+    note.extend(0u32.to_be_bytes());
+    note.extend(id.as_bytes());
+    note.push(0);
+    // TIFF, little endian: IFD0 { ExifIFD } -> Exif IFD { DateTimeOriginal, OffsetTimeOriginal,
+    // MakerNote }.
+    let entry = |tag: u16, typ: u16, count: u32, value: u32| {
+        let mut e = tag.to_le_bytes().to_vec();
+        e.extend(typ.to_le_bytes());
+        e.extend(count.to_le_bytes());
+        e.extend(value.to_le_bytes());
+        e
+    };
+    let exif_ifd = 8 + 2 + 12 + 4;
+    let data = exif_ifd + 2 + 3 * 12 + 4;
+    let mut dt = datetime.as_bytes().to_vec();
+    dt.push(0);
+    let mut tz = offset.as_bytes().to_vec();
+    tz.push(0);
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(entry(0x8769, 4, 1, exif_ifd));
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(3u16.to_le_bytes());
+    tiff.extend(entry(0x9003, 2, dt.len() as u32, data));
+    tiff.extend(entry(0x9011, 2, tz.len() as u32, data + dt.len() as u32));
+    tiff.extend(entry(
+        0x927c,
+        7,
+        note.len() as u32,
+        data + (dt.len() + tz.len()) as u32,
+    ));
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(dt);
+    tiff.extend(tz);
+    tiff.extend(note);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    common::with_app1(jpeg, &app1)
+}
+
+/// A 2-second HEVC QuickTime video as ffmpeg writes it, with Apple's content identifier and a
+/// creation date in its keys.
+fn live_video(env: &Env, name: &str, id: &str, created: &str) -> PathBuf {
+    let p = env.path(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    run(Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi"])
+        .args(["-i", "testsrc=duration=2:size=320x240:rate=10"])
+        .args([
+            "-c:v",
+            "libx265",
+            "-x265-params",
+            "log-level=none",
+            "-tag:v",
+            "hvc1",
+        ])
+        .args(["-pix_fmt", "yuv420p", "-movflags", "use_metadata_tags"])
+        .args([
+            "-metadata",
+            &format!("com.apple.quicktime.content.identifier={id}"),
+        ])
+        .args([
+            "-metadata",
+            &format!("com.apple.quicktime.creationdate={created}"),
+        ])
+        .arg(&p));
+    p
+}
+
+#[test]
+fn a_live_photo_is_one_linked_pair_shown_by_its_still() {
+    if !have_tool("ffmpeg", &["-version"]) {
+        return;
+    }
+    let env = Env::new();
+    let (a, b) = (
+        "570F1469-09C7-4E50-9875-05F21D5BD166",
+        "0E4B2D5C-1F2A-4B3C-8D9E-AF0011223344",
+    );
+    let still_a = env.write(
+        "in/IMG_0301.JPG",
+        &live_still(&big_photo(31, 800, 600), "2026:11:20 10:00:03", "+08:00", a),
+    );
+    // The second pair's halves are a minute apart: not one moment.
+    let still_b = env.write(
+        "in/IMG_0302.JPG",
+        &live_still(&big_photo(32, 800, 600), "2026:11:20 10:05:00", "+08:00", b),
+    );
+    let video_a = live_video(&env, "in/IMG_0301.MOV", a, "2026-11-20T10:00:02+0800");
+    let video_b = live_video(&env, "in/IMG_0302.MOV", b, "2026-11-20T10:06:00+0800");
+    // The fixtures are what exiftool reads as an iPhone's.
+    if have_tool("exiftool", &["-ver"]) {
+        let out = Command::new("exiftool")
+            .args(["-s3", "-MediaGroupUUID"])
+            .arg(&still_a)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), a);
+        let out = Command::new("exiftool")
+            .args(["-s3", "-ContentIdentifier"])
+            .arg(&video_a)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), a);
+    }
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .args([&still_a, &video_a, &still_b, &video_b])
+        .assert()
+        .success();
+    let (v, code) = bundle(&env, &["--platform", "ebay"]);
+    assert_eq!(code, 0, "{v}");
+    let m = manifest(&env);
+    let record = |p: &Path| {
+        m["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["role"] == "original" && f["sha256"] == hex_of(p).as_str())
+            .unwrap()
+            .clone()
+    };
+    for (still, video) in [(&still_a, &video_a), (&still_b, &video_b)] {
+        assert_eq!(record(still)["live_photo_with"], hex_of(video).as_str());
+        assert_eq!(record(video)["live_photo_with"], hex_of(still).as_str());
+        // The still shows the pair: no still frames of its video go to the form.
+        assert!(
+            upload_files(&m)
+                .iter()
+                .all(|f| f["derived_from"] != hex_of(video).as_str()),
+            "{v}"
+        );
+    }
+    // The video's time, from the keys ffmpeg writes under moov/udta/meta.
+    assert_eq!(record(&video_a)["captured_at"], "2026-11-20T10:00:02+08:00");
+    let warned = |p: &Path| record(p)["warnings"].to_string().contains("Live Photo");
+    assert!(!warned(&still_a) && !warned(&video_a));
+    assert!(warned(&still_b) && warned(&video_b), "60 s apart");
+    let html = String::from_utf8(zip_entry(&env.path("b.zip"), "data/report.html")).unwrap();
+    assert_eq!(html.matches("Live Photo: <a href").count(), 2);
+}

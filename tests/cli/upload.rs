@@ -35,12 +35,7 @@ pub(crate) fn big_photo(seed: u32, w: u32, h: u32) -> Vec<u8> {
 fn rotated(jpeg: &[u8]) -> Vec<u8> {
     let mut app1 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01".to_vec();
     app1.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
-    let mut out = jpeg[..2].to_vec();
-    out.extend([0xFF, 0xE1]);
-    out.extend(((app1.len() + 2) as u16).to_be_bytes());
-    out.extend(app1);
-    out.extend(&jpeg[2..]);
-    out
+    common::with_app1(jpeg, &app1)
 }
 
 const CHAT: &str = "\
