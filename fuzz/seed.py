@@ -46,6 +46,27 @@ for p in photos:
     put("metadata", p.name, p.read_bytes())
     put("dc_jpeg", p.name, p.read_bytes())
     put("kind", p.name, p.read_bytes()[:4096])
+# A Live Photo's halves: a JPEG whose EXIF holds Apple's MakerNote (tag 0x0011, the content
+# identifier), and a QuickTime file whose moov/udta/meta keys hold the same identifier.
+import struct
+uuid = b"570F1469-09C7-4E50-9875-05F21D5BD166\0"
+note = b"Apple iOS\0\0\x01MM" + struct.pack(">H", 1) + struct.pack(">HHII", 0x11, 2, len(uuid), 32) + b"\0" * 4 + uuid
+exif_ifd, data = 26, 26 + 2 + 12 + 4
+tiff = (b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", 1) + struct.pack("<HHII", 0x8769, 4, 1, exif_ifd)
+        + b"\0" * 4 + struct.pack("<H", 1) + struct.pack("<HHII", 0x927C, 7, len(note), data) + b"\0" * 4 + note)
+app1 = b"Exif\0\0" + tiff
+if photos:
+    jpeg = photos[0].read_bytes()
+    put("metadata", "live-photo.jpg", jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpeg[2:])
+def bx(kind, body):
+    return struct.pack(">I", len(body) + 8) + kind + body
+key = b"com.apple.quicktime.content.identifier"
+keys = bx(b"keys", b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">I", len(key) + 8) + b"mdta" + key)
+ilst = bx(b"ilst", bx(struct.pack(">I", 1), bx(b"data", b"\0\0\0\x01\0\0\0\0" + uuid[:-1])))
+meta = bx(b"meta", bx(b"hdlr", b"\0" * 24) + keys + ilst)
+put("metadata", "live-photo.mov", bx(b"ftyp", b"qt  \0\0\0\0qt  ") + bx(b"mdat", b"\0" * 64)
+    + bx(b"moov", bx(b"udta", meta)))
+
 for n, head in [("png", b"\x89PNG\r\n\x1a\n"), ("pdf", b"%PDF-1.7\n"), ("mp4", b"\0\0\0\x18ftypmp42"),
                 ("heic", b"\0\0\0\x18ftypheic"), ("zip", b"PK\x03\x04"), ("json", b'{"a": 1}'),
                 ("chat", android.encode())]:
