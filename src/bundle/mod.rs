@@ -19,6 +19,7 @@
 //! `SOURCE_DATE_EPOCH` fixes. `docs/bundle-format.md` is the reference.
 
 pub mod check;
+pub mod prepare;
 mod report_html;
 pub mod trust;
 pub mod upload;

@@ -21,6 +21,7 @@ pub mod init;
 pub mod key;
 pub mod list;
 pub mod output;
+pub mod prepare;
 pub mod progress;
 pub mod shipments;
 pub mod show;
@@ -77,6 +78,7 @@ pub enum Command {
     Stats(stats::Args),
     Key(key::Args),
     Stamp(stamp::Args),
+    Prepare(prepare::Args),
     Config(config::Args),
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
@@ -99,6 +101,7 @@ impl Command {
             Command::Stats(_) => "stats",
             Command::Key(_) => "key",
             Command::Stamp(_) => "stamp",
+            Command::Prepare(_) => "prepare",
             Command::Config(_) => "config",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
@@ -218,6 +221,7 @@ pub fn main() -> ExitCode {
         Command::Stats(a) => stats::run(a, &ctx),
         Command::Key(a) => key::run(a, &ctx),
         Command::Stamp(a) => stamp::run(a, &ctx),
+        Command::Prepare(a) => prepare::run(a, &ctx),
         Command::Config(a) => config::run(a, &ctx),
         Command::Completions(a) => completions::completions(a, &ctx),
         Command::Man(a) => completions::man(a, &ctx),

@@ -156,7 +156,7 @@ fn systemd_units_hold_real_vault_command_lines() {
             }
         }
     }
-    assert_eq!(services, 4, "verify, stamp, due, shipments");
+    assert_eq!(services, 5, "verify, stamp, due, shipments, prepare");
     let alert = std::fs::read_to_string(dir.join("vault-alert@.service")).unwrap();
     assert!(
         alert.contains("journalctl -u \"%i\""),

@@ -626,3 +626,77 @@ fn a_live_photo_whose_heic_still_cannot_be_converted_is_shown_by_its_video() {
         "the video's stills stand in for the still: {v}"
     );
 }
+
+#[test]
+fn prepare_converts_ahead_so_the_bundle_at_the_deadline_needs_no_converter() {
+    let Some((env, photos)) = order_of_phone_photos() else {
+        return;
+    };
+    let (v, code) = env.json(&["prepare"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        (v["orders"].as_u64(), v["photos"].as_u64()),
+        (Some(1), Some(4)),
+        "{v}"
+    );
+    assert_eq!(
+        (v["made"].as_u64(), v["cached"].as_u64()),
+        (Some(4), Some(0)),
+        "{v}"
+    );
+    assert!(v["failed"].as_array().unwrap().is_empty(), "{v}");
+    let (v, _) = env.json(&["prepare", ORDER]);
+    assert_eq!(
+        (v["made"].as_u64(), v["cached"].as_u64()),
+        (Some(0), Some(4)),
+        "{v}"
+    );
+    // The deadline bundle converts nothing: it works without any converter installed.
+    let out = ebay_bundle_without_converters(&env, "b.zip");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["upload"]["dropped"].as_array().unwrap().is_empty(), "{v}");
+    assert!(v["notes"].as_array().unwrap().is_empty(), "{v}");
+    let m = manifest(&env);
+    for (p, _) in &photos {
+        assert!(
+            upload_copy_of(&env, &m, &hex_of(p)).is_some(),
+            "{}",
+            p.display()
+        );
+    }
+    // Nothing in the store changed: verify is clean.
+    env.vault().args(["verify"]).assert().success();
+}
+
+#[test]
+fn prepare_without_a_converter_names_the_photos_and_still_exits_0() {
+    let Some((env, _)) = order_of_phone_photos() else {
+        return;
+    };
+    let out = env
+        .vault()
+        .env("PATH", "/nonexistent")
+        .args(["--json", "prepare"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failed: Vec<&str> = v["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["IMG_0101.HEIC", "IMG_0102.avif"], "{v}");
+    assert_eq!(v["made"], 2, "the WebP and the PNG need nothing installed");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("IMG_0101.HEIC") && stderr.contains("libheif-examples"),
+        "{stderr}"
+    );
+    // An order the vault does not have is an error before anything is done.
+    let (v, code) = env.json(&["prepare", "0000000000000000"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["error"]["code"], "unknown_order");
+}

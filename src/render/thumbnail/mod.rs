@@ -160,19 +160,9 @@ pub fn decode_object(
     if !external::needs_converter(&mt) {
         return Ok(decode_at_least(&path, media_type, side));
     }
-    let cached = vault
-        .cache_dir()
-        .join("converted")
-        .join(format!("{}.jpg", d.hex()));
-    let jpeg = match fs::read(&cached) {
-        Ok(bytes) if looks_whole(&bytes) => bytes,
-        _ => match external::heif_to_jpeg(&path, &mt) {
-            Ok(jpeg) => {
-                cache_put(&cached, &jpeg)?;
-                jpeg
-            }
-            Err(why) => return Ok(Err(why.to_string())),
-        },
+    let jpeg = match converted(vault, d, &mt)? {
+        Ok(jpeg) => jpeg,
+        Err(why) => return Ok(Err(why)),
     };
     // The converter turned the pixels already; the EXIF orientation it copied into the JPEG
     // would turn them twice.
@@ -180,6 +170,63 @@ pub fn decode_object(
         image,
         partial: false,
     }))
+}
+
+/// Path of the cached JPEG a converter made of a HEIC, HEIF or AVIF object.
+fn converted_path(vault: &Vault, d: &Digest) -> PathBuf {
+    vault
+        .cache_dir()
+        .join("converted")
+        .join(format!("{}.jpg", d.hex()))
+}
+
+/// The converter's JPEG of object `d`, from the cache or made now (and cached).
+fn converted(
+    vault: &Vault,
+    d: &Digest,
+    mt: &crate::evidence::kind::MediaType,
+) -> Result<std::result::Result<Vec<u8>, String>> {
+    let cached = converted_path(vault, d);
+    if let Ok(bytes) = fs::read(&cached)
+        && looks_whole(&bytes)
+    {
+        return Ok(Ok(bytes));
+    }
+    match external::heif_to_jpeg(&vault.object_file(d)?, mt) {
+        Ok(jpeg) => {
+            cache_put(&cached, &jpeg)?;
+            Ok(Ok(jpeg))
+        }
+        Err(why) => Ok(Err(why.to_string())),
+    }
+}
+
+/// Whether a photo's derived files were already in the cache or made now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prepared {
+    Cached,
+    Made,
+}
+
+/// Make the derived files a bundle needs of photo `d` ahead of time (its thumbnail and, for
+/// HEIC, HEIF and AVIF, the converter's JPEG), so that a bundle made against a deadline decodes
+/// nothing slow. `Ok(Err(reason))` when the photo cannot be decoded here.
+pub fn prepare(
+    vault: &Vault,
+    d: &Digest,
+    media_type: &str,
+) -> Result<std::result::Result<Prepared, String>> {
+    let mt = crate::evidence::kind::MediaType::from(media_type);
+    let whole = |p: PathBuf| fs::read(p).is_ok_and(|b| looks_whole(&b));
+    let converted_ok = !external::needs_converter(&mt) || whole(converted_path(vault, d));
+    let thumb_ok = whole(cache_path(vault, d, false)) || whole(cache_path(vault, d, true));
+    if converted_ok && thumb_ok {
+        return Ok(Ok(Prepared::Cached));
+    }
+    if !converted_ok && let Err(why) = converted(vault, d, &mt)? {
+        return Ok(Err(why));
+    }
+    Ok(get(vault, d, media_type)?.map(|_| Prepared::Made))
 }
 
 /// `img` as RGB, resized to exactly `w`×`h` by a bilinear convolution (fast_image_resize, with
