@@ -3,7 +3,9 @@
 # photos, decoded by libheif's heif-convert, against the same 50 pictures as JPEGs (heif-convert's
 # own JPEG of each HEIC, so the pixels match). Interleaved trials, medians, ratio heic/jpeg.
 # "first": caches cleared (every HEIC converted); "cached": the second bundle, converted copies
-# and thumbnails from cache/. Target: first heic/jpeg <= 1.5.
+# and thumbnails from cache/; "prepare": `vault prepare` from cleared caches (what cron does after
+# add), and "after_prepare": the bundle then, the one made against the deadline.
+# Target: heic/jpeg <= 1.5 for the bundle's upload copies.
 #   benches/heic.sh [TRIALS]      (needs heif-enc and heif-convert: apt install libheif-examples)
 set -euo pipefail
 trials=${1:-5}
@@ -56,10 +58,15 @@ for _ in $(seq 1 "$trials"); do
     times[first.$f]+="$(echo "$t1 - $t0" | bc) "
     t0=$(now); bundle "$f"; t1=$(now)
     times[cached.$f]+="$(echo "$t1 - $t0" | bc) "
+    rm -rf "v-$f/cache"; sync
+    t0=$(now); VAULT_DIR="v-$f" "$bin" -q prepare; t1=$(now)
+    times[prepare.$f]+="$(echo "$t1 - $t0" | bc) "
+    t0=$(now); bundle "$f"; t1=$(now)
+    times[after_prepare.$f]+="$(echo "$t1 - $t0" | bc) "
   done
 done
-for m in first cached; do
+for m in first cached prepare after_prepare; do
   h=$(echo "${times[$m.heic]}" | tr ' ' '\n' | grep . | median)
   j=$(echo "${times[$m.jpeg]}" | tr ' ' '\n' | grep . | median)
-  printf '%-7s jpeg %6.2f s   heic %6.2f s   heic/jpeg %.2f\n' "$m" "$j" "$h" "$(echo "$h / $j" | bc -l)"
+  printf '%-13s jpeg %6.2f s   heic %6.2f s   heic/jpeg %.2f\n' "$m" "$j" "$h" "$(echo "$h / $j" | bc -l)"
 done
