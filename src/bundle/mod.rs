@@ -1033,15 +1033,20 @@ fn pair_live_photos(records: &mut [FileRecord], ids: &[(usize, String)]) {
             _ => None,
         };
         if let Some(apart) = apart {
-            let apart = apart.num_seconds().abs();
-            if apart > SLACK_S {
+            let seconds = apart.num_seconds().abs();
+            let apart = if seconds < 120 {
+                format!("{seconds} s")
+            } else {
+                crate::evidence::metadata::human_span(apart)
+            };
+            if seconds > SLACK_S {
                 for (k, other) in [(p, v), (v, p)] {
                     let name = records[other]
                         .original_name
                         .clone()
                         .unwrap_or_else(|| records[other].path.clone());
                     records[k].warnings.push(format!(
-                        "Live Photo: captured {apart} s apart from its other half {name} (expected within {SLACK_S} s)"
+                        "Live Photo: captured {apart} apart from its other half {name} (expected within {SLACK_S} s)"
                     ));
                 }
             }
@@ -1049,7 +1054,8 @@ fn pair_live_photos(records: &mut [FileRecord], ids: &[(usize, String)]) {
     }
 }
 
-/// `(name, why)` pairs grouped by the reason, in first-seen order: `("a.heic, b.heic", why)`.
+/// `(name, why)` pairs grouped by the reason, in first-seen order: `("a.heic, b.heic", why)`;
+/// past ten names, `"…, j.heic and 40 more"`.
 pub(crate) fn by_reason(items: &[(String, String)]) -> Vec<(String, String)> {
     let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
     for (name, why) in items {
@@ -1058,15 +1064,51 @@ pub(crate) fn by_reason(items: &[(String, String)]) -> Vec<(String, String)> {
             None => groups.push((vec![name], why)),
         }
     }
+    // A line a person reads: the first ten names, then how many more.
+    const SHOWN: usize = 10;
     groups
         .into_iter()
-        .map(|(names, why)| (names.join(", "), why.to_string()))
+        .map(|(names, why)| {
+            let mut list = names[..names.len().min(SHOWN)].join(", ");
+            if names.len() > SHOWN {
+                list.push_str(&format!(" and {} more", names.len() - SHOWN));
+            }
+            (list, why.to_string())
+        })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_group_names_and_long_lists_are_cut() {
+        let item = |n: &str, why: &str| (n.to_string(), why.to_string());
+        let groups = by_reason(&[
+            item("a.heic", "no decoder"),
+            item("b.jpg", "broken"),
+            item("c.heic", "no decoder"),
+        ]);
+        assert_eq!(
+            groups,
+            [
+                ("a.heic, c.heic".to_string(), "no decoder".to_string()),
+                ("b.jpg".to_string(), "broken".to_string())
+            ]
+        );
+        let many: Vec<(String, String)> = (0..25)
+            .map(|k| item(&format!("IMG_{k:02}.HEIC"), "no decoder"))
+            .collect();
+        let groups = by_reason(&many);
+        assert_eq!(groups.len(), 1);
+        assert!(groups[0].0.starts_with("IMG_00.HEIC, IMG_01.HEIC"));
+        assert!(
+            groups[0].0.ends_with("IMG_09.HEIC and 15 more"),
+            "{}",
+            groups[0].0
+        );
+    }
 
     #[test]
     fn names_are_safe_and_unique() {

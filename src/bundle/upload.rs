@@ -211,7 +211,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         ));
     }
     dropped.extend(all.original_only.iter().map(|(name, _)| {
-        format!("{name}: no upload copy (not converted); the original is in data/originals")
+        format!("{name}: no upload copy (it could not be decoded here); the original is in data/originals")
     }));
     let max_files = p.max_files.map_or(usize::MAX, |n| n as usize).max(1);
     let files = summary_files(i, req, &all, &mut shrunk, &mut dropped)?;
@@ -534,8 +534,13 @@ fn photo_file(
             let bytes = encode(&fitted, t, q)?;
             if bytes.len() as u64 <= p.max_file_bytes || side <= 320 {
                 let note = (side < full || q < 80).then(|| {
+                    let quality = if t == FileType::Jpeg {
+                        format!(" at JPEG quality {q}")
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "{}: made {side} px on the long side at JPEG quality {q} to fit {} bytes per file",
+                        "{}: made {side} px on the long side{quality} to fit {} bytes per file",
                         s.stem, p.max_file_bytes
                     )
                 });

@@ -490,7 +490,8 @@ pub fn after_first_scan(info: &MediaInfo, scan: (DateTime<Utc>, bool)) -> Option
     })
 }
 
-fn human_span(d: chrono::Duration) -> String {
+/// A long duration for people: whole days, else hours, else minutes.
+pub fn human_span(d: chrono::Duration) -> String {
     let d = d.abs();
     if d.num_days() >= 2 {
         format!("{} days", d.num_days())

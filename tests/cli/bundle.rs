@@ -674,7 +674,7 @@ fn a_panicking_decoder_costs_the_photo_its_derived_files_not_the_bundle() {
     );
     let dropped = v["upload"]["dropped"].to_string();
     assert!(
-        dropped.contains("IMG_0001.jpg") && dropped.contains("not converted"),
+        dropped.contains("IMG_0001.jpg") && dropped.contains("could not be decoded here"),
         "{v}"
     );
     let details = v["upload"]["checklist_details"].as_array().unwrap();
