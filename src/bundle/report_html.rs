@@ -316,6 +316,11 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
     h.push_str("</table>\n");
 }
 
+/// A warning line under a photo card: `<br>`, the warning sign, the text escaped.
+fn warn_line(text: &str) -> String {
+    format!("<br><span class=\"warn\">&#9888; {}</span>", esc(text))
+}
+
 /// Every photo as a card: thumbnail (or why there is none), capture time, who added it, warnings.
 fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
     let photos: Vec<&&FileRecord> = originals
@@ -333,10 +338,7 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                     base64::engine::general_purpose::STANDARD.encode(&t.jpeg),
                     esc(name),
                     if t.partial {
-                        format!(
-                            "<br><span class=\"warn\">&#9888; {}</span>",
-                            esc(super::upload::PARTIAL)
-                        )
+                        warn_line(super::upload::PARTIAL)
                     } else {
                         String::new()
                     }
@@ -364,7 +366,7 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                 .iter()
                 .map(|v| {
                     if v.starts_with("filed after") {
-                        format!("<br><span class=\"warn\">&#9888; {}</span>", esc(v))
+                        warn_line(v)
                     } else {
                         format!("<br><small>{}</small>", esc(v))
                     }
@@ -380,11 +382,7 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                     href(&video.path)
                 );
             }
-            warnings.extend(
-                r.warnings
-                    .iter()
-                    .map(|w| format!("<br><span class=\"warn\">&#9888; {}</span>", esc(w))),
-            );
+            warnings.extend(r.warnings.iter().map(|w| warn_line(w)));
             let _ = writeln!(
                 h,
                 "<figure>{img}<figcaption><b>{}</b><br>Captured: {captured}<br>Added: {} by {}<br>SHA-256 <code>{}</code>{warnings}</figcaption></figure>",

@@ -62,12 +62,7 @@ pub fn photo_content_id(maker_note: &[u8]) -> Option<String> {
     None
 }
 
-/// The content identifier in a QuickTime/MP4 file's `moov/meta` keys, when it has one.
-pub fn video_content_id(path: &Path) -> Option<String> {
-    video_content_id_in(&video_keys(path)?)
-}
-
-/// The content identifier among a video's keys.
+/// The content identifier among a video's keys (`video_keys`).
 pub fn video_content_id_in(keys: &[(String, String)]) -> Option<String> {
     let (_, v) = keys.iter().find(|(k, _)| k.as_bytes() == VIDEO_KEY)?;
     uuid(v.as_bytes())
@@ -146,6 +141,11 @@ mod tests {
     use super::*;
 
     const ID: &str = "570F1469-09C7-4E50-9875-05F21D5BD166";
+
+    /// The content identifier in the file at `path`, as `metadata::read` finds it.
+    fn video_content_id(path: &Path) -> Option<String> {
+        video_content_id_in(&video_keys(path)?)
+    }
 
     /// An Apple MakerNote with tag 0x0001 (a number) and tag 0x0011 (the identifier).
     fn maker_note(id: &str) -> Vec<u8> {

@@ -89,17 +89,8 @@ fn cache_put(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 /// The thumbnail of an object, from the cache or made now (and cached).
 /// `Ok(Err(reason))` when the object is not a decodable image.
 pub fn get(vault: &Vault, d: &Digest, media_type: &str) -> Result<Thumb> {
-    // The cache is not fsynced: after a power cut a thumbnail may be empty or cut short. Such a
-    // file is made again, never embedded in a bundle.
-    for partial in [false, true] {
-        if let Ok(bytes) = fs::read(cache_path(vault, d, partial))
-            && looks_whole(&bytes)
-        {
-            return Ok(Ok(Thumbnail {
-                jpeg: bytes,
-                partial,
-            }));
-        }
+    if let Some(t) = cached_thumb(vault, d) {
+        return Ok(Ok(t));
     }
     // A decoder bug on one hostile photo costs that photo its thumbnail, not the whole bundle.
     // `make` only reads the vault and builds new bytes: nothing is left half-changed.
@@ -112,6 +103,16 @@ pub fn get(vault: &Vault, d: &Digest, media_type: &str) -> Result<Thumb> {
     };
     cache_put(&cache_path(vault, d, made.partial), &made.jpeg)?;
     Ok(Ok(made))
+}
+
+/// The cached thumbnail of an object, either variant, when the cache holds a whole one. The
+/// cache is not fsynced: after a power cut a thumbnail may be empty or cut short; such a file is
+/// made again, never embedded in a bundle.
+fn cached_thumb(vault: &Vault, d: &Digest) -> Option<Thumbnail> {
+    [false, true].into_iter().find_map(|partial| {
+        let jpeg = fs::read(cache_path(vault, d, partial)).ok()?;
+        looks_whole(&jpeg).then_some(Thumbnail { jpeg, partial })
+    })
 }
 
 /// Make the thumbnail of an object.
@@ -155,10 +156,9 @@ pub fn decode_object(
     media_type: &str,
     side: u32,
 ) -> Result<std::result::Result<Decoded, String>> {
-    let path = vault.object_file(d)?;
     let mt = crate::evidence::kind::MediaType::from(media_type);
     if !external::needs_converter(&mt) {
-        return Ok(decode_at_least(&path, media_type, side));
+        return Ok(decode_at_least(&vault.object_file(d)?, media_type, side));
     }
     let jpeg = match converted(vault, d, &mt)? {
         Ok(jpeg) => jpeg,
@@ -180,21 +180,25 @@ fn converted_path(vault: &Vault, d: &Digest) -> PathBuf {
         .join(format!("{}.jpg", d.hex()))
 }
 
+/// The converter's JPEG of object `d` when the cache holds a whole one.
+fn cached_converted(vault: &Vault, d: &Digest) -> Option<Vec<u8>> {
+    fs::read(converted_path(vault, d))
+        .ok()
+        .filter(|b| looks_whole(b))
+}
+
 /// The converter's JPEG of object `d`, from the cache or made now (and cached).
 fn converted(
     vault: &Vault,
     d: &Digest,
     mt: &crate::evidence::kind::MediaType,
 ) -> Result<std::result::Result<Vec<u8>, String>> {
-    let cached = converted_path(vault, d);
-    if let Ok(bytes) = fs::read(&cached)
-        && looks_whole(&bytes)
-    {
-        return Ok(Ok(bytes));
+    if let Some(jpeg) = cached_converted(vault, d) {
+        return Ok(Ok(jpeg));
     }
     match external::heif_to_jpeg(&vault.object_file(d)?, mt) {
         Ok(jpeg) => {
-            cache_put(&cached, &jpeg)?;
+            cache_put(&converted_path(vault, d), &jpeg)?;
             Ok(Ok(jpeg))
         }
         Err(why) => Ok(Err(why.to_string())),
@@ -217,9 +221,8 @@ pub fn prepare(
     media_type: &str,
 ) -> Result<std::result::Result<Prepared, String>> {
     let mt = crate::evidence::kind::MediaType::from(media_type);
-    let whole = |p: PathBuf| fs::read(p).is_ok_and(|b| looks_whole(&b));
-    let converted_ok = !external::needs_converter(&mt) || whole(converted_path(vault, d));
-    let thumb_ok = whole(cache_path(vault, d, false)) || whole(cache_path(vault, d, true));
+    let converted_ok = !external::needs_converter(&mt) || cached_converted(vault, d).is_some();
+    let thumb_ok = cached_thumb(vault, d).is_some();
     if converted_ok && thumb_ok {
         return Ok(Ok(Prepared::Cached));
     }
