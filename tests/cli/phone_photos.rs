@@ -700,3 +700,51 @@ fn prepare_without_a_converter_names_the_photos_and_still_exits_0() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["error"]["code"], "unknown_order");
 }
+
+#[test]
+fn a_heic_the_converter_cannot_read_is_named_and_kept_as_it_is() {
+    if !have_tool("heif-convert", &["--list-decoders"]) {
+        return;
+    }
+    let env = Env::new();
+    // A HEIC header over nothing: detected as a photo, refused by libheif.
+    let broken = b"\0\0\0\x18ftypheic\0\0\0\0heicmif1 and then nothing an image needs".to_vec();
+    let p = env.write("in/IMG_0600.HEIC", &broken);
+    let photo = env.write("in/IMG_0601.jpg", &big_photo(60, 640, 480));
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .args([&p, &photo])
+        .assert()
+        .success();
+    let (v, code) = bundle(&env, &["--platform", "ebay"]);
+    assert_eq!(code, 0, "{v}");
+    let line = v["upload"]["checklist_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "photos_original_only")
+        .unwrap_or_else(|| panic!("no original-only line: {v}"))["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        line.contains("IMG_0600.HEIC") && line.contains("could not read it"),
+        "{line}"
+    );
+    assert!(!line.contains("IMG_0601"), "{line}");
+    // The other photo still goes; the broken one is in the bag byte for byte, and the vault
+    // still holds it.
+    let m = manifest(&env);
+    assert!(upload_copy_of(&env, &m, &hex_of(&photo)).is_some());
+    let original = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["role"] == "original" && f["sha256"] == hex_of(&p).as_str())
+        .unwrap();
+    assert_eq!(
+        zip_entry(&env.path("b.zip"), original["path"].as_str().unwrap()),
+        broken
+    );
+    env.vault().args(["verify"]).assert().success();
+}
