@@ -232,6 +232,9 @@ pub enum WarningCode {
     NotParsed,
     /// Files inside an export (chat zip media, e-mail attachments) that were not taken out.
     NotExtracted,
+    /// A chat was read, with something for the person to check: an ambiguous day/month order,
+    /// media the export left out.
+    ChatNote,
     /// The file changed while it was read; what was read is filed.
     ChangedWhileRead,
     /// A corrupt stored copy was replaced by this file's identical bytes.
@@ -243,10 +246,11 @@ pub enum WarningCode {
 }
 
 impl WarningCode {
-    pub const ALL: [WarningCode; 7] = [
+    pub const ALL: [WarningCode; 8] = [
         WarningCode::CaptureTime,
         WarningCode::NotParsed,
         WarningCode::NotExtracted,
+        WarningCode::ChatNote,
         WarningCode::ChangedWhileRead,
         WarningCode::Repaired,
         WarningCode::ChainBroken,
@@ -1143,6 +1147,15 @@ impl Chunk<'_> {
                     ..opts.chat
                 };
                 let parsed = crate::case::read_transcript(vault, digest, chat_opts);
+                if let Ok(t) = &parsed {
+                    for note in &t.notes {
+                        warnings.push(Warning::about(
+                            WarningCode::ChatNote,
+                            &job_path(job),
+                            format!("chat read; {note}"),
+                        ));
+                    }
+                }
                 let parsed = parsed.map(|t| crate::evidence::chat::Summary {
                     read_with: chat_opts,
                     tz_assumed: assumed_zone(opts, t.messages.iter().map(|m| m.time.at())),

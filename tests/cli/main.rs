@@ -12,6 +12,7 @@ mod add;
 mod bundle;
 mod bundle_interop;
 mod chat;
+mod chat_locales;
 mod completions;
 mod config;
 mod corpus;

@@ -79,6 +79,7 @@ pub(super) fn csv(body: &str) -> Result<Transcript, String> {
                 sender: Some(f[1].trim().to_string()).filter(|s| !s.is_empty()),
                 text: f[2..].join(","),
                 attachments: Vec::new(),
+                media_omitted: None,
                 source: format!("line {}", i + 1),
             },
         )?;
@@ -87,5 +88,6 @@ pub(super) fn csv(body: &str) -> Result<Transcript, String> {
     Ok(Transcript {
         format: "csv",
         messages,
+        notes: Vec::new(),
     })
 }

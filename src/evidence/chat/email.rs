@@ -27,6 +27,7 @@ pub(super) fn email(bytes: &[u8]) -> Result<Transcript, String> {
     Ok(Transcript {
         format: "email",
         messages,
+        notes: Vec::new(),
     })
 }
 
@@ -112,6 +113,7 @@ fn email_message(m: &mail_parser::Message<'_>, mut source: String) -> Result<Mes
         sender: sender.filter(|s| !s.is_empty()),
         text,
         attachments,
+        media_omitted: None,
         source,
     })
 }

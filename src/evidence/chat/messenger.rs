@@ -77,6 +77,7 @@ pub(super) fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
                 sender: m.sender_name.0.as_deref().map(fix_mojibake),
                 text: m.content.0.as_deref().map(fix_mojibake).unwrap_or_default(),
                 attachments,
+                media_omitted: None,
                 source,
             },
         )?;
@@ -87,5 +88,6 @@ pub(super) fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
     Ok(Transcript {
         format: "messenger",
         messages,
+        notes: Vec::new(),
     })
 }

@@ -16,6 +16,9 @@ use crate::time::Timestamp;
 
 mod csv;
 mod email;
+mod locale;
+#[cfg(test)]
+mod locale_fixtures;
 mod loose;
 mod messenger;
 mod telegram;
@@ -42,6 +45,9 @@ pub struct Message {
     pub text: String,
     /// File names of attachments the message carries, as the export names them.
     pub attachments: Vec<String>,
+    /// Media the export left out ("image omitted", `<Media omitted>`): its kind (`image`,
+    /// `video`, `audio`, `sticker`, `gif`, `document`, `contact`, or `media` when not told).
+    pub media_omitted: Option<&'static str>,
     /// Where it came from: `line 12` (first line of the message) or `messages[3]`.
     pub source: String,
 }
@@ -63,6 +69,8 @@ impl Serialize for Message {
             text: &'a str,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             attachments: &'a [String],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            media_omitted: Option<&'a str>,
             source: &'a str,
         }
         Wire {
@@ -70,6 +78,7 @@ impl Serialize for Message {
             sender: &self.sender,
             text: &self.text,
             attachments: &self.attachments,
+            media_omitted: self.media_omitted,
             source: &self.source,
         }
         .serialize(s)
@@ -80,6 +89,10 @@ impl Serialize for Message {
 pub struct Transcript {
     pub format: &'static str,
     pub messages: Vec<Message>,
+    /// What the reader had to assume (an ambiguous day/month order, say), for the person adding
+    /// the export to check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// What the ledger keeps about a chat export; the messages are re-derived from the object.
@@ -90,6 +103,9 @@ pub struct Summary {
     pub messages: usize,
     // `first` and `last` are the times of the first and last of those messages.
     pub participants: Vec<String>,
+    /// Messages that named media the export left out ("image omitted", `<Media omitted>`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub media_omitted: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,6 +119,10 @@ pub struct Summary {
     pub read_with: ParseOptions,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl From<&Transcript> for Summary {
     fn from(t: &Transcript) -> Summary {
         let user: Vec<&Message> = t.messages.iter().filter(|m| m.sender.is_some()).collect();
@@ -111,6 +131,11 @@ impl From<&Transcript> for Summary {
             format: t.format.to_string(),
             messages: user.len(),
             participants: participants.into_iter().collect(),
+            media_omitted: t
+                .messages
+                .iter()
+                .filter(|m| m.media_omitted.is_some())
+                .count(),
             first: user.first().map(|m| m.time.to_string()),
             last: user.last().map(|m| m.time.to_string()),
             tz_assumed: None,

@@ -106,6 +106,7 @@ pub(super) fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
     Ok(Transcript {
         format: "telegram",
         messages,
+        notes: Vec::new(),
     })
 }
 
@@ -139,6 +140,7 @@ fn telegram_message(m: TelegramMessage, source: String) -> Result<Message, Strin
         sender,
         text,
         attachments,
+        media_omitted: None,
         source,
     })
 }

@@ -1,0 +1,164 @@
+//! WhatsApp exports from phones set to other languages, through `vault add` and `vault bundle`:
+//! an Arabic iPhone's zip (Arabic-Indic digits, right-to-left marks, a localized attachment
+//! label, media left out), a Chinese Android phone's 12-hour export, and what `add` says when
+//! the day/month order cannot be told.
+
+use std::io::Write;
+
+use crate::common;
+
+use common::Env;
+use serde_json::Value;
+
+fn codes(v: &Value) -> Vec<(String, String)> {
+    v["warning_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["code"].as_str().unwrap().to_string(),
+                w["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_arabic_iphone_zip_is_read_and_its_photo_linked() {
+    let env = Env::new();
+    // As an iPhone set to Arabic writes it: RLM before the bracket and around the date parts,
+    // Arabic-Indic digits, the Arabic comma, the evening marker م, and WhatsApp's own words
+    // (the encryption notice, "image not included", the attachment) after an RLM.
+    let d = "\u{200f}[\u{661}\u{664}\u{200f}/\u{663}\u{200f}/\u{662}\u{660}\u{662}\u{666}\u{60c} ";
+    let chat = format!(
+        "{d}\u{663}:\u{660}\u{665}:\u{660}\u{660} \u{645}] متجر لي: \u{200f}الرسائل والمكالمات مشفرة تمامًا بين الطرفين\n\
+         {d}\u{663}:\u{660}\u{667}:\u{660}\u{669} \u{645}] متجر لي: \u{200f}<مرفق: 00000002-PHOTO-2026-03-14-15-07-09.jpg>\n\
+         {d}\u{663}:\u{660}\u{668}:\u{661}\u{660} \u{645}] Fatima: \u{200f}لم يتم إدراج الصورة\n\
+         {d}\u{663}:\u{661}\u{660}:\u{660}\u{660} \u{645}] Fatima: المقاس لا يناسبني\nأريد استرجاع المبلغ\n"
+    );
+    let photo = common::jpeg_bytes(7);
+    let zip_path = env.path("WhatsApp Chat - متجر لي.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("_chat.txt", o).unwrap();
+        z.write_all(chat.as_bytes()).unwrap();
+        z.start_file("00000002-PHOTO-2026-03-14-15-07-09.jpg", o)
+            .unwrap();
+        z.write_all(&photo).unwrap();
+        z.finish().unwrap();
+    }
+    let (v, code) = env.json(&["add", "--order", "AR-1", zip_path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let c = &v["items"][0]["chat"];
+    assert_eq!(c["format"], "whatsapp-ios", "{v}");
+    // The notice is a system line (not counted); three messages from two participants.
+    assert_eq!(c["messages"], 3, "{v}");
+    assert_eq!(c["participants"], serde_json::json!(["Fatima", "متجر لي"]));
+    assert_eq!(
+        (c["first"].as_str(), c["last"].as_str()),
+        (Some("2026-03-14T15:07:09"), Some("2026-03-14T15:10:00"))
+    );
+    assert_eq!(c["media_omitted"], 1, "{v}");
+    // The one left-out photo is told, with what to do; the order was decided (14 > 12).
+    let notes: Vec<_> = codes(&v)
+        .into_iter()
+        .filter(|(c, _)| c == "chat_note")
+        .collect();
+    assert_eq!(notes.len(), 1, "{v}");
+    assert!(
+        notes[0].1.contains("left out 1") && notes[0].1.contains("Attach media"),
+        "{notes:?}"
+    );
+    // The photo inside is filed, and the message that carries it links to it in the report.
+    let html = common::bundle_report(&env, "AR-1", "ar.zip");
+    assert!(
+        html.contains(
+            "&#128206; <a href=\"originals/photo/00000002-PHOTO-2026-03-14-15-07-09.jpg\">"
+        ),
+        "{html}"
+    );
+    // The text is kept as written (Arabic, two lines).
+    assert!(
+        html.contains("المقاس لا يناسبني<br>أريد استرجاع المبلغ"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_chinese_android_export_with_12_hour_times() {
+    let env = Env::new();
+    let chat = "2026/3/14 下午3:07 - 李伟: 您好，包裹已经发出\n\
+                2026/3/14 下午11:58 - Ana: obrigada!\n\
+                2026/3/15 上午12:03 - 李伟: IMG-20260315-WA0001.jpg (文件已附加)\n\
+                2026/3/15 上午9:30 - Ana: <省略多媒体文件>\n";
+    let p = env.write("WhatsApp 聊天 - Ana.txt", chat.as_bytes());
+    let (v, code) = env.json(&[
+        "add",
+        "--order",
+        "ZH-1",
+        "--kind",
+        "chat",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let c = &v["items"][0]["chat"];
+    assert_eq!(
+        (c["format"].as_str(), c["messages"].as_u64()),
+        (Some("whatsapp-android"), Some(4)),
+        "{v}"
+    );
+    assert_eq!(
+        (c["first"].as_str(), c["last"].as_str()),
+        (Some("2026-03-14T15:07:00"), Some("2026-03-15T09:30:00"))
+    );
+    assert_eq!(c["media_omitted"], 1, "{v}");
+    let html = common::bundle_report(&env, "ZH-1", "zh.zip");
+    assert!(
+        html.contains("&#128206; IMG-20260315-WA0001.jpg (not in this bundle)"),
+        "the attachment is named even when the export did not carry it: {html}"
+    );
+}
+
+#[test]
+fn an_ambiguous_day_month_order_is_said_and_a_setting_or_flag_settles_it() {
+    let env = Env::new();
+    // 3/4 and 4/5: no part over 12, and the chat runs forward read either way.
+    let chat = "3/4/26, 10:00 - Ana: hello\n4/5/26, 11:00 - Shop: shipped\n";
+    let p = env.write("chat.txt", chat.as_bytes());
+    let (v, code) = env.json(&[
+        "add",
+        "--order",
+        "A-1",
+        "--kind",
+        "chat",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        v["items"][0]["chat"]["first"], "2026-04-03T10:00:00",
+        "day first: {v}"
+    );
+    let notes = codes(&v);
+    assert!(
+        notes.iter().any(|(c, t)| c == "chat_note"
+            && t.contains("ambiguous")
+            && t.contains("--date-order mdy")),
+        "{v}"
+    );
+    // Told the order, nothing is assumed and nothing said.
+    let (v, code) = env.json(&[
+        "add",
+        "--order",
+        "A-2",
+        "--kind",
+        "chat",
+        "--date-order",
+        "mdy",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["items"][0]["chat"]["first"], "2026-03-04T10:00:00", "{v}");
+    assert!(codes(&v).iter().all(|(c, _)| c != "chat_note"), "{v}");
+}
