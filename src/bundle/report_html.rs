@@ -437,7 +437,20 @@ fn conversations(h: &mut String, i: &Input<'_>) {
                         None => format!("<br>&#128206; {} (not in this bundle)", esc(a)),
                     })
                     .collect();
-                let text = esc(&m.text).replace('\n', "<br>");
+                let mut text = esc(&m.text).replace('\n', "<br>");
+                if let Some(kind) = m.media_omitted {
+                    let _ = write!(
+                        text,
+                        " <small class=\"note\">({kind} left out of the export)</small>"
+                    );
+                }
+                if !m.annotations.is_empty() {
+                    let _ = write!(
+                        text,
+                        "<br><small class=\"note\">{}</small>",
+                        esc(&m.annotations.join(" · "))
+                    );
+                }
                 let _ = writeln!(
                     h,
                     "<tr{}><td>{}</td><td>{}</td><td>{text}{links}</td></tr>",

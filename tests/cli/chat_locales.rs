@@ -162,3 +162,45 @@ fn an_ambiguous_day_month_order_is_said_and_a_setting_or_flag_settles_it() {
     assert_eq!(v["items"][0]["chat"]["first"], "2026-03-04T10:00:00", "{v}");
     assert!(codes(&v).iter().all(|(c, _)| c != "chat_note"), "{v}");
 }
+
+#[test]
+fn exports_with_a_byte_order_mark_are_read_and_their_annotations_shown() {
+    let env = Env::new();
+    // A Messenger export and a mailbox as Windows tools save them (UTF-8 with a BOM), and a
+    // Telegram export with RFC 3339 dates and a forwarded message.
+    let messenger = "\u{feff}{\"participants\":[{\"name\":\"Ann\"}],\"messages\":[{\"sender_name\":\"Ann\",\"timestamp_ms\":1704103260000,\"content\":\"danke sch\u{c3}\u{b6}n\",\"reactions\":[{\"reaction\":\"\u{f0}\u{9f}\u{91}\u{8d}\",\"actor\":\"Shop\"}]}]}";
+    let mbox = "\u{feff}From ann@example.de Mon Jan  1 10:00:00 2024\nFrom: ann@example.de\nDate: Mon, 1 Jan 2024 10:00:00 +0100\nSubject: Parcel\n\nFrom my side: it arrived broken.\n";
+    let telegram = r#"{"messages":[{"type":"message","date":"2024-01-01T09:00:00.500Z","from":"Ann","text":"see photo","forwarded_from":"Courier"}]}"#;
+    for (name, body, format) in [
+        ("message_1.json", messenger, "messenger"),
+        ("inbox.mbox", mbox, "email"),
+        ("result.json", telegram, "telegram"),
+    ] {
+        let p = env.write(name, body.as_bytes());
+        let (v, code) = env.json(&[
+            "add",
+            "--order",
+            "B-1",
+            "--kind",
+            "chat",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{v}");
+        let c = &v["items"][0]["chat"];
+        assert_eq!(
+            (c["format"].as_str(), c["messages"].as_u64()),
+            (Some(format), Some(1)),
+            "{name}: {v}"
+        );
+    }
+    let html = common::bundle_report(&env, "B-1", "b.zip");
+    for shown in [
+        "danke schön",
+        "reaction 👍 by Shop",
+        "From my side: it arrived broken.",
+        "forwarded from Courier",
+        "2024-01-01 09:00:00.500Z",
+    ] {
+        assert!(html.contains(shown), "{shown} not in report: {html}");
+    }
+}

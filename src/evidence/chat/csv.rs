@@ -80,6 +80,7 @@ pub(super) fn csv(body: &str) -> Result<Transcript, String> {
                 text: f[2..].join(","),
                 attachments: Vec::new(),
                 media_omitted: None,
+                annotations: Vec::new(),
                 source: format!("line {}", i + 1),
             },
         )?;

@@ -5,16 +5,79 @@ use chrono::DateTime;
 use super::{Message, Transcript, ZIP_MAX_ENTRIES, push_message};
 use crate::time::Timestamp;
 
+/// A byte-order mark and blank lines before the first message are not content.
+fn content(bytes: &[u8]) -> &[u8] {
+    let b = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    &b[start..]
+}
+
+/// Whether a line is an mbox separator: `From SENDER DATE`, the date as `asctime` writes it
+/// (`Mon Mar 14 15:07:09 2026`, sometimes with a zone, sometimes as RFC 2822). A body line that
+/// begins with "From " (an mboxo writer left it unescaped) has no such date and stays text.
+fn is_separator(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"From ") else {
+        return false;
+    };
+    let rest = String::from_utf8_lossy(rest);
+    let mut words = rest.split_whitespace();
+    if words.next().is_none() {
+        return false;
+    }
+    let date: Vec<&str> = words.collect();
+    let has_time = date.iter().any(|w| {
+        w.len() >= 7
+            && w.matches(':').count() == 2
+            && w.chars().all(|c| c.is_ascii_digit() || c == ':')
+    });
+    let has_year = date
+        .iter()
+        .any(|w| w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()));
+    has_time && has_year && date.len() <= 8
+}
+
+/// The messages of a mailbox, one at a time, each with `>From ` quoting undone (mboxrd: one
+/// `>` less before any run of `>` followed by `From `).
+fn mbox_messages(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let mut lines = bytes.split_inclusive(|&c| c == b'\n').peekable();
+    std::iter::from_fn(move || {
+        // Past the separator (the first line, or the one the last message stopped at).
+        loop {
+            if lines.next()?.starts_with(b"From ") {
+                break;
+            }
+        }
+        let mut message = Vec::new();
+        let mut blank_before = false;
+        while let Some(&line) = lines.peek() {
+            if blank_before && is_separator(line) {
+                break;
+            }
+            lines.next();
+            let quoted = line.iter().take_while(|&&c| c == b'>').count();
+            if quoted > 0 && line[quoted..].starts_with(b"From ") {
+                message.extend_from_slice(&line[1..]);
+            } else {
+                message.extend_from_slice(line);
+            }
+            blank_before = line.iter().all(|c| c.is_ascii_whitespace());
+        }
+        Some(message)
+    })
+}
+
 pub(super) fn email(bytes: &[u8]) -> Result<Transcript, String> {
     let parser = mail_parser::MessageParser::default();
     let mut messages = Vec::new();
+    let bytes = content(bytes);
     if bytes.starts_with(b"From ") {
-        let mbox = mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(bytes));
-        for (i, m) in mbox.enumerate() {
+        for (i, m) in mbox_messages(bytes).enumerate() {
             let source = format!("message {}", i + 1);
-            let m = m.map_err(|e| format!("{source}: {e}"))?;
             let parsed = parser
-                .parse(m.contents())
+                .parse(&m)
                 .ok_or_else(|| format!("{source}: not a readable e-mail"))?;
             push_message(&mut messages, email_message(&parsed, source)?)?;
         }
@@ -57,9 +120,10 @@ pub fn for_each_email_attachment(
         }
         Ok(())
     };
+    let bytes = content(bytes);
     if bytes.starts_with(b"From ") {
-        for m in mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(bytes)) {
-            attachments_of(m.map_err(|e| e.to_string())?.contents())?;
+        for m in mbox_messages(bytes) {
+            attachments_of(&m)?;
         }
     } else {
         attachments_of(bytes)?;
@@ -114,6 +178,7 @@ fn email_message(m: &mail_parser::Message<'_>, mut source: String) -> Result<Mes
         text,
         attachments,
         media_omitted: None,
+        annotations: Vec::new(),
         source,
     })
 }

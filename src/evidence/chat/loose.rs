@@ -85,7 +85,11 @@ impl<'de> Deserialize<'de> for Int {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 Ok(i64::try_from(v).ok())
             }
-            none_for!(str, bool, f64, unit, seq, map);
+            // Some exports quote their numbers (Telegram's `"date_unixtime": "1544006350"`).
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(v.trim().parse().ok())
+            }
+            none_for!(bool, f64, unit, seq, map);
         }
         d.deserialize_any(V).map(Int)
     }

@@ -28,19 +28,41 @@ struct MessengerExport {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct MessengerMessage {
+    // The export of end-to-end encrypted chats (2024 on) writes camelCase names.
+    #[serde(alias = "senderName")]
     sender_name: loose::Str,
+    #[serde(alias = "timestamp")]
     timestamp_ms: loose::Int,
+    #[serde(alias = "text")]
     content: loose::Str,
     photos: loose::List<MessengerFile>,
     videos: loose::List<MessengerFile>,
     files: loose::List<MessengerFile>,
     audio_files: loose::List<MessengerFile>,
+    gifs: loose::List<MessengerFile>,
+    media: loose::List<MessengerFile>,
+    sticker: Option<MessengerFile>,
+    share: Option<MessengerShare>,
+    reactions: loose::List<MessengerReaction>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct MessengerFile {
     uri: loose::Str,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessengerShare {
+    link: loose::Str,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessengerReaction {
+    reaction: loose::Str,
+    actor: loose::Str,
 }
 
 pub(super) fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
@@ -64,12 +86,37 @@ pub(super) fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
             .ok_or_else(|| format!("{source}: no timestamp_ms"))?;
         let t = DateTime::from_timestamp_millis(ms)
             .ok_or_else(|| format!("{source}: timestamp_ms out of range"))?;
-        let attachments = [m.photos, m.videos, m.files, m.audio_files]
+        let sticker = m.sticker.map(|s| vec![s]);
+        let attachments = [
+            m.photos.0,
+            m.videos.0,
+            m.files.0,
+            m.audio_files.0,
+            m.gifs.0,
+            m.media.0,
+            sticker,
+        ]
+        .into_iter()
+        .flat_map(Option::unwrap_or_default)
+        .filter_map(|a| a.uri.0)
+        .map(|u| fix_mojibake(u.rsplit('/').next().unwrap_or(&u)))
+        .collect();
+        let mut annotations: Vec<String> = m
+            .reactions
+            .0
+            .unwrap_or_default()
             .into_iter()
-            .flat_map(|l| l.0.unwrap_or_default())
-            .filter_map(|a| a.uri.0)
-            .map(|u| u.rsplit('/').next().unwrap_or(&u).to_string())
+            .filter_map(|r| {
+                let e = fix_mojibake(&r.reaction.0?);
+                Some(match r.actor.0 {
+                    Some(a) => format!("reaction {e} by {}", fix_mojibake(&a)),
+                    None => format!("reaction {e}"),
+                })
+            })
             .collect();
+        if let Some(link) = m.share.and_then(|s| s.link.0) {
+            annotations.push(format!("shared {link}"));
+        }
         push_message(
             &mut messages,
             Message {
@@ -78,6 +125,7 @@ pub(super) fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
                 text: m.content.0.as_deref().map(fix_mojibake).unwrap_or_default(),
                 attachments,
                 media_omitted: None,
+                annotations,
                 source,
             },
         )?;

@@ -48,6 +48,9 @@ pub struct Message {
     /// Media the export left out ("image omitted", `<Media omitted>`): its kind (`image`,
     /// `video`, `audio`, `sticker`, `gif`, `document`, `contact`, or `media` when not told).
     pub media_omitted: Option<&'static str>,
+    /// What the export says about the message besides its text: `forwarded from X`,
+    /// `edited 2026-03-14T15:09:00Z`, `reaction 👍 by Ana`.
+    pub annotations: Vec<String>,
     /// Where it came from: `line 12` (first line of the message) or `messages[3]`.
     pub source: String,
 }
@@ -71,6 +74,8 @@ impl Serialize for Message {
             attachments: &'a [String],
             #[serde(skip_serializing_if = "Option::is_none")]
             media_omitted: Option<&'a str>,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            annotations: &'a [String],
             source: &'a str,
         }
         Wire {
@@ -79,6 +84,7 @@ impl Serialize for Message {
             text: &self.text,
             attachments: &self.attachments,
             media_omitted: self.media_omitted,
+            annotations: &self.annotations,
             source: &self.source,
         }
         .serialize(s)
@@ -345,6 +351,8 @@ pub fn parse(bytes: &[u8]) -> Result<Transcript, String> {
 }
 
 pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Result<Transcript, String> {
+    // A byte-order mark (Windows tools, some Facebook and mail exports write one) is not content.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes);
     let body = text.trim_start_matches('\u{feff}');
     match opts.format {
@@ -361,8 +369,11 @@ pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Result<Transcript, String
 fn detect_and_parse(bytes: &[u8], body: &str, opts: ParseOptions) -> Result<Transcript, String> {
     let trimmed = body.trim_start();
     if trimmed.starts_with('{') {
-        // Messenger/Instagram: messages[] with timestamp_ms and sender_name.
-        if trimmed.contains("\"timestamp_ms\"") && trimmed.contains("\"sender_name\"") {
+        // Messenger/Instagram: messages[] with timestamp_ms and sender_name (or, in the
+        // end-to-end encrypted chats' export, timestamp and senderName).
+        if (trimmed.contains("\"timestamp_ms\"") && trimmed.contains("\"sender_name\""))
+            || (trimmed.contains("\"senderName\"") && trimmed.contains("\"timestamp\""))
+        {
             return messenger(bytes);
         }
         return telegram(bytes);
@@ -567,6 +578,101 @@ mod tests {
         let t = parse(mbox.as_bytes()).unwrap();
         assert_eq!(t.messages.len(), 2);
         assert_eq!(t.messages[1].sender.as_deref(), Some("shop@example.com"));
+    }
+
+    #[test]
+    fn telegram_in_every_export_shape() {
+        // RFC 3339 dates (tools other than Telegram Desktop), a numeric date_unixtime, a service
+        // line with its actor, a forwarded and an edited message with reactions, a sticker.
+        let s = r#"{"messages":[
+            {"type":"message","date":"2017-01-01T06:20:09.248Z","from":"Ann","text":"first"},
+            {"type":"service","date":"2017-01-01T07:00:00","date_unixtime":1483254000,"actor":"Ann","action":"pin_message","text":""},
+            {"type":"message","date":"2017-01-01T08:00:00+03:00","from":"Bob","text":[{"type":"plain","text":"size "},{"type":"bold","text":"M"}],
+             "forwarded_from":"Warehouse","edited":"2017-01-01T08:05:00","edited_unixtime":"1483247100",
+             "reactions":[{"type":"emoji","count":2,"emoji":"👍"}]},
+            {"type":"message","date_unixtime":"1483264800","from":"Ann","text":"","sticker_emoji":"😀","file":"stickers/s.webp"}]}"#;
+        let t = parse(s.as_bytes()).unwrap();
+        let times: Vec<String> = t.messages.iter().map(|m| m.time.to_string()).collect();
+        // By instant: 08:00+03:00 (05:00Z), 06:20:09.248Z, 07:00Z, 10:00Z; each as written.
+        assert_eq!(
+            times,
+            [
+                "2017-01-01T08:00:00+03:00",
+                "2017-01-01T06:20:09.248Z",
+                "2017-01-01T07:00:00Z",
+                "2017-01-01T10:00:00Z"
+            ]
+            .map(String::from)
+        );
+        let bob = &t.messages[0];
+        assert_eq!(bob.text, "size M");
+        assert_eq!(
+            bob.annotations,
+            [
+                "forwarded from Warehouse",
+                "edited 2017-01-01T05:05:00Z",
+                "reaction 👍 ×2"
+            ]
+        );
+        assert_eq!(t.messages[2].sender, None);
+        assert_eq!(t.messages[2].text, "Ann: pin_message");
+        assert_eq!(t.messages[3].text, "(sticker 😀)");
+        assert_eq!(t.messages[3].attachments, ["stickers/s.webp"]);
+    }
+
+    #[test]
+    fn messenger_with_a_byte_order_mark_reactions_and_the_e2ee_shape() {
+        let s = "\u{feff}{\"participants\":[{\"name\":\"Ann\"}],\"messages\":[{\"sender_name\":\"Ann\",\"timestamp_ms\":1704103260000,\"content\":\"Ã\u{a7}a marche\",\"reactions\":[{\"reaction\":\"\u{f0}\u{9f}\u{91}\u{8d}\",\"actor\":\"Bj\u{c3}\u{b6}rn\"}],\"sticker\":{\"uri\":\"messages/stickers_used/s.png\"},\"share\":{\"link\":\"https://example.com/p/1\"}}]}";
+        let t = parse(s.as_bytes()).unwrap();
+        assert_eq!(t.format, "messenger");
+        let m = &t.messages[0];
+        assert_eq!(m.text, "ça marche");
+        assert_eq!(m.attachments, ["s.png"]);
+        assert_eq!(
+            m.annotations,
+            ["reaction 👍 by Björn", "shared https://example.com/p/1"]
+        );
+        let e2ee = r#"{"participants":["Ann","Shop"],"threadName":"Ann","messages":[{"isUnsent":false,"media":[{"uri":"./media/photo.jpg"}],"reactions":[],"senderName":"Ann","text":"broken on arrival","timestamp":1704103200000,"type":"media"}]}"#;
+        let t = parse(e2ee.as_bytes()).unwrap();
+        assert_eq!(t.format, "messenger");
+        assert_eq!(t.messages[0].sender.as_deref(), Some("Ann"));
+        assert_eq!(t.messages[0].text, "broken on arrival");
+        assert_eq!(t.messages[0].attachments, ["photo.jpg"]);
+    }
+
+    #[test]
+    fn mailboxes_with_a_bom_from_lines_in_bodies_and_zones() {
+        // mboxo left "From the warehouse" unescaped; mboxrd quoted ">From" and ">>From".
+        let mbox = "\u{feff}From shop@example.com Mon Nov 24 15:00:00 2025\n\
+            From: shop@example.com\nDate: Mon, 24 Nov 2025 15:00:00 +0100\nSubject: Shipped\n\n\
+            Your parcel left today.\n\nFrom the warehouse: tracking follows.\n>From here on, DHL.\n>>From quoted\n\n\
+            From lena@example.de Mon Nov 24 14:10:00 2025\n\
+            From: lena@example.de\nDate: Mon, 24 Nov 2025 14:10:00 +0100\nSubject: Order\n\nWhere is it?\n\n\
+            From li@example.cn Mon Nov 24 21:30:00 2025\n\
+            From: li@example.cn\nDate: Mon, 24 Nov 2025 21:30:00 +0800\nSubject: Re: Shipped\n\nStock checked.\n";
+        let t = parse(mbox.as_bytes()).unwrap();
+        assert_eq!(t.format, "email");
+        let who: Vec<&str> = t
+            .messages
+            .iter()
+            .map(|m| m.sender.as_deref().unwrap())
+            .collect();
+        // By instant: 14:10+01:00 (13:10Z), 21:30+08:00 (13:30Z), 15:00+01:00 (14:00Z).
+        assert_eq!(
+            who,
+            ["lena@example.de", "li@example.cn", "shop@example.com"]
+        );
+        let shop = &t.messages[2];
+        assert!(
+            shop.text.contains(
+                "\nFrom the warehouse: tracking follows.\nFrom here on, DHL.\n>From quoted"
+            ),
+            "{:?}",
+            shop.text
+        );
+        let mut n = 0;
+        for_each_email_attachment(mbox.as_bytes(), |_, _| n += 1).unwrap();
+        assert_eq!(n, 0);
     }
 
     #[test]

@@ -57,12 +57,46 @@ struct TelegramMessage {
     #[serde(rename = "type")]
     kind: loose::Str,
     date: loose::Str,
-    date_unixtime: loose::Str,
+    date_unixtime: loose::Int,
     from: loose::Str,
+    actor: loose::Str,
     text: loose::Text,
     action: loose::Str,
     photo: loose::Str,
     file: loose::Str,
+    forwarded_from: loose::Str,
+    edited: loose::Str,
+    edited_unixtime: loose::Int,
+    sticker_emoji: loose::Str,
+    reactions: loose::List<TelegramReaction>,
+}
+
+/// Newer exports list reactions: `{"type": "emoji", "count": 2, "emoji": "👍"}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TelegramReaction {
+    count: loose::Int,
+    emoji: loose::Str,
+}
+
+/// A Telegram time: `date_unixtime` (UTC) when given, else `date`, which Telegram Desktop
+/// writes in the exporting computer's local time (`2017-01-01T06:20:09`) and other tools as
+/// RFC 3339 (`2017-01-01T06:20:09.248Z`).
+fn telegram_time(unix: Option<i64>, date: Option<&str>) -> Option<Timestamp> {
+    if let Some(t) = unix.and_then(|t| DateTime::from_timestamp(t, 0)) {
+        return Some(Timestamp::instant(
+            t.fixed_offset(),
+            chrono::SecondsFormat::Secs,
+        ));
+    }
+    let d = date?.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(d) {
+        return Some(Timestamp::instant(t, chrono::SecondsFormat::AutoSi));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(d, f).ok())
+        .map(Timestamp::local)
 }
 
 pub(super) fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
@@ -111,28 +145,37 @@ pub(super) fn telegram(bytes: &[u8]) -> Result<Transcript, String> {
 }
 
 fn telegram_message(m: TelegramMessage, source: String) -> Result<Message, String> {
-    // date_unixtime is the truth (UTC); `date` is local time without zone.
-    let time = match m
-        .date_unixtime
-        .0
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|t| DateTime::from_timestamp(t, 0))
-    {
-        Some(t) => Timestamp::instant(t.fixed_offset(), chrono::SecondsFormat::Secs),
-        None => match m
-            .date
-            .0
-            .and_then(|d| NaiveDateTime::parse_from_str(&d, "%Y-%m-%dT%H:%M:%S").ok())
-        {
-            Some(t) => Timestamp::local(t),
-            None => return Err(format!("{source}: no readable date")),
-        },
-    };
+    let time = telegram_time(m.date_unixtime.0, m.date.0.as_deref())
+        .ok_or_else(|| format!("{source}: no readable date"))?;
     let service = m.kind.0.as_deref() == Some("service");
     let sender = if service { None } else { m.from.0 };
     let mut text = m.text.0;
     if service && text.is_empty() {
-        text = m.action.0.unwrap_or_else(|| "service message".to_string());
+        let action = m.action.0.unwrap_or_else(|| "service message".to_string());
+        text = match m.actor.0 {
+            Some(actor) => format!("{actor}: {action}"),
+            None => action,
+        };
+    }
+    if text.is_empty()
+        && let Some(e) = m.sticker_emoji.0
+    {
+        text = format!("(sticker {e})");
+    }
+    let mut annotations = Vec::new();
+    if let Some(f) = m.forwarded_from.0 {
+        annotations.push(format!("forwarded from {f}"));
+    }
+    if let Some(e) = telegram_time(m.edited_unixtime.0, m.edited.0.as_deref()) {
+        annotations.push(format!("edited {e}"));
+    }
+    for r in m.reactions.0.unwrap_or_default() {
+        if let Some(e) = r.emoji.0 {
+            annotations.push(match r.count.0 {
+                Some(n) if n > 1 => format!("reaction {e} ×{n}"),
+                _ => format!("reaction {e}"),
+            });
+        }
     }
     let attachments = [m.photo.0, m.file.0].into_iter().flatten().collect();
     Ok(Message {
@@ -141,6 +184,7 @@ fn telegram_message(m: TelegramMessage, source: String) -> Result<Message, Strin
         text,
         attachments,
         media_omitted: None,
+        annotations,
         source,
     })
 }

@@ -694,6 +694,7 @@ pub(super) fn whatsapp(body: &str, opts: ParseOptions) -> Result<Transcript, Str
                         time: Timestamp::local(time),
                         attachments,
                         media_omitted,
+                        annotations: Vec::new(),
                         sender,
                         text: strip_leading_marks(raw_text).to_string(),
                         source: format!("line {}", i + 1),
