@@ -137,6 +137,26 @@ pub const PERIODS: &[(&str, Period)] = &[
     ("ከሰዓት", Period::Pm),
 ];
 
+/// The markers of [`PERIODS`] whose folded text starts with `c`, longest first.
+pub fn periods_starting_with(c: char) -> &'static [(&'static str, Period)] {
+    use std::collections::HashMap;
+    static BY_FIRST: std::sync::OnceLock<HashMap<char, Vec<(&'static str, Period)>>> =
+        std::sync::OnceLock::new();
+    let map = BY_FIRST.get_or_init(|| {
+        let mut m: HashMap<char, Vec<(&'static str, Period)>> = HashMap::new();
+        for &(w, p) in PERIODS {
+            if let Some(f) = w.chars().next() {
+                m.entry(f).or_default().push((w, p));
+            }
+        }
+        for v in m.values_mut() {
+            v.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars().count()));
+        }
+        m
+    });
+    map.get(&c).map_or(&[], Vec::as_slice)
+}
+
 /// Fold one character of a marker for comparison: lower case; None for the dots, spaces and
 /// marks that some languages write inside a marker (`a. m.`, `ق.ظ`, `π.μ.`) and others do not.
 pub fn fold(c: char) -> Option<char> {

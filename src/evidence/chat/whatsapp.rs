@@ -62,7 +62,6 @@ fn norm(c: char) -> Option<char> {
 struct Cur<'a> {
     s: &'a str,
     i: usize,
-    persian: bool,
 }
 
 impl<'a> Cur<'a> {
@@ -81,11 +80,6 @@ impl<'a> Cur<'a> {
     }
     fn bump(&mut self) -> Option<char> {
         let (c, at) = self.next_at()?;
-        if let Some(c0) = self.s[self.i..at].chars().next_back()
-            && locale::digit(c0).is_some_and(|(_, p)| p)
-        {
-            self.persian = true;
-        }
         self.i = at;
         Some(c)
     }
@@ -134,7 +128,10 @@ impl<'a> Cur<'a> {
     }
     /// A 12-hour marker from the table, compared folded (dots and spaces inside it ignored).
     fn period(&mut self) -> Option<Period> {
-        'entry: for (word, p) in locale::PERIODS {
+        // Only the markers that start with this character are tried (most headers have none).
+        let first = self.s[self.i..].chars().find_map(locale::fold)?;
+        let candidates = locale::periods_starting_with(first);
+        'entry: for (word, p) in candidates {
             let mut c = *self;
             for want in word.chars() {
                 loop {
@@ -184,8 +181,6 @@ struct WrittenDate {
     year_first: bool,
     /// ` BE` after the year: a Buddhist-era year.
     buddhist: bool,
-    /// Written in Persian digits: a Solar Hijri date.
-    persian: bool,
 }
 
 /// How a header is laid out; WhatsApp writes one layout per export.
@@ -249,7 +244,6 @@ impl Cur<'_> {
 }
 
 fn date(c: &mut Cur<'_>) -> Option<WrittenDate> {
-    let start = *c;
     let a = part(c)?;
     // CJK: 2022年3月18日
     if c.eat('年') {
@@ -273,7 +267,6 @@ fn date(c: &mut Cur<'_>) -> Option<WrittenDate> {
             ],
             year_first: true,
             buddhist: false,
-            persian: c.persian || start.persian,
         });
     }
     let sep = c.bump().filter(|s| matches!(s, '/' | '.' | '-'))?;
@@ -305,7 +298,6 @@ fn date(c: &mut Cur<'_>) -> Option<WrittenDate> {
         parts: [a, b, d],
         year_first,
         buddhist,
-        persian: c.persian,
     })
 }
 
@@ -380,7 +372,6 @@ fn header(line: &str) -> Option<Header<'_>> {
     let mut c = Cur {
         s: line,
         i: 0,
-        persian: false,
     };
     // Quick refusal for the lines that continue a message.
     let first = c.peek()?;
@@ -429,10 +420,7 @@ fn header(line: &str) -> Option<Header<'_>> {
         rest = r;
     }
     Some(Header {
-        date: WrittenDate {
-            persian: date.persian || c.persian,
-            ..date
-        },
+        date,
         time,
         rest,
         layout,
@@ -449,7 +437,9 @@ fn year(p: Part, d: &WrittenDate, two_digit_buddhist: bool) -> Result<i32, Strin
         (1 | 2, _) if two_digit_buddhist => 1957 + v,
         (1 | 2, _) => 2000 + v,
         _ if d.buddhist || v >= 2400 => v - 543,
-        _ if d.persian || (1300..=1425).contains(&v) => v, // Solar Hijri: converted with the date
+        // Solar Hijri (Iran, Afghanistan: 1380 is 2001): converted with the whole date. Persian
+        // digits alone do not tell it: a phone in Persian on the Gregorian calendar writes them too.
+        (_, 1300..=1425) => v,
         (_, 1426..=1500) => {
             return Err(format!(
                 "year {v} is an Islamic (Hijri) calendar year, which vault does not convert; \
@@ -480,7 +470,7 @@ fn to_date(
         }
     };
     let yv = year(y, d, two_digit_buddhist)?;
-    if y.era_year.is_none() && (d.persian || (1300..=1425).contains(&yv)) {
+    if y.era_year.is_none() && y.digits >= 3 && (1300..=1425).contains(&yv) {
         return Ok(locale::jalali_to_gregorian(yv, m.value, day.value));
     }
     Ok(NaiveDate::from_ymd_opt(yv, m.value, day.value))
@@ -797,6 +787,7 @@ mod tests {
             ("18/3/2022 ก่อนเที่ยง 11:56 - A: x", "2022-03-18", "11:56:00"),
             ("[18/3/22 ٢:٥٦:٠١ ص] A: x", "2022-03-18", "02:56:01"),
             ("۱۴۰۱/۱/۱, ۱۴:۵۶ - A: x", "2022-03-21", "14:56:00"),
+            ("۲۰۲۲/۳/۱۸, ۱۴:۵۶ - A: x", "2022-03-18", "14:56:00"),
             ("18/3/2022, 2:56 vorm. - A: x", "2022-03-18", "02:56:00"),
             ("2022. 03. 18. 14:56 - A: x", "2022-03-18", "14:56:00"),
             ("18-03-2022 14:56 - A: x", "2022-03-18", "14:56:00"),
