@@ -283,7 +283,15 @@ fn by_text(head: &[u8], ext: &str) -> Option<Detected> {
         ];
         // 17TRACK v2 register/list answers: `data.accepted[].number`.
         let track17_list = body.contains("\"accepted\"") && body.contains("\"number\"");
-        if (track17_list || TRACKING_KEYS.iter().any(|k| body.contains(k)))
+        // Saved captures around a response: a HAR file (the payload may be base64), or
+        // `{status, headers, body}` with the payload as escaped JSON text.
+        let har = body.contains("\"log\"") && body.contains("\"entries\"");
+        let wrapped = body.contains("\"headers\"")
+            && body.contains("\"body\"")
+            && TRACKING_KEYS
+                .iter()
+                .any(|k| body.contains(k.trim_matches('"')));
+        if (track17_list || har || wrapped || TRACKING_KEYS.iter().any(|k| body.contains(k)))
             && !body.contains("\"messages\"")
         {
             return Some(det(Kind::Tracking, "application/json"));

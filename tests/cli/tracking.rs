@@ -221,3 +221,34 @@ fn bundles_show_carrier_events_with_the_delivery_highlighted() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_har_capture_of_a_shipengine_response_is_detected_and_read() {
+    use base64::Engine;
+    let env = Env::new();
+    // What a browser's "Save all as HAR" writes when the seller checks ShipEngine's tracking page:
+    // the page's script first, then the API answer, base64-encoded. Added without --kind.
+    let api = r#"{"tracking_number":"1Z932R800392060079","status_code":"DE","carrier_code":"ups","events":[{"occurred_at":"2026-03-14T20:15:00Z","description":"Delivered, front door","city_locality":"AUSTIN","state_province":"TX","country_code":"US","status_code":"DE"},{"occurred_at":"2026-03-10T09:00:00Z","description":"Shipment picked up","status_code":"AC"}]}"#;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(api);
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"WebInspector","version":"537.36"}},"entries":[{{"request":{{"method":"GET","url":"https://example.com/app.js"}},"response":{{"status":200,"content":{{"size":7,"mimeType":"text/javascript","text":"var x=1"}}}}}},{{"request":{{"method":"GET","url":"https://api.shipengine.com/v1/tracking?carrier_code=ups&tracking_number=1Z932R800392060079"}},"response":{{"status":200,"content":{{"size":{},"mimeType":"application/json","encoding":"base64","text":"{b64}"}}}}}}]}}}}"#,
+        api.len()
+    );
+    let p = env.write("tracking.har", har.as_bytes());
+    let (v, code) = env.json(&["add", "--order", ORDER, p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let t = &v["items"][0]["tracking"];
+    assert_eq!(v["items"][0]["kind"], "tracking", "{v}");
+    assert_eq!(
+        (
+            t["format"].as_str(),
+            t["via"].as_str(),
+            t["events"].as_u64()
+        ),
+        (Some("shipengine"), Some("HAR log.entries[1]"), Some(2)),
+        "{v}"
+    );
+    assert_eq!(t["delivered_at"], "2026-03-14T20:15:00Z");
+    let (show, _) = env.json(&["show", ORDER]);
+    assert_eq!(stages(&show), ["picked_up", "delivered"]);
+}

@@ -369,10 +369,7 @@ fn date_time_sep(c: &mut Cur<'_>) -> bool {
 }
 
 fn header(line: &str) -> Option<Header<'_>> {
-    let mut c = Cur {
-        s: line,
-        i: 0,
-    };
+    let mut c = Cur { s: line, i: 0 };
     // Quick refusal for the lines that continue a message.
     let first = c.peek()?;
     let era = locale::ERAS.iter().any(|(initial, _, _)| *initial == first);

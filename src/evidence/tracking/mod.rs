@@ -1,11 +1,18 @@
 //! Carrier tracking snapshots: detect the format, normalise the events, merge snapshots into one
 //! timeline.
 //!
-//! Formats, detected from content: 17TRACK API v2.2 (`data.accepted[].track_info`) and its webhook
+//! Formats, detected from content (see docs/formats.md): 17TRACK API v2.2 and v2.4 (`data.accepted[].track_info`) and its webhook
 //! (`{event, data}`), 17TRACK v1 (`track.z1`/`z2`, compact keys), AfterShip
 //! (`data.tracking.checkpoints[]`), EasyPost trackers (`tracking_details[]`), Cainiao / AliExpress
-//! logistics detail (`module[].detailList[]`, epoch milliseconds). Every event keeps the raw JSON
-//! node it came from. Events are derived data: always recomputed from the stored snapshot.
+//! logistics detail (`module[].detailList[]`, epoch milliseconds); ShipEngine and Shippo responses
+//! and webhooks (`shipping_apis`), AfterShip list responses and webhooks, 17TRACK v2.4; and any of
+//! them inside what a browser or a script saves around a response (`capture`: a HAR file or entry,
+//! `{status, headers, body}`). Every event keeps the raw JSON node it came from, so a status code
+//! vault maps to a stage by guess keeps its code. Events are derived data: always recomputed from
+//! the stored snapshot.
+
+mod capture;
+mod shipping_apis;
 
 use std::collections::BTreeMap;
 
@@ -127,6 +134,10 @@ pub struct Snapshot {
     pub number: Option<String>,
     pub carrier: Option<String>,
     pub events: Vec<Event>,
+    /// Where in a saved capture the payload was found (`HAR log.entries[2]`, `body`), or more
+    /// than one shipment in a list (`data.trackings[0] of 3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 impl Snapshot {
@@ -154,6 +165,9 @@ pub struct Summary {
     /// the `timezone` setting, else the machine's); the times themselves stay as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tz_assumed: Option<String>,
+    /// See [`Snapshot::via`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 impl From<&Snapshot> for Summary {
@@ -165,6 +179,7 @@ impl From<&Snapshot> for Summary {
             events: s.events.len(),
             delivered_at: s.delivered_at().map(str::to_string),
             tz_assumed: None,
+            via: s.via.clone(),
         }
     }
 }
@@ -174,30 +189,68 @@ pub const MAX_SNAPSHOT: u64 = 32 << 20;
 
 /// Parse a snapshot; `Err` says what format it could not match.
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, String> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    [aftership, easypost, track17_v2, track17_v1, cainiao]
-        .iter()
-        .find_map(|format| format(&v))
-        .ok_or_else(|| {
-            "not a tracking format vault reads (17TRACK v1/v2.2, AfterShip, EasyPost, Cainiao)"
-                .into()
-        })
+    read(&v).or_else(|| capture::unwrap(&v)).ok_or_else(|| {
+        "not a tracking format vault reads (17TRACK v1/v2.2/v2.4, AfterShip, EasyPost, \
+             Cainiao, ShipEngine, Shippo; or one of them in a HAR capture or a \
+             {status, headers, body} wrapper)"
+            .into()
+    })
 }
 
-/// AfterShip: `data.tracking.checkpoints[]`.
+/// The first format that reads `v`.
+fn read(v: &Value) -> Option<Snapshot> {
+    [
+        aftership,
+        aftership_list,
+        easypost,
+        track17_v2,
+        track17_v1,
+        cainiao,
+        shipping_apis::shipengine,
+        shipping_apis::shippo,
+    ]
+    .iter()
+    .find_map(|format| format(v))
+}
+
+/// AfterShip: `data.tracking.checkpoints[]`; its webhook: `{event, msg: tracking}`.
 fn aftership(v: &Value) -> Option<Snapshot> {
-    let t = v
-        .pointer("/data/tracking")
-        .filter(|t| t.get("checkpoints").is_some())?;
-    Some(Snapshot {
-        format: "aftership",
+    let (t, format) = match v.pointer("/data/tracking") {
+        Some(t) => (t, "aftership"),
+        None => (v.get("msg")?, "aftership-webhook"),
+    };
+    t.get("checkpoints")?;
+    Some(aftership_tracking(t, format))
+}
+
+fn aftership_tracking(t: &Value, format: &'static str) -> Snapshot {
+    Snapshot {
+        format,
         number: text(&t["tracking_number"]),
         carrier: text(&t["slug"]),
         events: arr(t, "checkpoints")
             .iter()
             .filter_map(aftership_event)
             .collect(),
-    })
+        via: None,
+    }
+}
+
+/// AfterShip's list endpoint: `data.trackings[]`. The first shipment with checkpoints is read;
+/// `via` says so when the list holds more.
+fn aftership_list(v: &Value) -> Option<Snapshot> {
+    let list = v.pointer("/data/trackings")?.as_array()?;
+    let (i, t) = list
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.get("checkpoints").is_some())?;
+    let mut s = aftership_tracking(t, "aftership-list");
+    if list.len() > 1 {
+        s.via = Some(format!("data.trackings[{i}] of {}", list.len()));
+    }
+    Some(s)
 }
 
 /// EasyPost tracker: `tracking_details[]` (a tracker, or a list of them: the first is taken).
@@ -216,6 +269,7 @@ fn easypost(v: &Value) -> Option<Snapshot> {
             .iter()
             .filter_map(easypost_event)
             .collect(),
+        via: None,
     })
 }
 
@@ -232,16 +286,22 @@ fn track17_v2(v: &Value) -> Option<Snapshot> {
     for p in arr(&ti["tracking"], "providers") {
         events.extend(arr(p, "events").iter().filter_map(track17_v2_event));
     }
-    let format = if v.get("event").is_some() {
-        "17track-v2.2-webhook"
-    } else {
-        "17track-v2.2"
+    // v2.4 adds `time_raw` (the carrier's own date, time and zone) to each event.
+    let v24 = arr(&ti["tracking"], "providers")
+        .iter()
+        .any(|p| arr(p, "events").iter().any(|e| e.get("time_raw").is_some()));
+    let format = match (v.get("event").is_some(), v24) {
+        (true, true) => "17track-v2.4-webhook",
+        (true, false) => "17track-v2.2-webhook",
+        (false, true) => "17track-v2.4",
+        (false, false) => "17track-v2.2",
     };
     Some(Snapshot {
         format,
         number: text(&acc["number"]),
         carrier: acc["carrier"].as_u64().map(|c| c.to_string()),
         events,
+        via: None,
     })
 }
 
@@ -267,6 +327,7 @@ fn track17_v1(v: &Value) -> Option<Snapshot> {
         number: text(&acc["number"]),
         carrier: None,
         events,
+        via: None,
     })
 }
 
@@ -283,10 +344,11 @@ fn cainiao(v: &Value) -> Option<Snapshot> {
             .iter()
             .filter_map(cainiao_event)
             .collect(),
+        via: None,
     })
 }
 
-fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+pub(super) fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
     v.get(key)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
@@ -294,7 +356,7 @@ fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 }
 
 /// A string field, trimmed; absent when empty.
-fn text(v: &Value) -> Option<String> {
+pub(super) fn text(v: &Value) -> Option<String> {
     v.as_str()
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -302,7 +364,7 @@ fn text(v: &Value) -> Option<String> {
 }
 
 /// A time with offset → an instant (RFC 3339, whole seconds); a time without → a local time.
-fn time_of(s: &str) -> Option<Timestamp> {
+pub(super) fn time_of(s: &str) -> Option<Timestamp> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(Timestamp::instant(t, chrono::SecondsFormat::Secs));
@@ -320,7 +382,7 @@ fn time_of(s: &str) -> Option<Timestamp> {
     None
 }
 
-fn event(
+pub(super) fn event(
     time: Timestamp,
     location: Option<String>,
     description: String,
@@ -337,7 +399,7 @@ fn event(
 }
 
 /// Stage from free text, for sources without a machine-readable status.
-fn stage_from_text(d: &str) -> Stage {
+pub(super) fn stage_from_text(d: &str) -> Stage {
     let d = d.to_lowercase();
     let has = |w: &[&str]| w.iter().any(|x| d.contains(x));
     if has(&["return to sender", "returned to", "returning to sender"]) {
@@ -386,7 +448,7 @@ fn stage_from_text(d: &str) -> Stage {
 }
 
 /// The non-empty text fields `keys` of `v`, joined with ", ": a location from its parts.
-fn joined(v: &Value, keys: &[&str]) -> Option<String> {
+pub(super) fn joined(v: &Value, keys: &[&str]) -> Option<String> {
     let parts: Vec<String> = keys.iter().filter_map(|k| text(&v[*k])).collect();
     (!parts.is_empty()).then(|| parts.join(", "))
 }
@@ -458,7 +520,8 @@ fn track17_v2_event(e: &Value) -> Option<Event> {
     let time = e["time_iso"]
         .as_str()
         .and_then(time_of)
-        .or_else(|| e["time_utc"].as_str().and_then(time_of))?;
+        .or_else(|| e["time_utc"].as_str().and_then(time_of))
+        .or_else(|| time_raw(&e["time_raw"]))?;
     let description = text(&e["description"]).unwrap_or_default();
     let location =
         text(&e["location"]).or_else(|| joined(&e["address"], &["city", "state", "country"]));
@@ -481,6 +544,24 @@ fn track17_v2_event(e: &Value) -> Option<Event> {
         _ => stage_from_text(&description),
     };
     Some(event(time, location, description, stage, e))
+}
+
+/// 17TRACK v2.4's `time_raw`: `{date, time, timezone}` as the carrier wrote them; without a
+/// zone, a local time (marked zoneless).
+fn time_raw(r: &Value) -> Option<Timestamp> {
+    let date = text(&r["date"])?;
+    let time = text(&r["time"]).unwrap_or_else(|| "00:00:00".into());
+    let time = if time.len() == 5 {
+        format!("{time}:00")
+    } else {
+        time
+    };
+    match text(&r["timezone"]) {
+        Some(z) => {
+            time_of(&format!("{date}T{time}{z}")).or_else(|| time_of(&format!("{date}T{time}")))
+        }
+        None => time_of(&format!("{date}T{time}")),
+    }
 }
 
 fn track17_v1_event(e: &Value) -> Option<Event> {
