@@ -177,12 +177,23 @@ fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
     };
     let mut parser = MediaParser::new();
     match ms.kind() {
-        MediaKind::Image => match parser.parse_exif(ms) {
-            Ok(iter) => Ok(from_exif(&iter.into())),
-            // No EXIF at all (a screenshot, a stripped photo) is not an error: nothing to say.
-            Err(nom_exif::Error::ExifNotFound) => Ok(MediaInfo::default()),
-            Err(e) => Err(format!("unreadable EXIF: {e}")),
-        },
+        MediaKind::Image => {
+            let mut info = match parser.parse_exif(ms) {
+                Ok(iter) => from_exif(&iter.into()),
+                // No EXIF at all (a screenshot, a stripped photo) is not an error: XMP may
+                // still tell.
+                Err(nom_exif::Error::ExifNotFound) => MediaInfo::default(),
+                Err(e) => {
+                    let xmp = super::xmp::read(path);
+                    if xmp.dates.is_empty() {
+                        return Err(format!("unreadable EXIF: {e}"));
+                    }
+                    MediaInfo::default()
+                }
+            };
+            with_xmp(&mut info, &super::xmp::read(path));
+            Ok(info)
+        }
         MediaKind::Track => {
             let mut info = match parser.parse_track(ms) {
                 Ok(t) => from_track(&t),
@@ -339,9 +350,99 @@ fn from_exif(exif: &Exif) -> MediaInfo {
             None => naive,
         };
         set_time(&mut info, naive, offset, from);
+        if offset.is_none() {
+            zone_from_gps(&mut info, exif, naive);
+        }
         break;
     }
     info
+}
+
+/// GPS `DateStamp` + `TimeStamp` is a UTC instant from the satellites: where a capture time has
+/// no offset, the difference between the two is the camera's zone — when it is a whole quarter
+/// hour within ±14 h, give or take two minutes (the fix and the shot are not the same instant).
+/// A camera whose clock is off by more gives no zone.
+fn zone_from_gps(info: &mut MediaInfo, exif: &Exif, naive: NaiveDateTime) {
+    let Some(date) = text(exif.get(ExifTag::GPSDateStamp))
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d.trim_end_matches('\0'), "%Y:%m:%d").ok())
+    else {
+        return;
+    };
+    let Some(EntryValue::URationalArray(hms)) = exif.get(ExifTag::GPSTimeStamp) else {
+        return;
+    };
+    let part = |i: usize| {
+        hms.get(i)
+            .filter(|r| r.denominator() != 0)
+            .map(|r| f64::from(r.numerator()) / f64::from(r.denominator()))
+    };
+    let (Some(h), Some(m), Some(sec)) = (part(0), part(1), part(2)) else {
+        return;
+    };
+    let secs = h * 3600.0 + m * 60.0 + sec;
+    if !(0.0..86_400.0).contains(&secs) {
+        return;
+    }
+    let Some(utc) = date
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d + chrono::Duration::milliseconds((secs * 1000.0) as i64))
+    else {
+        return;
+    };
+    let diff = (naive - utc).num_seconds();
+    let quarter = ((diff as f64) / 900.0).round() as i64 * 900;
+    if quarter.abs() > 14 * 3600 || (diff - quarter).abs() > 120 {
+        return;
+    }
+    let Some(offset) = i32::try_from(quarter).ok().and_then(FixedOffset::east_opt) else {
+        return;
+    };
+    let from = info.captured_from.clone().unwrap_or_default();
+    set_time(info, naive, Some(offset), format!("{from} (zone from GPS)"));
+}
+
+/// XMP's dates where EXIF has none that is a capture time, and XMP's offset where EXIF wrote the
+/// same wall time without one.
+fn with_xmp(info: &mut MediaInfo, xmp: &super::xmp::XmpDates) {
+    let exif_capture = info.captured_from.as_deref().is_some_and(|f| {
+        f.starts_with("EXIF DateTimeOriginal") || f.starts_with("EXIF CreateDate")
+    });
+    if exif_capture {
+        if info.captured_at_naive
+            && let Some(naive) = info.captured_local()
+            && let Some((name, d)) = xmp.dates.iter().find(|(_, d)| {
+                d.offset.is_some() && !d.date_only && (d.naive - naive).num_seconds().abs() < 1
+            })
+        {
+            let from = info.captured_from.clone().unwrap_or_default();
+            set_time(
+                info,
+                naive,
+                d.offset,
+                format!("{from} (offset from {name})"),
+            );
+        }
+        return;
+    }
+    // No EXIF capture time (nothing, or only ModifyDate): an XMP creation date is better.
+    if let Some((name, d)) = xmp
+        .dates
+        .iter()
+        .find(|(n, _)| *n != "XMP xmp:ModifyDate")
+        .or_else(|| {
+            info.captured_at
+                .is_none()
+                .then(|| xmp.dates.iter().find(|(n, _)| *n == "XMP xmp:ModifyDate"))
+                .flatten()
+        })
+    {
+        let from = if d.date_only {
+            format!("{name} (date only)")
+        } else {
+            (*name).to_string()
+        };
+        set_time(info, d.naive, d.offset, from);
+    }
 }
 
 trait WithNanos {

@@ -12,3 +12,4 @@ pub mod chat;
 pub mod kind;
 pub mod metadata;
 pub mod tracking;
+pub mod xmp;
