@@ -72,8 +72,10 @@ pub fn kind_detection(data: &[u8]) {
     let _ = kind::detect(data, std::ffi::OsStr::new("WhatsApp Chat.txt"));
 }
 
-/// Photo and video metadata (EXIF, QuickTime, HEIF boxes), through a file as `add` reads it.
+/// Photo and video metadata (EXIF, XMP, QuickTime, HEIF boxes), through a file as `add` reads
+/// it; and the XMP scanner on the bytes as they are.
 pub fn media_metadata(data: &[u8]) {
+    let _ = crate::evidence::xmp::dates_in(data);
     let Some(file) = temp_file_with(data) else {
         return;
     };

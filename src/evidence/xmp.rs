@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
 
 /// Bytes of a file searched for a packet (XMP sits in a photo's header).
-pub const SEARCH: u64 = 4 << 20;
+pub const SEARCH: u64 = 256 << 10;
 /// Largest packet read.
 const MAX_PACKET: usize = 1 << 20;
 
