@@ -269,7 +269,10 @@ fn by_text(head: &[u8], ext: &str) -> Option<Detected> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if looks_like_json(body) {
         // Carrier payloads name their tracking fields; chat exports have messages.
-        const TRACKING_KEYS: [&str; 10] = [
+        const TRACKING_KEYS: [&str; 13] = [
+            "\"trackResponse\"",
+            "\"completeTrackResults\"",
+            "\"trackingEvents\"",
             "\"FTrackNo\"",
             "\"tracking_details\"",
             "\"checkpoints\"",
@@ -286,12 +289,14 @@ fn by_text(head: &[u8], ext: &str) -> Option<Detected> {
         // Saved captures around a response: a HAR file (the payload may be base64), or
         // `{status, headers, body}` with the payload as escaped JSON text.
         let har = body.contains("\"log\"") && body.contains("\"entries\"");
+        // DHL's unified API: `shipments[].events[]` with status codes.
+        let dhl = body.contains("\"shipments\"") && body.contains("\"statusCode\"");
         let wrapped = body.contains("\"headers\"")
             && body.contains("\"body\"")
             && TRACKING_KEYS
                 .iter()
                 .any(|k| body.contains(k.trim_matches('"')));
-        if (track17_list || har || wrapped || TRACKING_KEYS.iter().any(|k| body.contains(k)))
+        if (track17_list || har || dhl || wrapped || TRACKING_KEYS.iter().any(|k| body.contains(k)))
             && !body.contains("\"messages\"")
         {
             return Some(det(Kind::Tracking, "application/json"));

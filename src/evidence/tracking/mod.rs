@@ -6,12 +6,13 @@
 //! (`data.tracking.checkpoints[]`), EasyPost trackers (`tracking_details[]`), Cainiao / AliExpress
 //! logistics detail (`module[].detailList[]`, epoch milliseconds); ShipEngine and Shippo responses
 //! and webhooks (`shipping_apis`), AfterShip list responses and webhooks, 17TRACK v2.4; and any of
-//! them inside what a browser or a script saves around a response (`capture`: a HAR file or entry,
+//! them, and UPS, FedEx, DHL and USPS's own APIs (`carriers`), inside what a browser or a script saves around a response (`capture`: a HAR file or entry,
 //! `{status, headers, body}`). Every event keeps the raw JSON node it came from, so a status code
 //! vault maps to a stage by guess keeps its code. Events are derived data: always recomputed from
 //! the stored snapshot.
 
 mod capture;
+mod carriers;
 mod shipping_apis;
 
 use std::collections::BTreeMap;
@@ -193,7 +194,7 @@ pub fn parse(bytes: &[u8]) -> Result<Snapshot, String> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
     read(&v).or_else(|| capture::unwrap(&v)).ok_or_else(|| {
         "not a tracking format vault reads (17TRACK v1/v2.2/v2.4, AfterShip, EasyPost, \
-             Cainiao, ShipEngine, Shippo; or one of them in a HAR capture or a \
+             Cainiao, ShipEngine, Shippo, UPS, FedEx, DHL, USPS; or one of them in a HAR capture or a \
              {status, headers, body} wrapper)"
             .into()
     })
@@ -210,6 +211,10 @@ fn read(v: &Value) -> Option<Snapshot> {
         cainiao,
         shipping_apis::shipengine,
         shipping_apis::shippo,
+        carriers::ups,
+        carriers::fedex,
+        carriers::dhl,
+        carriers::usps,
     ]
     .iter()
     .find_map(|format| format(v))
