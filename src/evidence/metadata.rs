@@ -178,20 +178,16 @@ fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
     let mut parser = MediaParser::new();
     match ms.kind() {
         MediaKind::Image => {
+            let xmp = super::xmp::read(path);
             let mut info = match parser.parse_exif(ms) {
                 Ok(iter) => from_exif(&iter.into()),
                 // No EXIF at all (a screenshot, a stripped photo) is not an error: XMP may
                 // still tell.
                 Err(nom_exif::Error::ExifNotFound) => MediaInfo::default(),
-                Err(e) => {
-                    let xmp = super::xmp::read(path);
-                    if xmp.dates.is_empty() {
-                        return Err(format!("unreadable EXIF: {e}"));
-                    }
-                    MediaInfo::default()
-                }
+                Err(e) if xmp.dates.is_empty() => return Err(format!("unreadable EXIF: {e}")),
+                Err(_) => MediaInfo::default(),
             };
-            with_xmp(&mut info, &super::xmp::read(path));
+            with_xmp(&mut info, &xmp);
             Ok(info)
         }
         MediaKind::Track => {
