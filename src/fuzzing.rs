@@ -72,10 +72,12 @@ pub fn kind_detection(data: &[u8]) {
     let _ = kind::detect(data, std::ffi::OsStr::new("WhatsApp Chat.txt"));
 }
 
-/// Photo and video metadata (EXIF, XMP, QuickTime, HEIF boxes), through a file as `add` reads
-/// it; and the XMP scanner on the bytes as they are.
+/// Photo and video metadata (EXIF, XMP, IPTC, PNG text, QuickTime, HEIF boxes and items), through
+/// a file as `add` reads it; and the XMP, IPTC and PNG scanners on the bytes as they are.
 pub fn media_metadata(data: &[u8]) {
     let _ = crate::evidence::xmp::dates_in(data);
+    let _ = crate::evidence::iptc::dates_in(data);
+    let _ = crate::evidence::png::dates_in(data);
     let Some(file) = temp_file_with(data) else {
         return;
     };

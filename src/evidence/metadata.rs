@@ -7,7 +7,7 @@
 //! here panics out (a panic in a parser is caught and recorded), and a file whose metadata cannot be
 //! read is still stored, with the reason recorded.
 
-use crate::evidence::bmff::{find_box, next_box};
+use crate::evidence::bmff::{find_box, heif_meta, next_box};
 use crate::evidence::kind::MediaType;
 use std::fs::File;
 use std::path::Path;
@@ -140,16 +140,8 @@ fn image_size(path: &Path, media_type: &str) -> Option<(u32, u32)> {
 /// The largest `ispe` (image spatial extent) in a HEIF file's `meta/iprp/ipco`: the primary image,
 /// or the grid it is tiled from. Reads at most the first 4 MiB; every box size is bounds-checked.
 fn heif_size(path: &Path) -> Option<(u32, u32)> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    File::open(path)
-        .ok()?
-        .take(4 << 20)
-        .read_to_end(&mut head)
-        .ok()?;
-    let meta = find_box(&head, b"meta")?;
-    // `meta` is a full box: 4 bytes of version and flags before its children.
-    let iprp = find_box(meta.get(4..)?, b"iprp")?;
+    let (head, range) = heif_meta(path)?;
+    let iprp = find_box(head.get(range)?, b"iprp")?;
     let ipco = find_box(iprp, b"ipco")?;
     let mut best: Option<(u32, u32)> = None;
     let mut rest = ipco;
@@ -178,9 +170,25 @@ fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
     let mut parser = MediaParser::new();
     match ms.kind() {
         MediaKind::Image => {
-            let xmp = super::xmp::read(path);
-            let mut info = match parser.parse_exif(ms) {
+            // XMP's creation dates, then IPTC's (exiftool's order), then a PNG's own.
+            let head = super::xmp::head(path);
+            let mut xmp = super::xmp::dates_in(&head);
+            xmp.dates.extend(super::iptc::dates_in(&head));
+            xmp.dates.extend(super::png::dates_in(&head));
+            let parsed = parser.parse_exif(ms);
+            // A HEIF `Exif` item without JPEG's `Exif\0\0` prefix (libheif's way) is read here.
+            let heif = || {
+                MediaType::from(media_type)
+                    .is_heif_family()
+                    .then(|| super::bmff::heif_exif(path))
+                    .flatten()
+                    .and_then(|tiff| MediaSource::from_memory(tiff).ok())
+                    .and_then(|ms| MediaParser::new().parse_exif(ms).ok())
+                    .map(Exif::from)
+            };
+            let mut info = match parsed {
                 Ok(iter) => from_exif(&iter.into()),
+                Err(_) if let Some(exif) = heif() => from_exif(&exif),
                 // No EXIF at all (a screenshot, a stripped photo) is not an error: XMP may
                 // still tell.
                 Err(nom_exif::Error::ExifNotFound) => MediaInfo::default(),
@@ -397,8 +405,8 @@ fn zone_from_gps(info: &mut MediaInfo, exif: &Exif, naive: NaiveDateTime) {
     set_time(info, naive, Some(offset), format!("{from} (zone from GPS)"));
 }
 
-/// XMP's dates where EXIF has none that is a capture time, and XMP's offset where EXIF wrote the
-/// same wall time without one.
+/// XMP's (and IPTC's) dates where EXIF has none that is a capture time, and their offset where
+/// EXIF wrote the same wall time without one.
 fn with_xmp(info: &mut MediaInfo, xmp: &super::xmp::XmpDates) {
     let exif_capture = info.captured_from.as_deref().is_some_and(|f| {
         f.starts_with("EXIF DateTimeOriginal") || f.starts_with("EXIF CreateDate")
@@ -420,18 +428,15 @@ fn with_xmp(info: &mut MediaInfo, xmp: &super::xmp::XmpDates) {
         }
         return;
     }
-    // No EXIF capture time (nothing, or only ModifyDate): an XMP creation date is better.
-    if let Some((name, d)) = xmp
-        .dates
-        .iter()
-        .find(|(n, _)| *n != "XMP xmp:ModifyDate")
-        .or_else(|| {
-            info.captured_at
-                .is_none()
-                .then(|| xmp.dates.iter().find(|(n, _)| *n == "XMP xmp:ModifyDate"))
-                .flatten()
-        })
-    {
+    // No EXIF capture time (nothing, or only ModifyDate): an XMP creation date is better; a
+    // modification date only when there is nothing else.
+    let modified = |n: &str| n == "XMP xmp:ModifyDate" || n == super::png::MODIFIED;
+    if let Some((name, d)) = xmp.dates.iter().find(|(n, _)| !modified(n)).or_else(|| {
+        info.captured_at
+            .is_none()
+            .then(|| xmp.dates.iter().find(|(n, _)| modified(n)))
+            .flatten()
+    }) {
         let from = if d.date_only {
             format!("{name} (date only)")
         } else {
@@ -632,6 +637,9 @@ mod tests {
         assert!(w("2000-01-01T00:03:00", true).contains("default date"));
         assert!(w("2003-06-01T12:00:00+02:00", false).contains("before 2005"));
         assert!(w("2026-11-18T12:00:00+08:00", false).contains("after it was added"));
+        // A far-future date (a clock set wrong, or an edited file), with no zone to go by.
+        let far = w("2099-01-01T00:00:00", true);
+        assert!(far.contains("26341 days after it was added"), "{far}");
         assert!(w("2026-09-01T12:00:00+08:00", false).contains("more than 30 days"));
         assert!(time_warnings(&MediaInfo::default(), &added)[0].contains("no capture time"));
     }

@@ -9,7 +9,9 @@
 pub mod apple;
 pub mod bmff;
 pub mod chat;
+pub mod iptc;
 pub mod kind;
 pub mod metadata;
+pub mod png;
 pub mod tracking;
 pub mod xmp;

@@ -47,16 +47,17 @@ const PROPERTIES: &[(&[&str], &str)] = &[
     (&["xmp:ModifyDate", "xap:ModifyDate"], "XMP xmp:ModifyDate"),
 ];
 
-/// The XMP dates of a file, or none when it has no packet in its first [`SEARCH`] bytes.
-pub fn read(path: &Path) -> XmpDates {
+/// The first [`SEARCH`] bytes of a file, where a photo keeps its XMP packet and IPTC block;
+/// empty when it cannot be read.
+pub fn head(path: &Path) -> Vec<u8> {
     let mut head = Vec::new();
     if std::fs::File::open(path)
         .and_then(|f| f.take(SEARCH).read_to_end(&mut head))
         .is_err()
     {
-        return XmpDates::default();
+        head.clear();
     }
-    dates_in(&head)
+    head
 }
 
 /// The XMP dates in `bytes` (a packet, or a file holding one).

@@ -567,8 +567,8 @@ fn a_live_photo_whose_heic_still_cannot_be_converted_is_shown_by_its_video() {
     };
     let env = Env::new();
     // A real iPhone still (its MakerNote's content identifier, exiftool's MediaGroupUUID), with a
-    // video made to match. (HEICs written by heif-enc carry EXIF that nom-exif does not read yet:
-    // see the notes on the metadata issue.)
+    // video made to match. (heif-enc cannot write an Apple MakerNote, so the pairing needs a real
+    // iPhone file.)
     let heic = samples.join("exif-samples/heic/IMG_5195.HEIC");
     let id = "570F1469-09C7-4E50-9875-05F21D5BD166";
     let video = live_video(&env, "in/IMG_5195.MOV", id, "2021-04-11T15:47:52-0500");
