@@ -41,47 +41,6 @@ fn main() {
         v[v.len() / 2]
     };
     let (base, ours) = (median(&mut bases), median(&mut ourss));
-    // Metadata reading, which `vault add` does for every photo, against the cost of adding it.
-    let t = Instant::now();
-    for f in &files {
-        std::hint::black_box(vault::evidence::metadata::read(f, "image/jpeg"));
-    }
-    let meta = t.elapsed().as_secs_f64() * 1000.0 / n;
-    let vault_bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/vault");
-    let tmp = std::env::temp_dir().join(format!("vault-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let run = |args: &[&std::ffi::OsStr]| {
-        std::process::Command::new(&vault_bin)
-            .env("VAULT_DIR", &tmp)
-            .args(args)
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let mut add = None;
-    if run(&["init".as_ref(), "-q".as_ref(), tmp.as_os_str()]) {
-        let t = Instant::now();
-        let mut args: Vec<&std::ffi::OsStr> = vec![
-            "add".as_ref(),
-            "-q".as_ref(),
-            "--order".as_ref(),
-            "BENCH".as_ref(),
-        ];
-        args.extend(files.iter().map(|f| f.as_os_str()));
-        if run(&args) {
-            add = Some(t.elapsed().as_secs_f64() * 1000.0 / n);
-        }
-    }
-    let _ = std::fs::remove_dir_all(&tmp);
-    match add {
-        Some(add) => println!(
-            "| metadata read per photo, within vault add per photo | add {add:.1} ms | metadata {meta:.2} ms | {:.1} % |",
-            100.0 * meta / add
-        ),
-        None => eprintln!(
-            "(could not time vault add: build {} with cargo build --release)",
-            vault_bin.display()
-        ),
-    }
     println!(
         "| thumbnail of a {:.1} MB JPEG, one core | image thumbnail() {base:.0} ms | vault {ours:.0} ms | {:.2}x faster |",
         std::fs::metadata(&files[0]).unwrap().len() as f64 / 1e6,

@@ -70,19 +70,14 @@ pub fn find_box<'a>(mut buf: &'a [u8], want: &[u8; 4]) -> Option<&'a [u8]> {
     None
 }
 
-/// The first 4 MiB of a HEIF file and, within it, the body of its top-level `meta` box (after the
-/// full box's version and flags). HEIF puts `meta` at the front; a file that does not is not read.
-pub fn heif_meta(path: &std::path::Path) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
-    let mut head = Vec::new();
-    File::open(path)
-        .ok()?
-        .take(4 << 20)
-        .read_to_end(&mut head)
-        .ok()?;
-    let meta = find_box(&head, b"meta")?;
-    let start = meta.as_ptr() as usize - head.as_ptr() as usize + 4;
-    let end = start + meta.len().checked_sub(4)?;
-    Some((head, start..end))
+/// The body of a HEIF file's top-level `meta` box after the full box's version and flags, found
+/// with seeks past the boxes before it (`ftyp`; an `mdat` written first), at most 4 MiB. Only the
+/// box is read: a 2 MB photo's pixels are not.
+pub fn heif_meta(path: &std::path::Path) -> Option<Vec<u8>> {
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut meta = top_level_box(&mut f, len, b"meta", 4 << 20)?;
+    (meta.len() >= 4).then(|| meta.split_off(4))
 }
 
 /// A big-endian unsigned number of `size` bytes (0, 4 or 8 in `iloc`; 2 or 4 elsewhere) from the
@@ -160,8 +155,8 @@ fn item_extents(meta: &[u8], item: u32) -> Option<(u8, Vec<(u64, u64)>)> {
 /// metadata crate insists on it).
 pub fn heif_exif(path: &std::path::Path) -> Option<Vec<u8>> {
     const MAX: u64 = 1 << 20;
-    let (head, range) = heif_meta(path)?;
-    let meta = head.get(range)?;
+    let meta = heif_meta(path)?;
+    let meta = meta.as_slice();
     let item = item_of_type(meta, b"Exif")?;
     let (method, extents) = item_extents(meta, item)?;
     let mut data = Vec::new();

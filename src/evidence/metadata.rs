@@ -138,10 +138,10 @@ fn image_size(path: &Path, media_type: &str) -> Option<(u32, u32)> {
 }
 
 /// The largest `ispe` (image spatial extent) in a HEIF file's `meta/iprp/ipco`: the primary image,
-/// or the grid it is tiled from. Reads at most the first 4 MiB; every box size is bounds-checked.
+/// or the grid it is tiled from. Reads the `meta` box only; every box size is bounds-checked.
 fn heif_size(path: &Path) -> Option<(u32, u32)> {
-    let (head, range) = heif_meta(path)?;
-    let iprp = find_box(head.get(range)?, b"iprp")?;
+    let meta = heif_meta(path)?;
+    let iprp = find_box(&meta, b"iprp")?;
     let ipco = find_box(iprp, b"ipco")?;
     let mut best: Option<(u32, u32)> = None;
     let mut rest = ipco;
@@ -159,8 +159,36 @@ fn heif_size(path: &Path) -> Option<(u32, u32)> {
 }
 
 fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
-    let ms = match MediaSource::seekable(file) {
+    // XMP's creation dates, then IPTC's (exiftool's order), then a PNG's own, from the photo's
+    // header; a JPEG's whole header is also where nom-exif reads EXIF, without opening it again.
+    let mut xmp = super::xmp::XmpDates::default();
+    let opened = if MediaType::from(media_type).is_image() {
+        let (head, jpeg_header) = super::xmp::head(path);
+        xmp = super::xmp::dates_in(&head);
+        xmp.dates.extend(super::iptc::dates_in(&head));
+        xmp.dates.extend(super::png::dates_in(&head));
+        jpeg_header.then_some(head)
+    } else {
+        None
+    };
+    match opened {
+        Some(header) => read_source(MediaSource::from_memory(header), path, media_type, &xmp),
+        None => {
+            let file = File::open(path).map_err(|e| e.to_string())?;
+            read_source(MediaSource::seekable(file), path, media_type, &xmp)
+        }
+    }
+}
+
+/// What nom-exif reads from `opened` (the file, or a JPEG's header in memory), with the XMP,
+/// IPTC and PNG dates already read from the photo's header.
+fn read_source<R: std::io::Read>(
+    opened: nom_exif::Result<MediaSource<R>>,
+    path: &Path,
+    media_type: &str,
+    xmp: &super::xmp::XmpDates,
+) -> Result<MediaInfo, String> {
+    let ms = match opened {
         Ok(ms) => ms,
         Err(nom_exif::Error::UnsupportedFormat) => {
             return Err(format!("metadata of {media_type} files is not read"));
@@ -170,11 +198,6 @@ fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
     let mut parser = MediaParser::new();
     match ms.kind() {
         MediaKind::Image => {
-            // XMP's creation dates, then IPTC's (exiftool's order), then a PNG's own.
-            let head = super::xmp::head(path);
-            let mut xmp = super::xmp::dates_in(&head);
-            xmp.dates.extend(super::iptc::dates_in(&head));
-            xmp.dates.extend(super::png::dates_in(&head));
             let parsed = parser.parse_exif(ms);
             // A HEIF `Exif` item without JPEG's `Exif\0\0` prefix (libheif's way) is read here.
             let heif = || {
@@ -195,7 +218,7 @@ fn read_inner(path: &Path, media_type: &str) -> Result<MediaInfo, String> {
                 Err(e) if xmp.dates.is_empty() => return Err(format!("unreadable EXIF: {e}")),
                 Err(_) => MediaInfo::default(),
             };
-            with_xmp(&mut info, &xmp);
+            with_xmp(&mut info, xmp);
             Ok(info)
         }
         MediaKind::Track => {

@@ -47,17 +47,66 @@ const PROPERTIES: &[(&[&str], &str)] = &[
     (&["xmp:ModifyDate", "xap:ModifyDate"], "XMP xmp:ModifyDate"),
 ];
 
-/// The first [`SEARCH`] bytes of a file, where a photo keeps its XMP packet and IPTC block;
-/// empty when it cannot be read.
-pub fn head(path: &Path) -> Vec<u8> {
+/// Where a photo keeps its XMP packet and IPTC block, empty when the file cannot be read: a JPEG's
+/// segments before its image data (`SOS`), else the first [`SEARCH`] bytes. The flag is true when
+/// the bytes are a JPEG's whole header, so that EXIF can be read from them too.
+pub fn head(path: &Path) -> (Vec<u8>, bool) {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return (Vec::new(), false);
+    };
     let mut head = Vec::new();
-    if std::fs::File::open(path)
-        .and_then(|f| f.take(SEARCH).read_to_end(&mut head))
-        .is_err()
-    {
-        head.clear();
+    // A header's segments are usually a few KiB: read 16 KiB, then more only as they say.
+    let mut want = 16 << 10;
+    loop {
+        let have = head.len() as u64;
+        match (&mut f).take(want - have).read_to_end(&mut head) {
+            Ok(_) => {}
+            Err(_) => return (Vec::new(), false),
+        }
+        let short = (head.len() as u64) < want;
+        match jpeg_header_end(&head) {
+            Some(Ok(end)) => {
+                head.truncate(end);
+                return (head, true);
+            }
+            Some(Err(need)) if !short && need <= SEARCH => want = need.max(want * 2).min(SEARCH),
+            _ if !short && want < SEARCH => want = SEARCH,
+            _ => return (head, false),
+        }
     }
-    head
+}
+
+/// Where a JPEG's header ends (the offset of its `SOS` marker), or how many bytes are needed to
+/// go on; None when `bytes` are not a JPEG or its segments do not add up.
+fn jpeg_header_end(bytes: &[u8]) -> Option<Result<usize, u64>> {
+    if !bytes.starts_with(&[0xff, 0xd8]) {
+        return None;
+    }
+    let mut at = 2usize;
+    loop {
+        let (Some(&ff), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return Some(Err(at as u64 + 4));
+        };
+        if ff != 0xff {
+            return None;
+        }
+        match marker {
+            0xda => return Some(Ok(at)),
+            0xff => at += 1, // fill bytes
+            0x01 | 0xd0..=0xd7 => at += 2,
+            0xd9 => return None,
+            _ => {
+                let Some(len) = bytes.get(at + 2..at + 4) else {
+                    return Some(Err(at as u64 + 4));
+                };
+                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                if len < 2 {
+                    return None;
+                }
+                at += 2 + len;
+            }
+        }
+    }
 }
 
 /// The XMP dates in `bytes` (a packet, or a file holding one).
@@ -170,6 +219,62 @@ pub fn parse_date(v: &str) -> Option<XmpDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JPEG: SOI, an APPn segment of `app` bytes of body, a DQT, then SOS and image data.
+    fn jpeg(app: usize) -> Vec<u8> {
+        let mut j = vec![0xff, 0xd8, 0xff, 0xe1];
+        j.extend(u16::try_from(app + 2).unwrap().to_be_bytes());
+        j.extend(std::iter::repeat_n(b'x', app));
+        j.extend([0xff, 0xff, 0xdb, 0, 4, 1, 2]); // a fill byte, then DQT
+        j.extend([0xff, 0xda, 0, 2]);
+        j.extend(std::iter::repeat_n(0x55, 100_000));
+        j
+    }
+
+    #[test]
+    fn a_jpeg_header_is_read_up_to_its_image_data_however_long_its_segments() {
+        for app in [10, 20_000, 65_000] {
+            let j = jpeg(app);
+            let sos = j.len() - 100_004;
+            assert_eq!(jpeg_header_end(&j), Some(Ok(sos)));
+            // Cut inside the segment: the reader is told how far to read.
+            assert!(matches!(jpeg_header_end(&j[..app / 2 + 4]), Some(Err(n)) if n >= 8));
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("a.jpg");
+            std::fs::write(&path, &j).unwrap();
+            let (head, whole) = head(&path);
+            assert!(whole, "{app}");
+            assert_eq!(head, j[..sos]);
+        }
+        // Not a JPEG, a marker without its 0xFF, an end of image before any data: no header.
+        assert_eq!(jpeg_header_end(b"\x89PNG\r\n"), None);
+        assert_eq!(jpeg_header_end(&[0xff, 0xd8, 0x12, 0xe1]), None);
+        assert_eq!(jpeg_header_end(&[0xff, 0xd8, 0xff, 0xd9]), None);
+        assert_eq!(jpeg_header_end(&[0xff, 0xd8, 0xff, 0xe1, 0, 1]), None);
+    }
+
+    #[test]
+    fn other_files_and_headers_past_the_search_limit_give_the_first_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("a.png");
+        std::fs::write(&png, vec![7u8; 300 << 10]).unwrap();
+        let (head_bytes, whole) = head(&png);
+        assert!(!whole);
+        assert_eq!(head_bytes.len() as u64, SEARCH);
+        // Five 65 KB segments: more than the search limit before the image data.
+        let mut j = vec![0xff, 0xd8];
+        for _ in 0..5 {
+            j.extend([0xff, 0xe2, 0xff, 0xff]);
+            j.extend(std::iter::repeat_n(b'y', 0xfffd));
+        }
+        j.extend([0xff, 0xda, 0, 2, 0]);
+        let long = dir.path().join("long.jpg");
+        std::fs::write(&long, &j).unwrap();
+        let (head_bytes, whole) = head(&long);
+        assert!(!whole);
+        assert_eq!(head_bytes.len() as u64, SEARCH);
+        assert!(head(&dir.path().join("missing.jpg")).0.is_empty());
+    }
 
     #[test]
     fn attributes_elements_and_sequences() {
