@@ -157,6 +157,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             format: args.format,
             date_order: args.date_order,
             undecided_order: ctx.settings()?.date_order(),
+            year: None,
         },
         tz: args.tz.or(ctx.settings()?.timezone()),
         note: args.note,

@@ -425,22 +425,19 @@ fn first_zip_entry_is_whatsapp(head: &[u8]) -> bool {
     looks_like_whatsapp(whole.trim_start_matches('\u{feff}'))
 }
 
-/// A WhatsApp export line starts with a date and a time: `12/31/20, 9:41 PM - `, `[31.12.20, 21:41:05]`,
-/// `2020-12-31, 21:41 - `, possibly after a left-to-right mark.
+/// Whether most of the first lines are WhatsApp message headers (`12/31/20, 9:41 PM - `,
+/// `[31.12.20, 21:41:05]`, `2022/3/18 下午2:56 - `, `19:23, 28 Aug 2013 - `: the chat reader's own
+/// header reader decides, in every layout and language it reads).
 fn looks_like_whatsapp(body: &str) -> bool {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"^[\u{200e}\u{200f}]?\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?\s+\d{1,2}[:.]\d{2}",
-        )
-        .expect("static regex")
-    });
     let lines: Vec<&str> = body
         .lines()
         .filter(|l| !l.trim().is_empty())
         .take(20)
         .collect();
-    let hits = lines.iter().filter(|l| re.is_match(l)).count();
+    let hits = lines
+        .iter()
+        .filter(|l| crate::evidence::chat::is_whatsapp_header(l))
+        .count();
     !lines.is_empty() && hits * 2 >= lines.len().min(10)
 }
 

@@ -1157,7 +1157,10 @@ impl Chunk<'_> {
                     }
                 }
                 let parsed = parsed.map(|t| crate::evidence::chat::Summary {
-                    read_with: chat_opts,
+                    read_with: crate::evidence::chat::ParseOptions {
+                        year: t.assumed_year.or(chat_opts.year),
+                        ..chat_opts
+                    },
                     tz_assumed: assumed_zone(opts, t.messages.iter().map(|m| m.time.at())),
                     ..crate::evidence::chat::Summary::from(&t)
                 });

@@ -292,6 +292,34 @@ fn a_forced_date_order_is_recorded_and_used_by_bundles() {
 }
 
 #[test]
+fn an_export_without_years_keeps_the_year_it_was_read_with() {
+    let env = Env::new();
+    // Old Android exports wrote `Mar 5, 8:11 PM` for the year of the export.
+    let f = env.write(
+        "WhatsApp Chat with Lena.txt",
+        b"Mar 5, 8:11 PM - Lena: is it shipped?\nMar 5, 8:29 PM - Shop: yes, today\n",
+    );
+    let (v, _) = env.json(&["add", "--order", "C-1", f.to_str().unwrap()]);
+    let chat = &v["items"][0]["chat"];
+    assert_eq!(chat["format"], "whatsapp-android");
+    assert_eq!(chat["messages"], 2);
+    let year = chat["read_with"]["year"]
+        .as_i64()
+        .expect("the year is recorded");
+    assert_eq!(chat["first"], format!("{year}-03-05T20:11:00"));
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("without a year") && warnings.contains(&year.to_string()),
+        "{warnings}"
+    );
+    let html = common::bundle_report(&env, "C-1", "b.zip");
+    assert!(
+        html.contains(&format!("<td>{year}-03-05 20:29:00</td><td>Shop</td>")),
+        "the bundle reads it with the same year"
+    );
+}
+
+#[test]
 fn messenger_exports_are_detected_and_mojibake_fixed() {
     let Some(samples) = common::samples() else {
         return;

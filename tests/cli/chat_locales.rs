@@ -94,14 +94,7 @@ fn a_chinese_android_export_with_12_hour_times() {
                 2026/3/15 上午12:03 - 李伟: IMG-20260315-WA0001.jpg (文件已附加)\n\
                 2026/3/15 上午9:30 - Ana: <省略多媒体文件>\n";
     let p = env.write("WhatsApp 聊天 - Ana.txt", chat.as_bytes());
-    let (v, code) = env.json(&[
-        "add",
-        "--order",
-        "ZH-1",
-        "--kind",
-        "chat",
-        p.to_str().unwrap(),
-    ]);
+    let (v, code) = env.json(&["add", "--order", "ZH-1", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
     let c = &v["items"][0]["chat"];
     assert_eq!(
@@ -127,14 +120,7 @@ fn an_ambiguous_day_month_order_is_said_and_a_setting_or_flag_settles_it() {
     // 3/4 and 4/5: no part over 12, and the chat runs forward read either way.
     let chat = "3/4/26, 10:00 - Ana: hello\n4/5/26, 11:00 - Shop: shipped\n";
     let p = env.write("chat.txt", chat.as_bytes());
-    let (v, code) = env.json(&[
-        "add",
-        "--order",
-        "A-1",
-        "--kind",
-        "chat",
-        p.to_str().unwrap(),
-    ]);
+    let (v, code) = env.json(&["add", "--order", "A-1", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(
         v["items"][0]["chat"]["first"], "2026-04-03T10:00:00",
@@ -152,8 +138,6 @@ fn an_ambiguous_day_month_order_is_said_and_a_setting_or_flag_settles_it() {
         "add",
         "--order",
         "A-2",
-        "--kind",
-        "chat",
         "--date-order",
         "mdy",
         p.to_str().unwrap(),
@@ -177,14 +161,7 @@ fn exports_with_a_byte_order_mark_are_read_and_their_annotations_shown() {
         ("result.json", telegram, "telegram"),
     ] {
         let p = env.write(name, body.as_bytes());
-        let (v, code) = env.json(&[
-            "add",
-            "--order",
-            "B-1",
-            "--kind",
-            "chat",
-            p.to_str().unwrap(),
-        ]);
+        let (v, code) = env.json(&["add", "--order", "B-1", p.to_str().unwrap()]);
         assert_eq!(code, 0, "{v}");
         let c = &v["items"][0]["chat"];
         assert_eq!(

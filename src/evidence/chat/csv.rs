@@ -87,6 +87,7 @@ pub(super) fn csv(body: &str) -> Result<Transcript, String> {
         i += used;
     }
     Ok(Transcript {
+        assumed_year: None,
         format: "csv",
         messages,
         notes: Vec::new(),

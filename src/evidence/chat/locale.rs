@@ -493,6 +493,45 @@ pub const DATE_TIME_WORDS: &[&str] = &[
     "klo", "kl.", "kl", "um", "à", "às", "a las", "alle", "в", "о", "lúc", "at",
 ];
 
+/// Month names, folded, as old Android exports wrote them in English (`Mar 5, 8:11 PM`,
+/// `19:23, 28 Aug 2013`): WhatsApp has written numbers in every language since about 2015.
+pub const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("may", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("sept", 9),
+    ("sep", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("december", 12),
+    ("dec", 12),
+];
+
+/// Whether `line` begins with a month's name (a cheap test before reading it as a header).
+pub fn starts_with_month(line: &str) -> bool {
+    let head: String = line
+        .chars()
+        .take(3)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    MONTHS.iter().any(|(m, _)| m.starts_with(head.as_str())) && head.len() == 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

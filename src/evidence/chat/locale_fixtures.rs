@@ -253,6 +253,11 @@ fn every_locale_reads_the_same_instant() {
                 continue;
             }
             let export = format!("{head}Li Wei: 已发货 📦\nsecond line\n{head}Ana: obrigada!\n");
+            // `add` must know it for a chat without being told (`--kind chat`).
+            let seen = crate::evidence::kind::detect(export.as_bytes(), "chat.txt".as_ref());
+            if seen.kind != crate::evidence::kind::Kind::Chat {
+                failed.push(format!("{locale} {layout}: detected as {:?}", seen.kind));
+            }
             match parse(export.as_bytes()) {
                 Ok(t) => {
                     let m = &t.messages[0];

@@ -134,6 +134,7 @@ pub(super) fn messenger(bytes: &[u8]) -> Result<Transcript, String> {
     // By instant: offsets differ across a cross-border thread, so the strings do not sort.
     messages.sort_by_key(|m| m.time.sort_key());
     Ok(Transcript {
+        assumed_year: None,
         format: "messenger",
         messages,
         notes: Vec::new(),

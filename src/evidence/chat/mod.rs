@@ -30,8 +30,8 @@ pub use email::for_each_email_attachment;
 pub use messenger::fix_mojibake;
 use messenger::messenger;
 use telegram::telegram;
-pub use whatsapp::DateOrder;
 use whatsapp::whatsapp;
+pub use whatsapp::{DateOrder, is_header as is_whatsapp_header};
 
 /// One message of a transcript. Serialized with `time` (its text) and `time_naive` (true for a
 /// local time without a zone), as transcripts always were.
@@ -99,6 +99,10 @@ pub struct Transcript {
     /// the export to check.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The year given to dates written without one (old WhatsApp exports), recorded with the
+    /// options the export was read with so that it is read the same way again.
+    #[serde(skip)]
+    pub assumed_year: Option<i32>,
 }
 
 /// What the ledger keeps about a chat export; the messages are re-derived from the object.
@@ -305,6 +309,10 @@ pub struct ParseOptions {
     /// day first when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undecided_order: Option<DateOrder>,
+    /// The year of WhatsApp dates written without one (`Mar 5, 8:11 PM`), as assumed when the
+    /// export was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
 }
 
 impl ParseOptions {

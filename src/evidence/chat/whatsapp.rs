@@ -126,6 +126,28 @@ impl<'a> Cur<'a> {
         *self = c;
         true
     }
+    /// A literal prefix, compared exactly (no word boundary after it).
+    fn word_prefix(&mut self, w: &str) -> bool {
+        let mut c = *self;
+        for want in w.chars() {
+            if c.bump() != Some(want) {
+                return false;
+            }
+        }
+        *self = c;
+        true
+    }
+    /// A month's name from the table (`Aug`, `August`, `Sept.`).
+    fn month(&mut self) -> Option<u32> {
+        locale::MONTHS.iter().find_map(|(name, m)| {
+            let mut k = *self;
+            k.word(name).then(|| {
+                k.eat('.');
+                *self = k;
+                *m
+            })
+        })
+    }
     /// A 12-hour marker from the table, compared folded (dots and spaces inside it ignored).
     fn period(&mut self) -> Option<Period> {
         // Only the markers that start with this character are tried (most headers have none).
@@ -181,6 +203,8 @@ struct WrittenDate {
     year_first: bool,
     /// ` BE` after the year: a Buddhist-era year.
     buddhist: bool,
+    /// No year written (`Mar 5`): the export's year is assumed, and the year part is 0 until then.
+    no_year: bool,
 }
 
 /// How a header is laid out; WhatsApp writes one layout per export.
@@ -229,21 +253,56 @@ fn part(c: &mut Cur<'_>) -> Option<Part> {
     })
 }
 
-impl Cur<'_> {
-    /// A literal prefix, compared exactly (no word boundary after it).
-    fn word_prefix(&mut self, w: &str) -> bool {
-        let mut c = *self;
-        for want in w.chars() {
-            if c.bump() != Some(want) {
-                return false;
-            }
+/// A date with the month's name (`28 Aug 2013`, `Aug 28, 2013`), or with no year (`Mar 5`: old
+/// Android exports left it out for the year of the export); kept as year, month, day.
+fn named_date(c: &mut Cur<'_>) -> Option<WrittenDate> {
+    let mut k = *c;
+    let (day, month) = match k.number(2) {
+        Some((d, _)) => {
+            k.eat('.');
+            (k.spaces() > 0).then_some(())?;
+            (d, k.month()?)
         }
-        *self = c;
-        true
+        None => {
+            let m = k.month()?;
+            (k.spaces() > 0).then_some(())?;
+            (k.number(2)?.0, m)
+        }
+    };
+    // The year, after a space or a comma: four digits (not the time's hour in `Mar 5, 8:11`).
+    let mut y = k;
+    y.eat(',');
+    let year = (y.spaces() > 0)
+        .then(|| y.number(4))
+        .flatten()
+        .filter(|&(_, n)| n == 4);
+    if year.is_some() {
+        k = y;
     }
+    *c = k;
+    let part = |value, digits| Part {
+        value,
+        digits,
+        era_year: None,
+    };
+    Some(WrittenDate {
+        parts: [
+            part(year.map_or(0, |y| y.0), 4),
+            part(month, 2),
+            part(day, 2),
+        ],
+        year_first: true,
+        buddhist: false,
+        no_year: year.is_none(),
+    })
 }
 
 fn date(c: &mut Cur<'_>) -> Option<WrittenDate> {
+    let mut k = *c;
+    if let Some(d) = named_date(&mut k) {
+        *c = k;
+        return Some(d);
+    }
     let a = part(c)?;
     // CJK: 2022年3月18日
     if c.eat('年') {
@@ -267,6 +326,7 @@ fn date(c: &mut Cur<'_>) -> Option<WrittenDate> {
             ],
             year_first: true,
             buddhist: false,
+            no_year: false,
         });
     }
     let sep = c.bump().filter(|s| matches!(s, '/' | '.' | '-'))?;
@@ -298,6 +358,7 @@ fn date(c: &mut Cur<'_>) -> Option<WrittenDate> {
         parts: [a, b, d],
         year_first,
         buddhist,
+        no_year: false,
     })
 }
 
@@ -373,7 +434,8 @@ fn header(line: &str) -> Option<Header<'_>> {
     // Quick refusal for the lines that continue a message.
     let first = c.peek()?;
     let era = locale::ERAS.iter().any(|(initial, _, _)| *initial == first);
-    if !(first == '[' || first.is_ascii_digit() || !first.is_ascii() || era) {
+    let month = first.is_ascii_alphabetic() && locale::starts_with_month(line);
+    if !(first == '[' || first.is_ascii_digit() || !first.is_ascii() || era || month) {
         return None;
     }
     let ios = c.eat('[');
@@ -422,6 +484,33 @@ fn header(line: &str) -> Option<Header<'_>> {
         rest,
         layout,
     })
+}
+
+/// The year of an export whose dates have none: this year, unless its last yearless date is
+/// still ahead this year (then the export was made last year).
+fn export_year(last: &Header<'_>) -> i32 {
+    let now = chrono::Local::now().naive_local();
+    let [_, m, d] = last.date.parts;
+    let this_year =
+        NaiveDate::from_ymd_opt(now.year(), m.value, d.value).map(|day| day.and_time(last.time));
+    match this_year {
+        // A wall time anywhere in the world: 14 hours' slack.
+        Some(t) if t <= now + chrono::Duration::hours(14) => now.year(),
+        // Ahead this year, or 29 February in a year that has none.
+        _ => (1..=4)
+            .map(|back| now.year() - back)
+            .find(|&y| {
+                NaiveDate::from_ymd_opt(y, m.value, d.value)
+                    .is_some_and(|day| day.and_time(last.time) <= now)
+            })
+            .unwrap_or(now.year() - 1),
+    }
+}
+
+/// Whether a line begins with a WhatsApp message header, in any of the layouts and languages
+/// read here (kind detection asks).
+pub fn is_header(line: &str) -> bool {
+    header(line).is_some()
 }
 
 /// The year a part stands for, and whether it came from a calendar vault cannot read.
@@ -623,10 +712,20 @@ pub(super) fn whatsapp(body: &str, opts: ParseOptions) -> Result<Transcript, Str
         .into_iter()
         .max_by_key(|l| headers.iter().flatten().filter(|h| h.layout == *l).count())
         .unwrap_or(Layout::Android);
-    let headers: Vec<Option<Header<'_>>> = headers
+    let mut headers: Vec<Option<Header<'_>>> = headers
         .into_iter()
         .map(|h| h.filter(|h| h.layout == layout))
         .collect();
+    let assumed_year = headers
+        .iter()
+        .flatten()
+        .rfind(|h| h.date.no_year)
+        .map(|last| opts.year.unwrap_or_else(|| export_year(last)));
+    if let Some(y) = assumed_year {
+        for h in headers.iter_mut().flatten().filter(|h| h.date.no_year) {
+            h.date.parts[0].value = u32::try_from(y).unwrap_or(0);
+        }
+    }
     let dates: Vec<WrittenDate> = headers.iter().flatten().map(|h| h.date).collect();
     let (order, decided) = match opts.date_order {
         Some(o) => (o, true),
@@ -722,7 +821,14 @@ pub(super) fn whatsapp(body: &str, opts: ParseOptions) -> Result<Transcript, Str
     if two_digit_buddhist {
         notes.push("two-digit years read as Buddhist-era years (the phone's calendar)".into());
     }
+    if let (Some(y), None) = (assumed_year, opts.year) {
+        notes.push(format!(
+            "its dates are written without a year (old WhatsApp left it out for the year of the \
+             export): read as {y}, the latest year that puts no message after now"
+        ));
+    }
     Ok(Transcript {
+        assumed_year,
         format: if ios {
             "whatsapp-ios"
         } else {
@@ -807,6 +913,98 @@ mod tests {
         ] {
             assert!(header(not).is_none(), "{not}");
         }
+    }
+
+    #[test]
+    fn month_names_as_old_android_exports_wrote_them() {
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M:%S").expect("time");
+        for (line, date, time, layout) in [
+            (
+                "19:23, 28 Aug 2013 - A: hi",
+                "2013-08-28",
+                "19:23:00",
+                Layout::Android,
+            ),
+            (
+                "28 August 2013, 9:41 PM - A: hi",
+                "2013-08-28",
+                "21:41:00",
+                Layout::Android,
+            ),
+            (
+                "Aug 28, 2013, 9:41 PM - A: hi",
+                "2013-08-28",
+                "21:41:00",
+                Layout::Android,
+            ),
+            (
+                "[28 Sept. 2013, 9:41:07] A: hi",
+                "2013-09-28",
+                "09:41:07",
+                Layout::Ios,
+            ),
+        ] {
+            let got = h(line);
+            assert_eq!(
+                got,
+                (date.into(), t(time), "A: hi".into(), layout),
+                "{line}"
+            );
+        }
+        // Text that begins with a month is not a header.
+        for line in [
+            "Jan 1, 2020 all conversations move",
+            "May I ask, 5:30 - ok?",
+            "Marching on",
+        ] {
+            assert!(header(line).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn dates_without_a_year_get_the_exports_year_and_say_so() {
+        let chat = "Mar 5, 8:11 PM - Aravind: Whoa\nMar 5, 8:29 PM - Akshay: Lol yeah\nmore\nApr 2, 9:00 AM - Aravind: ok\n";
+        let given = whatsapp(
+            chat,
+            ParseOptions {
+                year: Some(2014),
+                ..Default::default()
+            },
+        )
+        .expect("parsed");
+        let times: Vec<String> = given.messages.iter().map(|m| m.time.to_string()).collect();
+        assert_eq!(
+            times,
+            [
+                "2014-03-05T20:11:00",
+                "2014-03-05T20:29:00",
+                "2014-04-02T09:00:00"
+            ]
+        );
+        assert_eq!(given.messages[1].text, "Lol yeah\nmore");
+        assert_eq!(given.assumed_year, Some(2014));
+        assert!(given.notes.is_empty(), "{:?}", given.notes);
+        // Not given: the latest year that puts no message in the future, and a note.
+        let assumed = whatsapp(chat, ParseOptions::default()).expect("parsed");
+        let y = assumed.assumed_year.expect("a year");
+        let now = chrono::Local::now().naive_local();
+        assert!(y == now.year() || y == now.year() - 1, "{y}");
+        assert!(
+            assumed
+                .messages
+                .iter()
+                .all(|m| m.time.wall_clock() <= now + chrono::Duration::hours(14))
+        );
+        assert!(
+            assumed
+                .notes
+                .iter()
+                .any(|n| n.contains("without a year") && n.contains(&y.to_string()))
+        );
+        // A file with years has none to assume.
+        let dated =
+            whatsapp("19:23, 28 Aug 2013 - T: a\n", ParseOptions::default()).expect("parsed");
+        assert_eq!(dated.assumed_year, None);
     }
 
     #[test]
