@@ -425,20 +425,24 @@ fn first_zip_entry_is_whatsapp(head: &[u8]) -> bool {
     looks_like_whatsapp(whole.trim_start_matches('\u{feff}'))
 }
 
-/// Whether most of the first lines are WhatsApp message headers (`12/31/20, 9:41 PM - `,
-/// `[31.12.20, 21:41:05]`, `2022/3/18 下午2:56 - `, `19:23, 28 Aug 2013 - `: the chat reader's own
-/// header reader decides, in every layout and language it reads).
+/// Whether a text opens as a WhatsApp export: its first line is a message header
+/// (`12/31/20, 9:41 PM - `, `[31.12.20, 21:41:05]`, `2022/3/18 下午2:56 - `, `19:23, 28 Aug 2013 - `:
+/// the chat reader's own header reader decides, in every layout and language it reads), and
+/// another of its first 50 lines is one too unless that is all there is (messages of many lines
+/// are common; a long text with one such line at the top is a document).
 fn looks_like_whatsapp(body: &str) -> bool {
     let lines: Vec<&str> = body
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .take(20)
+        .take(51)
         .collect();
-    let hits = lines
-        .iter()
-        .filter(|l| crate::evidence::chat::is_whatsapp_header(l))
-        .count();
-    !lines.is_empty() && hits * 2 >= lines.len().min(10)
+    let is_header = |l: &&str| crate::evidence::chat::is_whatsapp_header(l);
+    match lines.split_first() {
+        Some((first, rest)) => {
+            is_header(first) && (lines.len() <= 50 || rest.iter().take(49).any(is_header))
+        }
+        None => false,
+    }
 }
 
 fn by_extension(ext: &str) -> Detected {
@@ -477,6 +481,37 @@ mod tests {
         w.start_file(name, opts).unwrap();
         std::io::Write::write_all(&mut w, body).unwrap();
         w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn whatsapp_exports_are_known_by_their_headers_in_any_language() {
+        let long = format!(
+            "29/04/2021, 19:41 - Ann: beds with oxygen\r\n{}29/04/2021, 21:55 - Bob: thanks\n",
+            "Please contact\r\n".repeat(30)
+        );
+        for chat in [
+            "2026/3/14 下午3:07 - 李伟: 您好\n2026/3/14 下午3:08 - Ana: oi\n",
+            "\u{200f}[١٤/٣/٢٠٢٦، ٣:٠٧:٠٩ م] Ali: مرحبا\n",
+            "[15:07:09, 14/3/2026] An: chào\n[15:08:00, 14/3/2026] Bình: ok\n",
+            "Mar 5, 8:11 PM - Aravind: Whoa\nMar 5, 8:29 PM - Akshay: Lol\n",
+            long.as_str(),
+        ] {
+            assert_eq!(d(chat.as_bytes(), "notes.txt").0, Kind::Chat, "{chat}");
+        }
+        let report = format!(
+            "14/3/2026, 15:07 - Ann: the list\n{}",
+            "line of text\n".repeat(60)
+        );
+        assert_eq!(
+            d(b"14/3/2026, 15:07 - Ann: one\ntwo\n", "a.txt").0,
+            Kind::Chat
+        );
+        for text in [
+            "Packing list\n14/3/2026, 15:07 - Ann: pasted\n",
+            report.as_str(),
+        ] {
+            assert_eq!(d(text.as_bytes(), "notes.txt").0, Kind::Document, "{text}");
+        }
     }
 
     #[test]

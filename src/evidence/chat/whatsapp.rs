@@ -716,11 +716,24 @@ pub(super) fn whatsapp(body: &str, opts: ParseOptions) -> Result<Transcript, Str
         .into_iter()
         .map(|h| h.filter(|h| h.layout == layout))
         .collect();
+    // Exports left the year out for the export's own year only: when some dates carry one, the
+    // rest are of a later year, the one after the last written (`30 Dec 2013`, then `1 Jan`).
+    let last_written = headers
+        .iter()
+        .flatten()
+        .filter(|h| h.date.year_first && !h.date.no_year && h.date.parts[0].digits == 4)
+        .map(|h| h.date.parts[0].value)
+        .max();
     let assumed_year = headers
         .iter()
         .flatten()
         .rfind(|h| h.date.no_year)
-        .map(|last| opts.year.unwrap_or_else(|| export_year(last)));
+        .map(|last| {
+            opts.year.unwrap_or_else(|| match last_written {
+                Some(y) => i32::try_from(y).map_or(0, |y| y + 1),
+                None => export_year(last),
+            })
+        });
     if let Some(y) = assumed_year {
         for h in headers.iter_mut().flatten().filter(|h| h.date.no_year) {
             h.date.parts[0].value = u32::try_from(y).unwrap_or(0);
@@ -822,9 +835,13 @@ pub(super) fn whatsapp(body: &str, opts: ParseOptions) -> Result<Transcript, Str
         notes.push("two-digit years read as Buddhist-era years (the phone's calendar)".into());
     }
     if let (Some(y), None) = (assumed_year, opts.year) {
+        let why = match last_written {
+            Some(_) => "the year after the last one written in it",
+            None => "the latest year that puts no message after now",
+        };
         notes.push(format!(
-            "its dates are written without a year (old WhatsApp left it out for the year of the \
-             export): read as {y}, the latest year that puts no message after now"
+            "some of its dates are written without a year (old WhatsApp left it out for the year \
+             of the export): read as {y}, {why}"
         ));
     }
     Ok(Transcript {
@@ -1001,10 +1018,22 @@ mod tests {
                 .iter()
                 .any(|n| n.contains("without a year") && n.contains(&y.to_string()))
         );
-        // A file with years has none to assume.
+        // A file with years has none to assume; one whose last dates lost theirs is in the
+        // year after the last written.
         let dated =
             whatsapp("19:23, 28 Aug 2013 - T: a\n", ParseOptions::default()).expect("parsed");
         assert_eq!(dated.assumed_year, None);
+        let mixed = "17:05, 30 Dec 2013 - T: bye\n00:01, 1 Jan - D: Happy New Year!\n";
+        let mixed = whatsapp(mixed, ParseOptions::default()).expect("parsed");
+        assert_eq!(mixed.messages[1].time.to_string(), "2014-01-01T00:01:00");
+        assert!(
+            mixed
+                .notes
+                .iter()
+                .any(|n| n.contains("2014, the year after")),
+            "{:?}",
+            mixed.notes
+        );
     }
 
     #[test]
