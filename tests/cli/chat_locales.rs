@@ -181,3 +181,40 @@ fn exports_with_a_byte_order_mark_are_read_and_their_annotations_shown() {
         assert!(html.contains(shown), "{shown} not in report: {html}");
     }
 }
+
+#[test]
+fn what_cannot_be_read_is_stored_and_said_with_the_line() {
+    let env = Env::new();
+    // A phone on the Islamic calendar, and an export with a note typed above its first message.
+    let hijri = "[18/9/1443, 14:56:01] Ali: مرحبا\n[18/9/1443, 14:57:30] Shop: أهلا\n";
+    let typed = "Order 8841 chat, copied for the dispute\n14/3/2026, 15:07 - Ann: where is it?\n";
+    for (name, body, kind, said) in [
+        ("hijri.txt", hijri, None, "Hijri"),
+        ("typed.txt", typed, Some("chat"), "line 1"),
+    ] {
+        let p = env.write(name, body.as_bytes());
+        let mut args = vec!["add", "--order", "H-1"];
+        if let Some(k) = kind {
+            args.extend(["--kind", k]);
+        }
+        args.push(p.to_str().unwrap());
+        let (v, code) = env.json(&args);
+        assert_eq!(code, 0, "stored all the same: {v}");
+        assert_eq!(v["items"][0]["status"], "added", "{v}");
+        assert!(v["items"][0]["chat"].is_null(), "no transcript: {v}");
+        assert!(
+            codes(&v)
+                .iter()
+                .any(|(c, t)| c == "not_parsed" && t.contains(said)),
+            "{name}: {v}"
+        );
+        let path = v["warning_details"][0]["path"].as_str().unwrap_or("");
+        assert!(path.ends_with(name), "the warning names the file: {v}");
+        let (v, code) = env.json(&{
+            let mut strict = args.clone();
+            strict.insert(1, "--strict");
+            strict
+        });
+        assert_eq!(code, 1, "--strict makes it an error (still stored): {v}");
+    }
+}
