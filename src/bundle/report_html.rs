@@ -72,7 +72,7 @@ header p{margin:2px 0;color:#cfd8e3}
 main{padding:8px 28px 40px;max-width:1200px}
 h2{font-size:18px;margin:28px 0 10px;border-bottom:2px solid #d8dde3;padding-bottom:4px}
 table{border-collapse:collapse;width:100%;background:#fff}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e3e7eb;vertical-align:top}
+th,td{text-align:start;padding:6px 8px;border-bottom:1px solid #e3e7eb;vertical-align:top}
 th{background:#eef1f4;font-weight:600}
 td.hash,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .grid{display:flex;flex-wrap:wrap;gap:14px}
@@ -82,6 +82,7 @@ figcaption{font-size:13px;margin-top:6px}
 .kind{display:inline-block;padding:1px 6px;border-radius:4px;background:#e6eefb;font-size:12px}
 .summary td:first-child{width:220px;color:#56606b}
 .note{color:#7a4b00}
+table.chat small.note{display:block}
 .warn{color:#a40000}
 tr.delivered td{background:#e3f6e5;font-weight:600}
 table.chat td:first-child{white-space:nowrap;width:150px}
@@ -432,28 +433,38 @@ fn conversations(h: &mut String, i: &Input<'_>) {
                     .iter()
                     .map(|a| match by_name.get(a.as_str()) {
                         Some(f) => {
-                            format!("<br>&#128206; <a href=\"{}\">{}</a>", href(&f.path), esc(a))
+                            format!(
+                                "<div>&#128206; <a href=\"{}\">{}</a></div>",
+                                href(&f.path),
+                                esc(a)
+                            )
                         }
-                        None => format!("<br>&#128206; {} (not in this bundle)", esc(a)),
+                        None => format!("<div>&#128206; {} (not in this bundle)</div>", esc(a)),
                     })
                     .collect();
-                let mut text = esc(&m.text).replace('\n', "<br>");
+                // The message in its own direction (Arabic and Hebrew right to left, aligned
+                // right), vault's words about it after it, left to right.
+                let mut text = format!(
+                    "<div dir=\"auto\">{}</div>",
+                    esc(&m.text).replace('\n', "<br>")
+                );
                 if let Some(kind) = m.media_omitted {
                     let _ = write!(
                         text,
-                        " <small class=\"note\">({kind} left out of the export)</small>"
+                        "<small class=\"note\">({kind} left out of the export)</small>"
                     );
                 }
                 if !m.annotations.is_empty() {
                     let _ = write!(
                         text,
-                        "<br><small class=\"note\">{}</small>",
+                        "<small class=\"note\">{}</small>",
                         esc(&m.annotations.join(" · "))
                     );
                 }
                 let _ = writeln!(
                     h,
-                    "<tr{}><td>{}</td><td>{}</td><td>{text}{links}</td></tr>",
+                    // A name isolated from the table's direction.
+                    "<tr{}><td>{}</td><td><bdi>{}</bdi></td><td>{text}{links}</td></tr>",
                     if m.sender.is_none() {
                         " class=\"system\""
                     } else {

@@ -161,8 +161,12 @@ fn bundles_show_the_conversation_as_a_transcript() {
         .success();
     let html = common::bundle_report(&env, "C-1", "b.zip");
     assert!(html.contains("<h2>Conversations</h2>"));
-    assert!(html.contains("<tr><td>2026-11-18 09:45:00</td><td>Lena (buyer)</td><td>Perfect, size M is right for me.</td></tr>"), "{html}");
-    assert!(html.contains("<tr class=\"system\"><td>2026-11-18 09:41:00</td><td>(system)</td>"));
+    assert!(html.contains("<tr><td>2026-11-18 09:45:00</td><td><bdi>Lena (buyer)</bdi></td><td><div dir=\"auto\">Perfect, size M is right for me.</div></td></tr>"), "{html}");
+    assert!(
+        html.contains(
+            "<tr class=\"system\"><td>2026-11-18 09:41:00</td><td><bdi>(system)</bdi></td>"
+        )
+    );
     assert!(html.contains("Conversation: <a href=\"#chat-0\">WhatsApp-Chat-with-Lena.txt</a>, 6 messages until 2026-11-24 14:10:00"));
     env.vault()
         .args(["verify-bundle", "b.zip"])
@@ -275,7 +279,7 @@ fn a_forced_date_order_is_recorded_and_used_by_bundles() {
     );
     let html = common::bundle_report(&env, "C-1", "b.zip");
     assert!(
-        html.contains("<td>2024-03-04 10:00:00</td><td>Ann</td>"),
+        html.contains("<td>2024-03-04 10:00:00</td><td><bdi>Ann</bdi></td>"),
         "the bundle reads it the same way"
     );
     env.vault()
@@ -314,7 +318,9 @@ fn an_export_without_years_keeps_the_year_it_was_read_with() {
     );
     let html = common::bundle_report(&env, "C-1", "b.zip");
     assert!(
-        html.contains(&format!("<td>{year}-03-05 20:29:00</td><td>Shop</td>")),
+        html.contains(&format!(
+            "<td>{year}-03-05 20:29:00</td><td><bdi>Shop</bdi></td>"
+        )),
         "the bundle reads it with the same year"
     );
 }

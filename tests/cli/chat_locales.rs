@@ -79,11 +79,15 @@ fn an_arabic_iphone_zip_is_read_and_its_photo_linked() {
         ),
         "{html}"
     );
-    // The text is kept as written (Arabic, two lines).
+    // The text is kept as written (Arabic, two lines), in a cell that takes its direction from
+    // it, and the Arabic name is isolated from the table's left-to-right.
     assert!(
-        html.contains("المقاس لا يناسبني<br>أريد استرجاع المبلغ"),
+        html.contains(
+            "<td><bdi>Fatima</bdi></td><td><div dir=\"auto\">المقاس لا يناسبني<br>أريد استرجاع المبلغ</div>"
+        ),
         "{html}"
     );
+    assert!(html.contains("<td><bdi>متجر لي</bdi></td>"), "{html}");
 }
 
 #[test]
