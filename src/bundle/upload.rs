@@ -78,6 +78,9 @@ pub enum ChecklistCode {
     FormValue,
     /// Evidence the dispute's reason needs that the order lacks.
     Missing,
+    /// What the reason's guidance asks for that vault cannot tell the order holds (the payment's
+    /// AVS/CVC results, the refund policy): for the seller to supply.
+    ToSupply,
     /// Videos without still frames (no ffmpeg, or unreadable), named with the reason.
     VideosWithoutStills,
     /// Photos no decoder here could convert (HEIC without libheif, a broken file), named with the
@@ -263,6 +266,18 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         i.missing
             .iter()
             .map(|m| ChecklistItem::new(ChecklistCode::Missing, format!("missing: {m}"))),
+    );
+    checklist.extend(
+        i.dispute
+            .map(crate::dispute::to_supply)
+            .into_iter()
+            .flatten()
+            .map(|t| {
+                ChecklistItem::new(
+                    ChecklistCode::ToSupply,
+                    format!("to supply (vault cannot tell whether you have it): {t}"),
+                )
+            }),
     );
     checklist
         .extend(guessed_limits(p).map(|g| ChecklistItem::new(ChecklistCode::GuessedLimits, g)));

@@ -155,6 +155,14 @@ impl<'v> Case<'v> {
             .unwrap_or_default()
     }
 
+    /// What the open dispute's reason asks for that vault cannot tell it holds (empty when none is
+    /// open): for the seller to supply.
+    pub fn to_supply(&self) -> Vec<&'static str> {
+        self.open_dispute()
+            .map(crate::dispute::to_supply)
+            .unwrap_or_default()
+    }
+
     /// A chat item's transcript, read the way it was read when it was added.
     pub fn transcript(&self, item: &Item) -> std::result::Result<Transcript, String> {
         read_transcript(

@@ -35,7 +35,11 @@ pub enum Action {
         #[arg(long, value_enum)]
         platform: Platform,
         /// not-received[:invalid-tracking|in-transit|customs|returned],
-        /// not-as-described[:quality|damaged|wrong-size|wrong-colour|missing-parts|counterfeit], other
+        /// not-as-described[:quality|damaged|wrong-size|wrong-colour|missing-parts|counterfeit], other;
+        /// or as the platform writes it: fraudulent, unrecognized, product_not_received,
+        /// product_unacceptable, duplicate, subscription_canceled, credit_not_processed, general
+        /// (Stripe), item-not-received, significantly-not-as-described, unauthorized (PayPal, eBay),
+        /// materially-different (Amazon)
         #[arg(long, value_parser = dispute::Reason::parse)]
         reason: dispute::Reason,
         /// When the buyer opened it (RFC 3339) [default: now, in the `timezone` setting's zone]

@@ -40,6 +40,10 @@ pub struct Due {
     /// Due within `--within`, or overdue.
     pub urgent: bool,
     pub missing: Vec<crate::dispute::Missing>,
+    /// What the reason asks for that vault cannot tell it holds (the payment's AVS/CVC results,
+    /// the refund policy, ...): for the seller to supply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to_supply: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +74,9 @@ impl Report for DueReport {
             for m in &d.missing {
                 writeln!(w, "    missing: {m}")?;
             }
+            for t in &d.to_supply {
+                writeln!(w, "    to supply: {t}")?;
+            }
         }
         if !quiet && self.disputes.is_empty() {
             writeln!(w, "no open disputes")?;
@@ -95,6 +102,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             .map(|t| t.with_timezone(&Utc));
         disputes.push(Due {
             missing: case.missing(),
+            to_supply: case.to_supply(),
             urgent: due.is_some_and(|t| t - now <= within),
             time_left: due.map(|t| dispute::time_left(t, now)),
             order,

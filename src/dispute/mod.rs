@@ -68,18 +68,61 @@ pub enum Reason {
     NotAsDescribedMissingParts,
     NotAsDescribedCounterfeit,
     Other,
+    // Card networks' reasons as Stripe (and Shopify Payments) writes them.
+    Fraudulent,
+    Unrecognized,
+    ProductNotReceived,
+    ProductUnacceptable,
+    Duplicate,
+    SubscriptionCanceled,
+    CreditNotProcessed,
+    General,
+    // PayPal's (and eBay's Money Back Guarantee and Amazon's A-to-z) claim types.
+    ItemNotReceived,
+    SignificantlyNotAsDescribed,
+    Unauthorized,
+    MateriallyDifferent,
 }
 
-/// The two kinds of dispute the evidence rules know, and the rest.
+/// The kinds of dispute the evidence rules know, and the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReasonFamily {
     NotReceived,
     NotAsDescribed,
+    /// The card holder says they did not make or allow the payment.
+    Unauthorized,
+    /// A billing question: charged twice, a refund or cancellation not honoured.
+    Billing,
     Other,
 }
 
+/// Other spellings platforms use for a reason (their APIs' and help pages' names), folded: lower
+/// case, `_` and spaces as `-`.
+const ALIASES: &[(&str, Reason)] = &[
+    (
+        "merchandise-or-service-not-received",
+        Reason::ItemNotReceived,
+    ),
+    ("inr", Reason::ItemNotReceived),
+    (
+        "merchandise-or-service-not-as-described",
+        Reason::SignificantlyNotAsDescribed,
+    ),
+    ("snad", Reason::SignificantlyNotAsDescribed),
+    ("unauthorised", Reason::Unauthorized),
+    ("unauthorized-transaction", Reason::Unauthorized),
+    ("duplicate-transaction", Reason::Duplicate),
+    ("canceled-recurring-billing", Reason::SubscriptionCanceled),
+    ("subscription-cancelled", Reason::SubscriptionCanceled),
+    ("item-materially-different", Reason::MateriallyDifferent),
+    (
+        "not-as-described:wrong-color",
+        Reason::NotAsDescribedWrongColour,
+    ),
+];
+
 impl Reason {
-    pub const ALL: [Reason; 13] = [
+    pub const ALL: [Reason; 25] = [
         Reason::NotReceived,
         Reason::NotReceivedInvalidTracking,
         Reason::NotReceivedInTransit,
@@ -93,6 +136,18 @@ impl Reason {
         Reason::NotAsDescribedMissingParts,
         Reason::NotAsDescribedCounterfeit,
         Reason::Other,
+        Reason::Fraudulent,
+        Reason::Unrecognized,
+        Reason::ProductNotReceived,
+        Reason::ProductUnacceptable,
+        Reason::Duplicate,
+        Reason::SubscriptionCanceled,
+        Reason::CreditNotProcessed,
+        Reason::General,
+        Reason::ItemNotReceived,
+        Reason::SignificantlyNotAsDescribed,
+        Reason::Unauthorized,
+        Reason::MateriallyDifferent,
     ];
 
     /// The name the ledger records and the command line takes.
@@ -111,29 +166,56 @@ impl Reason {
             Reason::NotAsDescribedMissingParts => "not-as-described:missing-parts",
             Reason::NotAsDescribedCounterfeit => "not-as-described:counterfeit",
             Reason::Other => "other",
+            Reason::Fraudulent => "fraudulent",
+            Reason::Unrecognized => "unrecognized",
+            Reason::ProductNotReceived => "product_not_received",
+            Reason::ProductUnacceptable => "product_unacceptable",
+            Reason::Duplicate => "duplicate",
+            Reason::SubscriptionCanceled => "subscription_canceled",
+            Reason::CreditNotProcessed => "credit_not_processed",
+            Reason::General => "general",
+            Reason::ItemNotReceived => "item-not-received",
+            Reason::SignificantlyNotAsDescribed => "significantly-not-as-described",
+            Reason::Unauthorized => "unauthorized",
+            Reason::MateriallyDifferent => "materially-different",
         }
     }
 
     pub fn family(self) -> ReasonFamily {
-        let name = self.as_str();
-        if name.starts_with("not-received") {
-            ReasonFamily::NotReceived
-        } else if name.starts_with("not-as-described") {
-            ReasonFamily::NotAsDescribed
-        } else {
-            ReasonFamily::Other
+        use Reason as R;
+        match self {
+            R::NotReceived
+            | R::NotReceivedInvalidTracking
+            | R::NotReceivedInTransit
+            | R::NotReceivedCustoms
+            | R::NotReceivedReturned
+            | R::ProductNotReceived
+            | R::ItemNotReceived => ReasonFamily::NotReceived,
+            R::NotAsDescribed
+            | R::NotAsDescribedQuality
+            | R::NotAsDescribedDamaged
+            | R::NotAsDescribedWrongSize
+            | R::NotAsDescribedWrongColour
+            | R::NotAsDescribedMissingParts
+            | R::NotAsDescribedCounterfeit
+            | R::ProductUnacceptable
+            | R::SignificantlyNotAsDescribed
+            | R::MateriallyDifferent => ReasonFamily::NotAsDescribed,
+            R::Fraudulent | R::Unrecognized | R::Unauthorized => ReasonFamily::Unauthorized,
+            R::Duplicate | R::SubscriptionCanceled | R::CreditNotProcessed => ReasonFamily::Billing,
+            R::Other | R::General => ReasonFamily::Other,
         }
     }
 
-    /// A reason by name, any case; `wrong-color` is read as `wrong-colour`.
+    /// A reason by name as vault or the platform writes it: any case, `_`, `-` or spaces alike
+    /// (`product_not_received`, `MERCHANDISE_OR_SERVICE_NOT_RECEIVED`, `wrong-color`).
     pub fn parse(s: &str) -> Result<Reason, String> {
-        let r = s
-            .trim()
-            .to_lowercase()
-            .replace("wrong-color", "wrong-colour");
+        let fold = |x: &str| x.trim().to_lowercase().replace(['_', ' '], "-");
+        let r = fold(s);
         Reason::ALL
             .into_iter()
-            .find(|x| x.as_str() == r)
+            .find(|x| fold(x.as_str()) == r)
+            .or_else(|| ALIASES.iter().find(|(a, _)| *a == r).map(|(_, x)| *x))
             .ok_or_else(|| {
                 let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
                 format!("unknown reason {s:?}; one of: {}", names.join(", "))
@@ -336,18 +418,20 @@ pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<Missing> {
     use MissingCode as C;
     let family = d.reason.family();
     let mut m = Vec::new();
-    if family == ReasonFamily::NotReceived {
+    // Tracking that ends delivered: what a not-received claim turns on, and a fraud claim too.
+    let delivery = |m: &mut Vec<Missing>, snapshot: &str| {
         if e.tracking_snapshots == 0 {
-            m.push(Missing::new(
-                C::TrackingSnapshot,
-                "a tracking snapshot (vault add --kind tracking)",
-            ));
+            m.push(Missing::new(C::TrackingSnapshot, snapshot));
         } else if !e.delivered {
             m.push(Missing::new(
                 C::DeliveredEvent,
                 "a tracking snapshot with a delivered event",
             ));
         }
+        e.tracking_snapshots > 0 && e.delivered
+    };
+    if family == ReasonFamily::NotReceived {
+        delivery(&mut m, "a tracking snapshot (vault add --kind tracking)");
         if needs_signature(d) && !e.signed {
             m.push(Missing::new(
                 C::DeliverySignature,
@@ -368,6 +452,19 @@ pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<Missing> {
             ));
         }
     }
+    if family == ReasonFamily::Unauthorized {
+        // The card holder denies the purchase: delivery to them is the strongest answer.
+        let delivered = delivery(
+            &mut m,
+            "proof of delivery to the card holder: a tracking snapshot (vault add --kind tracking)",
+        );
+        if delivered && !e.signed {
+            m.push(Missing::new(
+                C::DeliverySignature,
+                "a delivery signed for by the customer (the carrier's signature record)",
+            ));
+        }
+    }
     if e.chats == 0 {
         m.push(Missing::new(
             C::Conversation,
@@ -375,6 +472,48 @@ pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<Missing> {
         ));
     }
     m
+}
+
+/// What the platform's guidance for this reason asks for that vault cannot tell from what the
+/// order holds (it comes from the payment processor, the shop's pages or the seller): listed for
+/// the seller to supply, never counted as present or missing. From Stripe's published dispute
+/// guidance per reason; the same card-network reasons on PayPal and Shopify Payments follow it.
+pub fn to_supply(d: &DisputeOpened) -> Vec<&'static str> {
+    match d.reason {
+        Reason::Fraudulent | Reason::Unauthorized => vec![
+            "the payment's AVS (address) and CVC check results, from the payment processor",
+            "the customer's IP address or device at checkout",
+            "the customer's earlier payments with the same card that were not disputed",
+            "that the shipping address is the card's billing address (or the customer's own)",
+        ],
+        Reason::Unrecognized => vec![
+            "the receipt as the customer got it, and the name on their card statement (the shop's statement descriptor)",
+            "the customer's IP address or device at checkout",
+        ],
+        Reason::Duplicate => vec![
+            "both charges' records, showing they are separate purchases (or the refund of one)",
+        ],
+        Reason::SubscriptionCanceled => vec![
+            "the subscription's cancellation policy as the customer saw it",
+            "that the customer did not cancel by that policy, or used the service after",
+        ],
+        Reason::CreditNotProcessed => vec![
+            "the refund policy as the customer saw it at checkout",
+            "why no refund is due (the item was not returned, or the credit was already given)",
+        ],
+        Reason::ProductUnacceptable
+        | Reason::SignificantlyNotAsDescribed
+        | Reason::MateriallyDifferent => vec![
+            "the product's description as the customer saw it (the listing)",
+            "the refund or return policy, and whether the item came back",
+        ],
+        Reason::ProductNotReceived | Reason::ItemNotReceived
+            if d.platform == Platform::Stripe || d.platform == Platform::Shopify =>
+        {
+            vec!["the shipping address the customer gave"]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Human "time left": `2d 3h`, `5h 10m`, `overdue by 3h`.
@@ -399,6 +538,141 @@ mod tests {
 
     fn t(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn reasons_are_taken_as_each_platform_writes_them() {
+        for (written, reason, family) in [
+            ("fraudulent", Reason::Fraudulent, ReasonFamily::Unauthorized),
+            (
+                "unrecognized",
+                Reason::Unrecognized,
+                ReasonFamily::Unauthorized,
+            ),
+            (
+                "product_not_received",
+                Reason::ProductNotReceived,
+                ReasonFamily::NotReceived,
+            ),
+            (
+                "product-unacceptable",
+                Reason::ProductUnacceptable,
+                ReasonFamily::NotAsDescribed,
+            ),
+            ("duplicate", Reason::Duplicate, ReasonFamily::Billing),
+            (
+                "subscription_canceled",
+                Reason::SubscriptionCanceled,
+                ReasonFamily::Billing,
+            ),
+            (
+                "credit_not_processed",
+                Reason::CreditNotProcessed,
+                ReasonFamily::Billing,
+            ),
+            ("general", Reason::General, ReasonFamily::Other),
+            (
+                "MERCHANDISE_OR_SERVICE_NOT_RECEIVED",
+                Reason::ItemNotReceived,
+                ReasonFamily::NotReceived,
+            ),
+            (
+                "Item not received",
+                Reason::ItemNotReceived,
+                ReasonFamily::NotReceived,
+            ),
+            (
+                "SNAD",
+                Reason::SignificantlyNotAsDescribed,
+                ReasonFamily::NotAsDescribed,
+            ),
+            (
+                "UNAUTHORISED",
+                Reason::Unauthorized,
+                ReasonFamily::Unauthorized,
+            ),
+            (
+                "materially different",
+                Reason::MateriallyDifferent,
+                ReasonFamily::NotAsDescribed,
+            ),
+            (
+                "not-received:customs",
+                Reason::NotReceivedCustoms,
+                ReasonFamily::NotReceived,
+            ),
+            (
+                "not-as-described:wrong-color",
+                Reason::NotAsDescribedWrongColour,
+                ReasonFamily::NotAsDescribed,
+            ),
+        ] {
+            let r = Reason::parse(written).unwrap_or_else(|e| panic!("{written}: {e}"));
+            assert_eq!((r, r.family()), (reason, family), "{written}");
+            // Recorded by its own name, which reads back as itself.
+            assert_eq!(Reason::parse(r.as_str()), Ok(r));
+        }
+        let e = Reason::parse("chargeback").unwrap_err();
+        assert!(
+            e.contains("fraudulent") && e.contains("not-received:customs"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_fraud_claim_asks_for_delivery_to_the_card_holder_and_the_processors_checks() {
+        let d = DisputeOpened {
+            platform: Platform::Stripe,
+            reason: Reason::Fraudulent,
+            case: None,
+            opened_at: "2026-11-20T10:00:00+08:00".into(),
+            due: None,
+            amount: None,
+            currency: None,
+            ordered_at: None,
+        };
+        let codes =
+            |e: &Evidence| -> Vec<MissingCode> { missing(&d, e).iter().map(|m| m.code).collect() };
+        let none = Evidence::default();
+        assert_eq!(
+            codes(&none),
+            [MissingCode::TrackingSnapshot, MissingCode::Conversation]
+        );
+        let delivered = Evidence {
+            tracking_snapshots: 1,
+            delivered: true,
+            chats: 1,
+            ..Evidence::default()
+        };
+        assert_eq!(codes(&delivered), [MissingCode::DeliverySignature]);
+        let signed = Evidence {
+            signed: true,
+            ..delivered
+        };
+        assert!(codes(&signed).is_empty());
+        // Packing photos are not what a fraud claim turns on.
+        assert!(!codes(&none).contains(&MissingCode::PackingPhotos));
+        let supply = to_supply(&d).join("; ");
+        assert!(
+            supply.contains("AVS")
+                && supply.contains("IP address")
+                && supply.contains("earlier payments"),
+            "{supply}"
+        );
+        let billing = DisputeOpened {
+            reason: Reason::CreditNotProcessed,
+            ..d.clone()
+        };
+        assert!(to_supply(&billing).join(" ").contains("refund policy"));
+        let aliexpress = DisputeOpened {
+            platform: Platform::Aliexpress,
+            reason: Reason::NotReceived,
+            ..d
+        };
+        assert!(
+            to_supply(&aliexpress).is_empty(),
+            "nothing vault cannot check for a plain not-received"
+        );
     }
 
     #[test]

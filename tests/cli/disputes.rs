@@ -565,3 +565,86 @@ fn a_note_or_close_on_a_mistyped_order_is_refused_and_creates_nothing() {
     assert_eq!(code, 0);
     assert_eq!(v["orders"].as_array().unwrap().len(), 0, "{v}");
 }
+
+#[test]
+fn a_stripe_fraud_claim_asks_for_delivery_proof_and_lists_what_only_the_seller_can_supply() {
+    let env = Env::new();
+    let order = "pi_3QfraudX";
+    env.vault()
+        .args(["dispute", "open", order, "--platform", "stripe"])
+        .args(["--reason", "fraudulent", "--due", "2030-01-10T00:00:00Z"])
+        .assert()
+        .success();
+    let (v, _) = env.json(&["due", "--within", "1h"]);
+    let d = &v["disputes"][0];
+    assert_eq!(
+        d["reason"], "fraudulent",
+        "recorded as Stripe writes it: {v}"
+    );
+    let missing = d["missing"].to_string();
+    assert!(
+        missing.contains("proof of delivery to the card holder"),
+        "{v}"
+    );
+    assert!(!missing.contains("packing photos"), "{v}");
+    let supply = d["to_supply"].to_string();
+    assert!(
+        supply.contains("AVS") && supply.contains("IP address"),
+        "{v}"
+    );
+    let human = env
+        .vault()
+        .args(["due", "--within", "1h"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("fraudulent") && human.contains("    to supply: the payment's AVS"),
+        "{human}"
+    );
+    // The platform bundle's checklist carries both, as data.
+    let chat = env.write(
+        "chat.csv",
+        b"time,sender,text\n2026-11-18 09:41,Lena,thanks, it arrived\n",
+    );
+    env.vault()
+        .args(["add", "-q", "--order", order])
+        .arg(&chat)
+        .assert()
+        .success();
+    let (b, code) = env.json(&["bundle", order, "--platform", "stripe", "-o", "s.zip"]);
+    assert_eq!(code, 0, "{b}");
+    let details = b["upload"]["checklist_details"].as_array().unwrap();
+    let by_code = |c: &str| details.iter().filter(|d| d["code"] == c).count();
+    assert_eq!(by_code("to_supply"), 4, "{b}");
+    assert!(by_code("missing") >= 1, "{b}");
+    // Reasons in another platform's spelling are taken; an unknown one is refused with the list.
+    env.vault()
+        .args(["dispute", "open", "PP-1", "--platform", "paypal"])
+        .args(["--reason", "MERCHANDISE_OR_SERVICE_NOT_RECEIVED"])
+        .args(["--due", "2030-01-10T00:00:00Z"])
+        .assert()
+        .success();
+    let (v, _) = env.json(&["due", "--within", "1h"]);
+    assert!(
+        v["disputes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["order"] == "PP-1" && d["reason"] == "item-not-received"),
+        "{v}"
+    );
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            "X-1",
+            "--platform",
+            "stripe",
+            "--reason",
+            "chargeback",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fraudulent"));
+}

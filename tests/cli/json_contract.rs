@@ -190,6 +190,18 @@ fn scenario() -> BTreeMap<String, BTreeSet<String>> {
         "--currency",
         "USD",
     ]);
+    // A second dispute whose reason lists what only the seller can supply.
+    run(&[
+        "dispute",
+        "open",
+        "pi_contract",
+        "--platform",
+        "stripe",
+        "--reason",
+        "fraudulent",
+        "--due",
+        "2026-12-20T00:00:00Z",
+    ]);
     let (tsa, pki) = crate::tsa_server::Server::start(crate::tsa_server::Pki::new(
         crate::tsa_server::KeyKind::EcP256,
         crate::tsa_server::Eku::Critical,
