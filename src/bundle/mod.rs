@@ -21,6 +21,7 @@
 pub mod check;
 pub mod prepare;
 mod report_html;
+mod statement;
 pub mod trust;
 pub mod upload;
 mod zipfile;
@@ -63,6 +64,10 @@ pub enum Role {
     Report,
     /// A file made for a platform's upload form (`data/upload/`).
     Upload,
+    /// Values for a platform's form fields and which upload file goes in which field, for a
+    /// script to submit (`data/upload/stripe-evidence.json`): not itself uploaded.
+    #[serde(rename = "form_data")]
+    FormData,
     /// The seller's public key, signed heads, time-stamp tokens and their certificates
     /// (`data/trust/`).
     Trust,

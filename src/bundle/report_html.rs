@@ -491,6 +491,7 @@ fn all_files(h: &mut String, i: &Input<'_>) {
             ),
             Role::Ledger => "ledger".into(),
             Role::Upload => format!("for upload, made from {} original(s)", r.sources.len()),
+            Role::FormData => "the platform form's fields, for a script".into(),
             Role::Trust => "signature or time-stamp (data/trust)".into(),
             Role::Report => continue,
         };

@@ -192,6 +192,17 @@ struct Shot {
 /// Make the upload files: the summary (one PDF, or page images), the photos and stills as files
 /// of their own, fitted to the form's limits, numbered in upload order, with the checklist.
 pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, UploadReport)> {
+    // The seller's statement, else one drafted from the order: on the cover page, in the form's
+    // text box (statement.txt) and, for Stripe, in `uncategorized_text`.
+    let drafted = req.statement.is_none();
+    let req = &Request {
+        profile: req.profile.clone(),
+        statement: Some(
+            req.statement
+                .clone()
+                .unwrap_or_else(|| super::statement::draft(i)),
+        ),
+    };
     let p = &req.profile;
     let mut shrunk = Vec::new();
     let mut dropped = Vec::new();
@@ -281,6 +292,42 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     );
     checklist
         .extend(guessed_limits(p).map(|g| ChecklistItem::new(ChecklistCode::GuessedLimits, g)));
+    let mut made = made;
+    if let Some(text) = &req.statement {
+        let mut bytes = text.clone().into_bytes();
+        bytes.push(b'\n');
+        let record = FileRecord::made(STATEMENT, &bytes, Role::FormData, MediaType::TEXT);
+        let whose = if drafted {
+            "drafted by vault from the order's records only: check it, edit it if you like and \
+             give it back with --statement-file"
+        } else {
+            "the seller's statement, as given"
+        };
+        checklist.push(ChecklistItem {
+            code: ChecklistCode::FormValue,
+            path: Some(STATEMENT.into()),
+            text: format!(
+                "{} → the form's text box ({} characters; {whose})",
+                STATEMENT.trim_start_matches("data/upload/"),
+                text.chars().count()
+            ),
+        });
+        made.push(Made { record, bytes });
+    }
+    if p.platform == Platform::Stripe {
+        let bytes = stripe_evidence(i, req, &listed);
+        let record = FileRecord::made(STRIPE_EVIDENCE, &bytes, Role::FormData, MediaType::JSON);
+        checklist.push(ChecklistItem {
+            code: ChecklistCode::FormValue,
+            path: Some(STRIPE_EVIDENCE.into()),
+            text: format!(
+                "{}: the text fields above and which file goes in which file field, in the shape \
+                 Stripe's dispute update API takes, for a script to submit (vault sends nothing)",
+                STRIPE_EVIDENCE.trim_start_matches("data/upload/")
+            ),
+        });
+        made.push(Made { record, bytes });
+    }
     let report = UploadReport {
         platform: p.platform,
         profile: p.clone(),
@@ -889,22 +936,7 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
 
 /// Values for the form's own text fields, where the platform has them.
 fn form_values(i: &Input<'_>, platform: Platform) -> Vec<String> {
-    let numbers: Vec<&str> = {
-        let mut n: Vec<&str> = i
-            .tracking
-            .iter()
-            .filter_map(|t| t.tracking_number.as_deref())
-            .collect();
-        n.sort_unstable();
-        n.dedup();
-        n
-    };
-    let shipped = i
-        .tracking
-        .iter()
-        .filter(|t| t.event.stage != Stage::InfoReceived)
-        .min_by_key(|t| t.event.sort_key())
-        .map(|t| t.event.time.to_string());
+    let (numbers, shipped) = shipping(i);
     let mut v = Vec::new();
     if matches!(platform, Platform::Stripe | Platform::Shopify) {
         if !numbers.is_empty() {
@@ -920,6 +952,96 @@ fn form_values(i: &Input<'_>, platform: Platform) -> Vec<String> {
         ));
     }
     v
+}
+
+/// Where a platform bundle keeps the statement for the form's text box.
+pub const STATEMENT: &str = "data/upload/statement.txt";
+
+/// Where a Stripe bundle keeps the dispute evidence its form takes as data.
+pub const STRIPE_EVIDENCE: &str = "data/upload/stripe-evidence.json";
+
+/// `stripe-evidence.json`: the evidence text fields vault can fill from the order, in the shape of
+/// the `evidence` object of Stripe's dispute update (`POST /v1/disputes/{id}`), and for each file
+/// field the upload file that goes there (a script uploads it with purpose `dispute_evidence` and
+/// puts the file's id in that field). Fields vault does not hold are named, not guessed.
+fn stripe_evidence(i: &Input<'_>, req: &Request, listed: &[UploadFile]) -> Vec<u8> {
+    use std::collections::BTreeMap;
+    let mut evidence: BTreeMap<&str, String> = BTreeMap::new();
+    let (numbers, shipped) = shipping(i);
+    if !numbers.is_empty() {
+        evidence.insert("shipping_tracking_number", numbers.join(", "));
+    }
+    if let Some(s) = shipped {
+        evidence.insert("shipping_date", s.chars().take(10).collect());
+    }
+    let carriers = super::statement::carriers(i);
+    if !carriers.is_empty() {
+        evidence.insert("shipping_carrier", carriers.join(", "));
+    }
+    if let Some(text) = &req.statement {
+        evidence.insert("uncategorized_text", text.clone());
+    }
+    // Stripe's file fields take one file each; the one file of a Stripe bundle is "other evidence".
+    let mut files: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut unplaced = Vec::new();
+    for (k, f) in listed.iter().enumerate() {
+        match k {
+            0 => {
+                files.insert("uncategorized_file", f.path.as_str());
+            }
+            _ => unplaced.push(f.path.as_str()),
+        }
+    }
+    let not_filled: Vec<&str> = [
+        "access_activity_log",
+        "billing_address",
+        "customer_email_address",
+        "customer_name",
+        "customer_purchase_ip",
+        "product_description",
+        "refund_policy_disclosure",
+        "shipping_address",
+        "shipping_carrier",
+        "shipping_date",
+        "shipping_tracking_number",
+    ]
+    .into_iter()
+    .filter(|f| !evidence.contains_key(f))
+    .collect();
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "about": "The evidence fields of Stripe's dispute update (POST /v1/disputes/{id}) that vault filled from the order. \
+                  Upload each file under `files` with purpose dispute_evidence and put the file's id in its field; \
+                  vault itself sends nothing. `not_filled` are fields vault does not hold.",
+        "order": i.order.as_str(),
+        "reason": i.dispute.map(|d| d.reason.as_str()),
+        "case": i.dispute.and_then(|d| d.case.as_deref()),
+        "evidence": evidence,
+        "files": files,
+        "files_not_placed": unplaced,
+        "not_filled": not_filled,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The tracking numbers of the order's parcels, and the first carrier scan's time.
+pub(super) fn shipping<'a>(i: &Input<'a>) -> (Vec<&'a str>, Option<String>) {
+    let mut numbers: Vec<&str> = i
+        .tracking
+        .iter()
+        .filter_map(|t| t.tracking_number.as_deref())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let shipped = i
+        .tracking
+        .iter()
+        .filter(|t| t.event.stage != Stage::InfoReceived)
+        .min_by_key(|t| t.event.sort_key())
+        .map(|t| t.event.time.to_string());
+    (numbers, shipped)
 }
 
 /// A time for people: RFC 3339 as given, or "unknown".

@@ -40,9 +40,18 @@ pub struct Args {
     /// [default: the `profile.PLATFORM` setting, else profiles/PLATFORM.json in the vault, if there]
     #[arg(long, value_name = "FILE", requires = "platform")]
     pub profile: Option<PathBuf>,
-    /// With --platform: the seller's position in one paragraph, for the summary's cover page
+    /// With --platform: the seller's statement, for the summary's cover page and the form's text
+    /// box [default: one drafted from what the order holds, in data/upload/statement.txt]
     #[arg(long, value_name = "TEXT", requires = "platform")]
     pub statement: Option<String>,
+    /// With --platform: the statement from a UTF-8 text file (the drafted one, edited)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "platform",
+        conflicts_with = "statement"
+    )]
+    pub statement_file: Option<PathBuf>,
     /// Do not time-stamp the order's head first (by default, with TSAs saved in vault.json, the
     /// head is stamped on its own so that the bag carries a token for every entry)
     #[arg(long)]
@@ -153,6 +162,41 @@ pub fn generated_at() -> Result<DateTime<Utc>> {
     }
 }
 
+/// A statement file: UTF-8 text of at most 64 KiB (a form's text box takes far less).
+fn read_statement(path: &std::path::Path) -> Result<String> {
+    const MAX: u64 = 64 << 10;
+    let bad = |what: String| Error::BadInput {
+        path: path.to_path_buf(),
+        what,
+        hint: "give the statement as a UTF-8 text file (data/upload/statement.txt of an earlier \
+               bundle, edited)"
+            .into(),
+    };
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
+            MAX + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX {
+        return Err(bad(format!("larger than {} KiB", MAX >> 10)));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        bad(format!(
+            "not UTF-8 text (at byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let text = text.trim_start_matches('\u{feff}').trim().to_string();
+    if text.is_empty() {
+        return Err(bad("empty".into()));
+    }
+    Ok(text)
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let vault = ctx.open_vault_to_append()?;
     let at = generated_at()?;
@@ -168,7 +212,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 args.profile.or_else(|| settings.profile(p)).as_deref(),
                 vault.root(),
             )?,
-            statement: args.statement,
+            statement: match &args.statement_file {
+                Some(f) => Some(read_statement(f)?),
+                None => args.statement,
+            },
         }),
         None => None,
     };

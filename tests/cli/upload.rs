@@ -170,6 +170,52 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
 
     let pdf = zip_entry(&env.path("b.zip"), ups[0]["path"].as_str().unwrap());
     assert_eq!(sha256_hex(&pdf), ups[0]["sha256"].as_str().unwrap());
+
+    // The form's fields as data, for a script: filled from the ledger, the rest named.
+    let form: Value = serde_json::from_slice(&zip_entry(
+        &env.path("b.zip"),
+        "data/upload/stripe-evidence.json",
+    ))
+    .unwrap();
+    let ev = &form["evidence"];
+    assert_eq!(ev["shipping_tracking_number"], "RR123456789CN", "{form}");
+    assert_eq!(ev["shipping_carrier"], "China Post", "{form}");
+    assert!(
+        ev["shipping_date"]
+            .as_str()
+            .is_some_and(|d| d.len() == 10 && d.starts_with("20")),
+        "{form}"
+    );
+    assert_eq!(ev["uncategorized_text"], statement);
+    assert_eq!(form["files"]["uncategorized_file"], ups[0]["path"]);
+    assert_eq!(
+        (form["reason"].as_str(), form["case"].as_str()),
+        (Some("not-as-described:damaged"), Some("CASE-7"))
+    );
+    let not_filled = form["not_filled"].to_string();
+    assert!(
+        not_filled.contains("customer_name") && !not_filled.contains("shipping_date"),
+        "{form}"
+    );
+    let m_form: Vec<&Value> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["role"] == "form_data")
+        .collect();
+    assert_eq!(
+        m_form.len(),
+        2,
+        "listed in the manifest, not as form files: {m_form:?}"
+    );
+    let given = zip_entry(&env.path("b.zip"), "data/upload/statement.txt");
+    assert_eq!(String::from_utf8(given).unwrap(), format!("{statement}\n"));
+    assert!(
+        up["checklist"]
+            .to_string()
+            .contains("stripe-evidence.json: the text fields"),
+        "{up}"
+    );
     if !have_tool("pdfinfo", &["-v"]) {
         return;
     }
@@ -646,5 +692,134 @@ fn ffmpeg_never_follows_a_playlist_disguised_as_a_video() {
     assert!(
         listener.accept().is_err(),
         "ffmpeg connected to the address in the disguised playlist"
+    );
+}
+
+#[test]
+fn a_statement_is_drafted_from_the_order_only_and_an_edited_one_taken_back() {
+    let env = Env::new();
+    order(&env, 2, 800, "ebay");
+    // The carrier's full history, delivered; and a photo whose camera dated it.
+    let tracking = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tracking/17track-v2.2-gettrackinfo.json");
+    let dated = env.write(
+        "in/packing.jpg",
+        &common::jpeg_with_exif("2026:11:18 10:05:02", Some("+08:00")),
+    );
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&tracking)
+        .arg(&dated)
+        .assert()
+        .success();
+    let (v, code) = bundle(&env, &["--platform", "ebay"]);
+    assert_eq!(code, 0, "{v}");
+    let draft =
+        String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap();
+    // Every fact is one the order holds: the dispute, the carrier's number and events, the
+    // photos, the conversation, the files.
+    for want in [
+        ORDER,
+        "(case CASE-7)",
+        "on ebay, reason not-as-described:damaged",
+        "by China Post under tracking number RR123456789CN",
+        "delivered on 2026-11-24",
+        "1 photo(s) of the goods and packing were taken on 2026-11-18, all before the first carrier scan",
+        "written conversation with the buyer",
+        "SHA-256",
+    ] {
+        assert!(draft.contains(want), "{want:?} not in the draft: {draft}");
+    }
+    assert!(draft.chars().count() <= 1000, "{draft}");
+    assert!(
+        v["upload"]["checklist"]
+            .to_string()
+            .contains("statement.txt → the form's text box"),
+        "{v}"
+    );
+
+    // Edited and given back, it is used as it is.
+    let edited = env.write(
+        "statement.txt",
+        "\u{feff}Packed intact; the buyer confirmed receipt on 20 Nov. 已确认收货。\n".as_bytes(),
+    );
+    let (v, code) = bundle(
+        &env,
+        &[
+            "--platform",
+            "ebay",
+            "--statement-file",
+            edited.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let back =
+        String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap();
+    assert_eq!(
+        back,
+        "Packed intact; the buyer confirmed receipt on 20 Nov. 已确认收货。\n"
+    );
+    // A file that is not text is refused, naming it; nothing is written.
+    let bad = env.write("bad.txt", &[0xff, 0xfe, 0x00, 0x41]);
+    let out = env
+        .vault()
+        .args([
+            "bundle",
+            ORDER,
+            "-o",
+            "c.zip",
+            "--platform",
+            "ebay",
+            "--statement-file",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.txt") && err.contains("not UTF-8"),
+        "{err}"
+    );
+    assert!(!env.path("c.zip").exists());
+}
+
+#[test]
+fn a_draft_says_nothing_the_order_does_not_hold() {
+    let env = Env::new();
+    // No tracking, no photos, no conversation: only the dispute and the one file.
+    let doc = env.write("invoice.pdf", b"%PDF-1.4\n%%EOF\n");
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&doc)
+        .assert()
+        .success();
+    env.vault()
+        .args(["dispute", "open", ORDER, "--platform", "stripe"])
+        .args([
+            "--reason",
+            "product_not_received",
+            "--due",
+            "2030-01-01T00:00:00Z",
+        ])
+        .assert()
+        .success();
+    let (v, code) = bundle(&env, &["--platform", "stripe"]);
+    assert_eq!(code, 0, "{v}");
+    let draft =
+        String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap();
+    for absent in ["shipped", "tracking", "delivered", "photo", "conversation"] {
+        assert!(!draft.contains(absent), "{absent:?} in {draft}");
+    }
+    assert!(draft.contains("reason product_not_received"), "{draft}");
+    let form: Value = serde_json::from_slice(&zip_entry(
+        &env.path("b.zip"),
+        "data/upload/stripe-evidence.json",
+    ))
+    .unwrap();
+    assert_eq!(form["evidence"]["uncategorized_text"], draft.trim_end());
+    assert!(
+        form["evidence"].get("shipping_tracking_number").is_none(),
+        "{form}"
     );
 }

@@ -304,7 +304,11 @@ fn track17_v2(v: &Value) -> Option<Snapshot> {
     Some(Snapshot {
         format,
         number: text(&acc["number"]),
-        carrier: acc["carrier"].as_u64().map(|c| c.to_string()),
+        // The carrier's name as 17TRACK gives it (`China Post`), else its numeric code.
+        carrier: arr(&ti["tracking"], "providers")
+            .iter()
+            .find_map(|p| text(&p["provider"]["name"]))
+            .or_else(|| acc["carrier"].as_u64().map(|c| c.to_string())),
         events,
         via: None,
     })

@@ -1,0 +1,158 @@
+//! The drafted answer: a factual statement made only of what the order holds (the dispute, the
+//! carrier's events, the photos' capture times, the conversation), for the seller to check, edit
+//! and paste into the platform's form. No sentence is written for a fact the vault lacks.
+
+use super::upload::Input;
+use crate::evidence::kind::Kind;
+use crate::evidence::tracking::Stage;
+use crate::time::Timestamp;
+
+/// Longest draft: it goes into every platform's text box (eBay's and AliExpress's are the
+/// shortest vault knows of, at about 1,000 characters: a guess, see docs/platforms.md).
+pub const MAX_CHARS: usize = 1000;
+
+/// The statement, in short sentences, at most [`MAX_CHARS`] characters.
+pub fn draft(i: &Input<'_>) -> String {
+    let mut s: Vec<String> = Vec::new();
+    if let Some(d) = i.dispute {
+        let case = d
+            .case
+            .as_deref()
+            .map(|c| format!(" (case {c})"))
+            .unwrap_or_default();
+        s.push(format!(
+            "Order {}{case}: the buyer's dispute on {}, reason {}, opened {}.",
+            i.order,
+            d.platform.as_str(),
+            d.reason,
+            day(&d.opened_at)
+        ));
+    } else {
+        s.push(format!("Order {}.", i.order));
+    }
+    let (numbers, _) = super::upload::shipping(i);
+    let carriers = carriers(i);
+    let scan = i
+        .tracking
+        .iter()
+        .filter(|t| t.event.stage != Stage::InfoReceived)
+        .min_by_key(|t| t.event.sort_key());
+    if let Some(first) = scan {
+        let by = if carriers.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", carriers.join(", "))
+        };
+        let with = if numbers.is_empty() {
+            String::new()
+        } else {
+            format!(" under tracking number {}", numbers.join(", "))
+        };
+        s.push(format!(
+            "The parcel was shipped{by}{with}; its first carrier scan is dated {}.",
+            day(first.event.time.as_str())
+        ));
+    } else if !numbers.is_empty() {
+        s.push(format!("Tracking number: {}.", numbers.join(", ")));
+    }
+    if let Some(d) = i
+        .tracking
+        .iter()
+        .filter(|t| t.event.stage == Stage::Delivered)
+        .max_by_key(|t| t.event.sort_key())
+    {
+        let at = d
+            .event
+            .location
+            .as_deref()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        let signed = if crate::case::mentions_signature(&d.event.description) {
+            ", signed for"
+        } else {
+            ""
+        };
+        s.push(format!(
+            "The carrier's own events show it delivered on {}{at}{signed}.",
+            day(d.event.time.as_str())
+        ));
+    }
+    s.extend(packing(i, scan.map(|t| &t.event.time)));
+    let messages: usize = i.chats.iter().map(|(_, t, _)| t.messages.len()).sum();
+    if messages > 0 {
+        s.push(format!(
+            "The written conversation with the buyer ({messages} messages) is attached as exported."
+        ));
+    }
+    s.push(format!(
+        "Each of the {} attached files is listed with its SHA-256 in the summary, so any copy can be checked.",
+        i.originals.len()
+    ));
+    fit(s)
+}
+
+/// The photos' sentence: how many, when the first and last were taken, and whether all of them
+/// were taken before the first carrier scan (said only when both times have a zone).
+fn packing(i: &Input<'_>, scan: Option<&Timestamp>) -> Option<String> {
+    let mut times: Vec<Timestamp> = i
+        .originals
+        .iter()
+        .filter(|r| r.kind == Some(Kind::Photo) && r.warnings.is_empty())
+        .filter_map(|r| Timestamp::parse(r.captured_at.as_deref()?))
+        .collect();
+    if times.is_empty() {
+        let photos = i
+            .originals
+            .iter()
+            .filter(|r| r.kind == Some(Kind::Photo))
+            .count();
+        return (photos > 0).then(|| format!("{photos} photo(s) are attached."));
+    }
+    times.sort_by_key(Timestamp::sort_key);
+    let (first, last) = (&times[0], &times[times.len() - 1]);
+    let span = if day(first.as_str()) == day(last.as_str()) {
+        format!("on {}", day(first.as_str()))
+    } else {
+        format!("from {} to {}", day(first.as_str()), day(last.as_str()))
+    };
+    let before = match (last.utc(), scan.and_then(Timestamp::utc)) {
+        (Some(l), Some(s)) if l < s => ", all before the first carrier scan",
+        _ => "",
+    };
+    Some(format!(
+        "{} photo(s) of the goods and packing were taken {span}{before}, by the camera's clock.",
+        times.len()
+    ))
+}
+
+/// The carriers `vault track` registered and the snapshots named.
+pub fn carriers<'a>(i: &Input<'a>) -> Vec<&'a str> {
+    let mut c: Vec<&str> = i
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            crate::ledger::Event::Track { shipment } => Some(shipment.carrier.as_str()),
+            crate::ledger::Event::Add { item } => item.tracking.as_ref()?.carrier.as_deref(),
+            _ => None,
+        })
+        .collect();
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
+/// The day of an RFC 3339 time or date as written (`2026-11-18`).
+fn day(t: &str) -> String {
+    t.chars().take(10).collect()
+}
+
+/// The sentences within [`MAX_CHARS`]: the last ones go first, whole.
+fn fit(mut s: Vec<String>) -> String {
+    loop {
+        let text = s.join(" ");
+        if text.chars().count() <= MAX_CHARS || s.len() <= 1 {
+            return text.chars().take(MAX_CHARS).collect();
+        }
+        s.remove(s.len() - 2); // keep the closing sentence about the hashes
+    }
+}
