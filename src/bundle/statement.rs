@@ -78,6 +78,26 @@ pub fn draft(i: &Input<'_>) -> String {
         ));
     }
     s.extend(packing(i, scan.map(|t| &t.event.time)));
+    // Offers made since the dispute opened, each with the day it was recorded.
+    let mut offers = Vec::new();
+    for e in i.entries {
+        match &e.event {
+            crate::ledger::Event::DisputeOpen { .. } => offers.clear(),
+            crate::ledger::Event::DisputeOffer { offer } => offers.push(format!(
+                "On {} a refund of {} {} was offered to settle{}.",
+                day(&crate::time::format_time(&e.at)),
+                offer.refund,
+                offer.currency,
+                match offer.answer {
+                    Some(crate::dispute::OfferAnswer::Accepted) => "; the buyer accepted it",
+                    Some(crate::dispute::OfferAnswer::Declined) => "; the buyer declined it",
+                    None => "",
+                }
+            )),
+            _ => {}
+        }
+    }
+    s.extend(offers);
     let messages: usize = i.chats.iter().map(|(_, t, _)| t.messages.len()).sum();
     if messages > 0 {
         s.push(format!(

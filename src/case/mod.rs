@@ -31,9 +31,11 @@ pub struct Case<'v> {
 }
 
 /// A dispute of the order: how it was opened and, once it ended, how it closed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DisputeSpan<'a> {
     pub opened: &'a DisputeOpened,
+    /// Refunds offered while it was open, with the buyer's answers.
+    pub offers: Vec<&'a crate::dispute::DisputeOffer>,
     pub closed: Option<&'a DisputeClosed>,
 }
 
@@ -189,27 +191,31 @@ pub fn mentions_signature(description: &str) -> bool {
 /// nothing.
 pub fn disputes(ledger: &Ledger) -> Vec<DisputeSpan<'_>> {
     let mut spans = Vec::new();
-    let mut open: Option<&DisputeOpened> = None;
+    let mut open: Option<DisputeSpan<'_>> = None;
     for e in ledger.entries() {
         match &e.event {
-            Event::DisputeOpen { dispute } => open = Some(dispute),
+            Event::DisputeOpen { dispute } => {
+                open = Some(DisputeSpan {
+                    opened: dispute,
+                    offers: Vec::new(),
+                    closed: None,
+                })
+            }
+            Event::DisputeOffer { offer } => {
+                if let Some(span) = open.as_mut() {
+                    span.offers.push(offer);
+                }
+            }
             Event::DisputeClose { close } => {
-                if let Some(opened) = open.take() {
-                    spans.push(DisputeSpan {
-                        opened,
-                        closed: Some(close),
-                    });
+                if let Some(mut span) = open.take() {
+                    span.closed = Some(close);
+                    spans.push(span);
                 }
             }
             _ => {}
         }
     }
-    if let Some(opened) = open {
-        spans.push(DisputeSpan {
-            opened,
-            closed: None,
-        });
-    }
+    spans.extend(open);
     spans
 }
 

@@ -68,6 +68,23 @@ pub enum Action {
         #[arg(value_name = "TEXT")]
         text: String,
     },
+    /// A refund offered to settle the dispute, and the buyer's answer once known
+    Offer {
+        #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
+        order: OrderId,
+        /// The refund offered, e.g. 8.00
+        #[arg(long, value_name = "AMOUNT", value_parser = parse_amount)]
+        refund: String,
+        /// ISO 4217 currency, e.g. USD
+        #[arg(long, value_name = "CODE", value_parser = parse_currency)]
+        currency: String,
+        /// The buyer accepted it
+        #[arg(long, conflicts_with = "declined")]
+        accepted: bool,
+        /// The buyer declined it
+        #[arg(long)]
+        declined: bool,
+    },
     /// The dispute ended
     Close {
         #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
@@ -128,22 +145,25 @@ impl Report for DisputeReport {
 
 /// An amount must fit its currency (no more decimals than it has, not too large to count).
 fn check_money(action: &Action) -> Result<()> {
-    let (Action::Open {
-        amount: Some(a),
-        currency: Some(c),
-        ..
-    }
-    | Action::Close {
-        amount: Some(a),
-        currency: Some(c),
-        ..
-    }) = action
-    else {
-        return Ok(());
+    let (flag, a, c) = match action {
+        Action::Open {
+            amount: Some(a),
+            currency: Some(c),
+            ..
+        }
+        | Action::Close {
+            amount: Some(a),
+            currency: Some(c),
+            ..
+        } => ("--amount", a, c),
+        Action::Offer {
+            refund, currency, ..
+        } => ("--refund", refund, currency),
+        _ => return Ok(()),
     };
     crate::dispute::money::Money::parse(a, c)
         .map(drop)
-        .map_err(|e| Error::Usage(format!("--amount: {e}")))
+        .map_err(|e| Error::Usage(format!("{flag}: {e}")))
 }
 
 /// The entry an action appends, and what the report says of it.
@@ -214,6 +234,29 @@ fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned
             action: "noted",
             due: None,
         },
+        Action::Offer {
+            order,
+            refund,
+            currency,
+            accepted,
+            declined,
+        } => Planned {
+            order,
+            event: Event::DisputeOffer {
+                offer: dispute::DisputeOffer {
+                    refund,
+                    currency,
+                    answer: match (accepted, declined) {
+                        (true, _) => Some(dispute::OfferAnswer::Accepted),
+                        (_, true) => Some(dispute::OfferAnswer::Declined),
+                        _ => None,
+                    },
+                },
+            },
+            note: None,
+            action: "offer recorded",
+            due: None,
+        },
         Action::Close {
             order,
             outcome,
@@ -265,7 +308,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 "order {order} already has an open dispute; close it first"
             )));
         }
-        (Event::DisputeNote {} | Event::DisputeClose { .. }, false) => {
+        (
+            Event::DisputeNote {} | Event::DisputeOffer { .. } | Event::DisputeClose { .. },
+            false,
+        ) => {
             return Err(Error::Usage(format!("order {order} has no open dispute")));
         }
         _ => {}

@@ -75,7 +75,7 @@ impl Report for Stats {
                 .collect();
             writeln!(
                 w,
-                "  {:<34} {:>3} opened  {:>3} open  {:>3} won  {:>3} lost  {:>3} partial  {:>3} refunded  {:>3} withdrawn{}",
+                "  {:<34} {:>3} opened  {:>3} open  {:>3} won  {:>3} lost  {:>3} partial  {:>3} refunded  {:>3} withdrawn{}{}",
                 escape_str(name),
                 t.opened,
                 t.open,
@@ -88,6 +88,11 @@ impl Report for Stats {
                     String::new()
                 } else {
                     format!("  paid back {}", refunded.join(", "))
+                },
+                if t.offers == 0 {
+                    String::new()
+                } else {
+                    format!("  {} offer(s), {} accepted", t.offers, t.offers_accepted)
                 }
             )
         };
@@ -148,15 +153,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             let close = span.closed;
             let outcome = close.map(|c| c.outcome);
             let amount = close.and_then(|c| c.money());
-            total.count(outcome, amount);
-            by_platform
-                .entry(d.platform)
-                .or_default()
-                .count(outcome, amount);
-            by_reason
-                .entry(d.reason.as_str().to_string())
-                .or_default()
-                .count(outcome, amount);
+            for t in [
+                &mut total,
+                by_platform.entry(d.platform).or_default(),
+                by_reason.entry(d.reason.as_str().to_string()).or_default(),
+            ] {
+                t.count(outcome, amount);
+                t.offered(&span.offers);
+            }
         }
     }
     let rate = (orders > 0).then(|| 100.0 * total.opened as f64 / orders as f64);

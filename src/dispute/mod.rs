@@ -324,6 +324,41 @@ pub struct DisputeOpened {
     pub ordered_at: Option<String>,
 }
 
+/// What a `dispute_offer` ledger entry records: a refund offered to settle (the seller's guides
+/// advise negotiating first, towards a partial refund), and the buyer's answer once known.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeOffer {
+    /// The refund offered, e.g. "8.00", with its currency.
+    pub refund: String,
+    pub currency: String,
+    /// The buyer's answer; absent while none is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<OfferAnswer>,
+}
+
+/// How the buyer answered an offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OfferAnswer {
+    Accepted,
+    Declined,
+}
+
+impl DisputeOffer {
+    /// One line for people: `a refund of 8.00 USD offered (the buyer accepted)`.
+    pub fn describe(&self) -> String {
+        let answer = match self.answer {
+            Some(OfferAnswer::Accepted) => " (the buyer accepted)",
+            Some(OfferAnswer::Declined) => " (the buyer declined)",
+            None => "",
+        };
+        format!(
+            "a refund of {} {} offered{answer}",
+            self.refund, self.currency
+        )
+    }
+}
+
 /// What a `dispute_close` ledger entry records.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DisputeClosed {

@@ -18,6 +18,9 @@ pub struct Tally {
     pub partial_refund: u64,
     pub refunded: u64,
     pub withdrawn: u64,
+    /// Refunds offered to settle, and how many of them the buyer accepted.
+    pub offers: u64,
+    pub offers_accepted: u64,
     /// Amounts refunded (closes with an amount), per currency, as decimal strings.
     pub amount_refunded: BTreeMap<String, String>,
     #[serde(skip)]
@@ -25,6 +28,15 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The offers made in one dispute.
+    pub fn offered(&mut self, offers: &[&super::DisputeOffer]) {
+        self.offers += offers.len() as u64;
+        self.offers_accepted += offers
+            .iter()
+            .filter(|o| o.answer == Some(super::OfferAnswer::Accepted))
+            .count() as u64;
+    }
+
     /// One dispute, with how it ended (`None`: still open) and the amount paid back, if any.
     pub fn count(&mut self, outcome: Option<Outcome>, refunded: Option<Money>) {
         self.opened += 1;

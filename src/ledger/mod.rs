@@ -63,6 +63,8 @@ pub enum Event {
     DisputeOpen { dispute: DisputeOpened },
     /// A note on the dispute (the text is the entry's `note`).
     DisputeNote {},
+    /// A refund offered to settle the dispute, and the buyer's answer.
+    DisputeOffer { offer: crate::dispute::DisputeOffer },
     /// The dispute ended.
     DisputeClose { close: DisputeClosed },
     /// A Time-Stamp Authority's token dates the ledger through an entry (`vault stamp`).
@@ -152,6 +154,7 @@ impl Event {
             Event::Track { .. } => "track",
             Event::DisputeOpen { .. } => "dispute_open",
             Event::DisputeNote {} => "dispute_note",
+            Event::DisputeOffer { .. } => "dispute_offer",
             Event::DisputeClose { .. } => "dispute_close",
             Event::Stamp { .. } => "stamp",
         }
@@ -181,6 +184,7 @@ impl Event {
                 d.opened_at
             )),
             Event::DisputeNote {} => Some("dispute note".to_string()),
+            Event::DisputeOffer { offer } => Some(format!("dispute: {}", offer.describe())),
             Event::DisputeClose { close: c } => Some(format!(
                 "dispute closed: {}{}",
                 serde_json::to_value(c.outcome)

@@ -648,3 +648,137 @@ fn a_stripe_fraud_claim_asks_for_delivery_proof_and_lists_what_only_the_seller_c
         .code(2)
         .stderr(predicate::str::contains("fraudulent"));
 }
+
+#[test]
+fn offers_are_recorded_with_the_buyers_answer_and_counted() {
+    let env = Env::new();
+    let order = "AE-OFFER-1";
+    env.vault()
+        .args(["dispute", "open", order, "--platform", "aliexpress"])
+        .args(["--reason", "not-as-described:wrong-size"])
+        .assert()
+        .success();
+    for args in [
+        vec!["--refund", "8.00", "--currency", "usd", "--declined"],
+        vec!["--refund", "12.50", "--currency", "USD", "--accepted"],
+    ] {
+        env.vault()
+            .args(["dispute", "offer", order])
+            .args(&args)
+            .assert()
+            .success();
+    }
+    // Amounts are checked against the currency; both answers at once are refused.
+    env.vault()
+        .args([
+            "dispute",
+            "offer",
+            order,
+            "--refund",
+            "8.001",
+            "--currency",
+            "USD",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--refund"));
+    env.vault()
+        .args([
+            "dispute",
+            "offer",
+            order,
+            "--refund",
+            "8",
+            "--currency",
+            "USD",
+        ])
+        .args(["--accepted", "--declined"])
+        .assert()
+        .code(2);
+    // An order the vault does not have gets no offer (nor is it created).
+    env.vault()
+        .args([
+            "dispute",
+            "offer",
+            "NOPE-1",
+            "--refund",
+            "8",
+            "--currency",
+            "USD",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("NOPE-1"));
+    let (show, _) = env.json(&["show", order]);
+    let offers: Vec<&Value> = show["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "dispute_offer")
+        .collect();
+    assert_eq!(offers.len(), 2, "{show}");
+    assert_eq!(offers[0]["offer"]["refund"], "8.00");
+    assert_eq!(offers[0]["offer"]["currency"], "USD");
+    assert_eq!(offers[0]["offer"]["answer"], "declined");
+    assert_eq!(offers[1]["offer"]["answer"], "accepted");
+    // The drafted statement tells them, as recorded.
+    let note = env.write(
+        "chat.csv",
+        b"time,sender,text\n2026-11-18 09:41,Lena,too small\n",
+    );
+    env.vault()
+        .args(["add", "-q", "--order", order])
+        .arg(&note)
+        .assert()
+        .success();
+    env.vault()
+        .args([
+            "bundle",
+            order,
+            "--platform",
+            "aliexpress",
+            "-o",
+            "b.zip",
+            "-q",
+        ])
+        .assert()
+        .success();
+    let out = std::process::Command::new("unzip")
+        .args(["-p", "b.zip", "*/data/upload/statement.txt"])
+        .current_dir(env.path(""))
+        .output();
+    if let Some(out) = out.ok().filter(|o| o.status.success()) {
+        let draft = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            draft.contains("a refund of 8.00 USD was offered to settle; the buyer declined it")
+                && draft.contains("12.50 USD was offered to settle; the buyer accepted it"),
+            "{draft}"
+        );
+    } else {
+        assert!(
+            std::env::var_os("VAULT_CI").is_none(),
+            "unzip is needed here"
+        );
+    }
+    env.vault()
+        .args(["dispute", "close", order, "--outcome", "partial-refund"])
+        .args(["--amount", "12.50", "--currency", "USD"])
+        .assert()
+        .success();
+    let (stats, _) = env.json(&["stats"]);
+    assert_eq!(
+        (
+            stats["total"]["offers"].as_u64(),
+            stats["total"]["offers_accepted"].as_u64()
+        ),
+        (Some(2), Some(1)),
+        "{stats}"
+    );
+    let human = env.vault().arg("stats").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&human.stdout).contains("2 offer(s), 1 accepted"),
+        "{}",
+        String::from_utf8_lossy(&human.stdout)
+    );
+    env.vault().args(["verify"]).assert().success();
+}
