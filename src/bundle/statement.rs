@@ -140,7 +140,7 @@ fn packing(i: &Input<'_>, scan: Option<&Timestamp>) -> Option<String> {
         _ => "",
     };
     Some(format!(
-        "{} photo(s) of the goods and packing were taken {span}{before}, by the camera's clock.",
+        "{} photo(s) were taken {span}{before}, by the camera's clock.",
         times.len()
     ))
 }

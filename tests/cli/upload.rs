@@ -724,7 +724,7 @@ fn a_statement_is_drafted_from_the_order_only_and_an_edited_one_taken_back() {
         "on ebay, reason not-as-described:damaged",
         "by China Post under tracking number RR123456789CN",
         "delivered on 2026-11-24",
-        "1 photo(s) of the goods and packing were taken on 2026-11-18, all before the first carrier scan",
+        "1 photo(s) were taken on 2026-11-18, all before the first carrier scan",
         "written conversation with the buyer",
         "SHA-256",
     ] {
