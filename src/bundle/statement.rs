@@ -2,7 +2,7 @@
 //! carrier's events, the photos' capture times, the conversation), for the seller to check, edit
 //! and paste into the platform's form. No sentence is written for a fact the vault lacks.
 
-use super::upload::Input;
+use super::upload::{Input, Shipping, day, shipping};
 use crate::evidence::kind::Kind;
 use crate::evidence::tracking::Stage;
 use crate::time::Timestamp;
@@ -30,13 +30,11 @@ pub fn draft(i: &Input<'_>) -> String {
     } else {
         s.push(format!("Order {}.", i.order));
     }
-    let (numbers, _) = super::upload::shipping(i);
-    let carriers = carriers(i);
-    let scan = i
-        .tracking
-        .iter()
-        .filter(|t| t.event.stage != Stage::InfoReceived)
-        .min_by_key(|t| t.event.sort_key());
+    let Shipping {
+        numbers,
+        carriers,
+        first_scan: scan,
+    } = shipping(i);
     if let Some(first) = scan {
         let by = if carriers.is_empty() {
             String::new()
@@ -143,27 +141,6 @@ fn packing(i: &Input<'_>, scan: Option<&Timestamp>) -> Option<String> {
         "{} photo(s) were taken {span}{before}, by the camera's clock.",
         times.len()
     ))
-}
-
-/// The carriers `vault track` registered and the snapshots named.
-pub fn carriers<'a>(i: &Input<'a>) -> Vec<&'a str> {
-    let mut c: Vec<&str> = i
-        .entries
-        .iter()
-        .filter_map(|e| match &e.event {
-            crate::ledger::Event::Track { shipment } => Some(shipment.carrier.as_str()),
-            crate::ledger::Event::Add { item } => item.tracking.as_ref()?.carrier.as_deref(),
-            _ => None,
-        })
-        .collect();
-    c.sort_unstable();
-    c.dedup();
-    c
-}
-
-/// The day of an RFC 3339 time or date as written (`2026-11-18`).
-fn day(t: &str) -> String {
-    t.chars().take(10).collect()
 }
 
 /// The sentences within [`MAX_CHARS`]: the last ones go first, whole.

@@ -195,13 +195,13 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     // The seller's statement, else one drafted from the order: on the cover page, in the form's
     // text box (statement.txt) and, for Stripe, in `uncategorized_text`.
     let drafted = req.statement.is_none();
+    let statement = req
+        .statement
+        .clone()
+        .unwrap_or_else(|| super::statement::draft(i));
     let req = &Request {
         profile: req.profile.clone(),
-        statement: Some(
-            req.statement
-                .clone()
-                .unwrap_or_else(|| super::statement::draft(i)),
-        ),
+        statement: Some(statement.clone()),
     };
     let p = &req.profile;
     let mut shrunk = Vec::new();
@@ -265,7 +265,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     ordered.extend(extra);
     ordered.extend(rest);
     let (kept, total) = fit_limits(ordered, p, max_files, &mut dropped);
-    let (made, listed) = number(kept, p, &mut checklist);
+    let (mut made, listed) = number(kept, p, &mut checklist);
 
     checklist.sort_by_key(|c| c.code != ChecklistCode::Upload);
     checklist.extend(
@@ -292,30 +292,26 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     );
     checklist
         .extend(guessed_limits(p).map(|g| ChecklistItem::new(ChecklistCode::GuessedLimits, g)));
-    let mut made = made;
-    if let Some(text) = &req.statement {
-        let mut bytes = text.clone().into_bytes();
-        bytes.push(b'\n');
-        let record = FileRecord::made(STATEMENT, &bytes, Role::FormData, MediaType::TEXT);
-        let whose = if drafted {
-            "drafted by vault from the order's records only: check it, edit it if you like and \
-             give it back with --statement-file"
-        } else {
-            "the seller's statement, as given"
-        };
-        checklist.push(ChecklistItem {
-            code: ChecklistCode::FormValue,
-            path: Some(STATEMENT.into()),
-            text: format!(
-                "{} → the form's text box ({} characters; {whose})",
-                STATEMENT.trim_start_matches("data/upload/"),
-                text.chars().count()
-            ),
-        });
-        made.push(Made { record, bytes });
-    }
+    let whose = if drafted {
+        "drafted by vault from the order's records only: check it, edit it if you like and \
+         give it back with --statement-file"
+    } else {
+        "the seller's statement, as given"
+    };
+    checklist.push(ChecklistItem {
+        code: ChecklistCode::FormValue,
+        path: Some(STATEMENT.into()),
+        text: format!(
+            "{} → the form's text box ({} characters; {whose})",
+            STATEMENT.trim_start_matches("data/upload/"),
+            statement.chars().count()
+        ),
+    });
+    let bytes = format!("{statement}\n").into_bytes();
+    let record = FileRecord::made(STATEMENT, &bytes, Role::FormData, MediaType::TEXT);
+    made.push(Made { record, bytes });
     if p.platform == Platform::Stripe {
-        let bytes = stripe_evidence(i, req, &listed);
+        let bytes = stripe_evidence(i, &statement, &listed);
         let record = FileRecord::made(STRIPE_EVIDENCE, &bytes, Role::FormData, MediaType::JSON);
         checklist.push(ChecklistItem {
             code: ChecklistCode::FormValue,
@@ -936,14 +932,18 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
 
 /// Values for the form's own text fields, where the platform has them.
 fn form_values(i: &Input<'_>, platform: Platform) -> Vec<String> {
-    let (numbers, shipped) = shipping(i);
+    let Shipping {
+        numbers,
+        first_scan,
+        ..
+    } = shipping(i);
     let mut v = Vec::new();
     if matches!(platform, Platform::Stripe | Platform::Shopify) {
         if !numbers.is_empty() {
             v.push(format!("shipping_tracking_number: {}", numbers.join(", ")));
         }
-        if let Some(s) = shipped {
-            v.push(format!("shipping_date: {}", &s[..s.len().min(10)]));
+        if let Some(t) = first_scan {
+            v.push(format!("shipping_date: {}", day(t.event.time.as_str())));
         }
     } else if !numbers.is_empty() {
         v.push(format!(
@@ -964,34 +964,29 @@ pub const STRIPE_EVIDENCE: &str = "data/upload/stripe-evidence.json";
 /// the `evidence` object of Stripe's dispute update (`POST /v1/disputes/{id}`), and for each file
 /// field the upload file that goes there (a script uploads it with purpose `dispute_evidence` and
 /// puts the file's id in that field). Fields vault does not hold are named, not guessed.
-fn stripe_evidence(i: &Input<'_>, req: &Request, listed: &[UploadFile]) -> Vec<u8> {
+fn stripe_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Vec<u8> {
     use std::collections::BTreeMap;
     let mut evidence: BTreeMap<&str, String> = BTreeMap::new();
-    let (numbers, shipped) = shipping(i);
-    if !numbers.is_empty() {
-        evidence.insert("shipping_tracking_number", numbers.join(", "));
+    let ship = shipping(i);
+    if !ship.numbers.is_empty() {
+        evidence.insert("shipping_tracking_number", ship.numbers.join(", "));
     }
-    if let Some(s) = shipped {
-        evidence.insert("shipping_date", s.chars().take(10).collect());
+    if let Some(t) = ship.first_scan {
+        evidence.insert("shipping_date", day(t.event.time.as_str()));
     }
-    let carriers = super::statement::carriers(i);
-    if !carriers.is_empty() {
-        evidence.insert("shipping_carrier", carriers.join(", "));
+    if !ship.carriers.is_empty() {
+        evidence.insert("shipping_carrier", ship.carriers.join(", "));
     }
-    if let Some(text) = &req.statement {
-        evidence.insert("uncategorized_text", text.clone());
-    }
+    evidence.insert("uncategorized_text", statement.to_string());
     // Stripe's file fields take one file each; the one file of a Stripe bundle is "other evidence".
     let mut files: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut unplaced = Vec::new();
-    for (k, f) in listed.iter().enumerate() {
-        match k {
-            0 => {
-                files.insert("uncategorized_file", f.path.as_str());
-            }
-            _ => unplaced.push(f.path.as_str()),
-        }
+    let (first, rest) = listed
+        .split_first()
+        .map_or((None, &[][..]), |(f, r)| (Some(f), r));
+    if let Some(f) = first {
+        files.insert("uncategorized_file", f.path.as_str());
     }
+    let unplaced: Vec<&str> = rest.iter().map(|f| f.path.as_str()).collect();
     let not_filled: Vec<&str> = [
         "access_activity_log",
         "billing_address",
@@ -1026,8 +1021,17 @@ fn stripe_evidence(i: &Input<'_>, req: &Request, listed: &[UploadFile]) -> Vec<u
     bytes
 }
 
-/// The tracking numbers of the order's parcels, and the first carrier scan's time.
-pub(super) fn shipping<'a>(i: &Input<'a>) -> (Vec<&'a str>, Option<String>) {
+/// What the order's records say of its shipping, for the form's fields and the drafted statement.
+pub(super) struct Shipping<'a> {
+    /// The parcels' tracking numbers, sorted, each once.
+    pub numbers: Vec<&'a str>,
+    /// The carriers `vault track` registered and the snapshots named, sorted, each once.
+    pub carriers: Vec<&'a str>,
+    /// The first carrier scan: the earliest event past `info_received`.
+    pub first_scan: Option<&'a TimelineEvent>,
+}
+
+pub(super) fn shipping<'a>(i: &Input<'a>) -> Shipping<'a> {
     let mut numbers: Vec<&str> = i
         .tracking
         .iter()
@@ -1035,13 +1039,32 @@ pub(super) fn shipping<'a>(i: &Input<'a>) -> (Vec<&'a str>, Option<String>) {
         .collect();
     numbers.sort_unstable();
     numbers.dedup();
-    let shipped = i
+    let mut carriers: Vec<&str> = i
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            crate::ledger::Event::Track { shipment } => Some(shipment.carrier.as_str()),
+            crate::ledger::Event::Add { item } => item.tracking.as_ref()?.carrier.as_deref(),
+            _ => None,
+        })
+        .collect();
+    carriers.sort_unstable();
+    carriers.dedup();
+    let first_scan = i
         .tracking
         .iter()
         .filter(|t| t.event.stage != Stage::InfoReceived)
-        .min_by_key(|t| t.event.sort_key())
-        .map(|t| t.event.time.to_string());
-    (numbers, shipped)
+        .min_by_key(|t| t.event.sort_key());
+    Shipping {
+        numbers,
+        carriers,
+        first_scan,
+    }
+}
+
+/// The day of an RFC 3339 time or date as written (`2026-11-18`).
+pub(super) fn day(t: &str) -> String {
+    t.chars().take(10).collect()
 }
 
 /// A time for people: RFC 3339 as given, or "unknown".

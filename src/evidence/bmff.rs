@@ -269,12 +269,10 @@ mod tests {
         let mut prefixed = 6u32.to_be_bytes().to_vec();
         prefixed.extend(b"Exif\0\0");
         prefixed.extend(TIFF);
-        for version in [0, 1, 2] {
+        // Versions 0 and 1 (version 2's u32 item ids are not written by this helper).
+        for version in [0, 1] {
             for in_base in [true, false] {
                 for payload in [&bare, &prefixed] {
-                    if version == 2 {
-                        continue; // u32 item ids: not written by this helper
-                    }
                     let got = exif_of(&heif(version, in_base, false, payload));
                     assert_eq!(got.as_deref(), Some(TIFF), "v{version} base={in_base}");
                 }

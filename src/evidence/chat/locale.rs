@@ -524,12 +524,11 @@ pub const MONTHS: &[(&str, u32)] = &[
 
 /// Whether `line` begins with a month's name (a cheap test before reading it as a header).
 pub fn starts_with_month(line: &str) -> bool {
-    let head: String = line
-        .chars()
-        .take(3)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    MONTHS.iter().any(|(m, _)| m.starts_with(head.as_str())) && head.len() == 3
+    line.get(..3).is_some_and(|head| {
+        MONTHS
+            .iter()
+            .any(|(m, _)| m[..3].eq_ignore_ascii_case(head))
+    })
 }
 
 #[cfg(test)]
