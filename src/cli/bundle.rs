@@ -172,18 +172,8 @@ fn read_statement(path: &std::path::Path) -> Result<String> {
                bundle, edited)"
             .into(),
     };
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(
-            std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
-            MAX + 1,
-        ),
-        &mut bytes,
-    )
-    .map_err(|e| Error::io(path, e))?;
-    if bytes.len() as u64 > MAX {
-        return Err(bad(format!("larger than {} KiB", MAX >> 10)));
-    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::bounded::read_at_most(file, MAX).map_err(bad)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         bad(format!(
             "not UTF-8 text (at byte {})",

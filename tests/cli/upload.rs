@@ -782,6 +782,41 @@ fn a_statement_is_drafted_from_the_order_only_and_an_edited_one_taken_back() {
         "{err}"
     );
     assert!(!env.path("c.zip").exists());
+    // Too large, empty, or not there: refused the same way, naming the file.
+    let big = env.write("big.txt", "a".repeat(65 * 1024).as_bytes());
+    let empty = env.write("empty.txt", "\u{feff} \n".as_bytes());
+    for (file, code, said) in [
+        (big, 2, "larger than"),
+        (empty, 2, "empty"),
+        (env.path("missing.txt"), 1, "missing.txt"),
+    ] {
+        let out = env
+            .vault()
+            .args([
+                "bundle",
+                ORDER,
+                "-o",
+                "c.zip",
+                "--platform",
+                "ebay",
+                "--statement-file",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        assert!(
+            err.contains(said) && err.contains(&*file.file_name().unwrap().to_string_lossy()),
+            "{err}"
+        );
+        assert!(!env.path("c.zip").exists());
+    }
+    // The earlier bundle is still there as it was made.
+    assert_eq!(
+        String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap(),
+        back
+    );
 }
 
 #[test]
