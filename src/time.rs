@@ -6,7 +6,9 @@
 //! chat exports), kept as naive ISO forms `2026-11-18T09:41:00`. Sorting reads a local time as
 //! UTC; nothing here guesses a zone.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{
+    DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, SecondsFormat, TimeZone, Utc,
+};
 use serde::{Serialize, Serializer};
 
 /// The RFC 3339 form used in ledgers: UTC, millisecond precision, `Z`.
@@ -206,6 +208,116 @@ pub fn short_time(s: &str) -> String {
     }
 }
 
+/// The zone chat times without one are read in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zone {
+    Fixed(FixedOffset),
+    Named(chrono_tz::Tz),
+}
+
+impl Zone {
+    pub fn parse(s: &str) -> std::result::Result<Zone, String> {
+        let s = s.trim();
+        if let Ok(tz) = s.parse::<chrono_tz::Tz>() {
+            return Ok(Zone::Named(tz));
+        }
+        parse_offset(s).map(Zone::Fixed).ok_or_else(|| {
+            format!("{s:?} is not a time zone: give an IANA name such as Asia/Shanghai or Europe/Berlin, or an offset such as +08:00")
+        })
+    }
+
+    /// The zone's UTC offset at the instant `t`.
+    pub fn offset_at(&self, t: DateTime<Utc>) -> FixedOffset {
+        match self {
+            Zone::Fixed(o) => *o,
+            Zone::Named(tz) => tz.offset_from_utc_datetime(&t.naive_utc()).fix(),
+        }
+    }
+
+    /// What to record as the zone assumed for these local times: the UTC offset when it is the
+    /// same for all of them (`+08:00`), else the zone's name with the offsets it had
+    /// (`Europe/Berlin (+01:00, +02:00)`: daylight saving time began or ended in between).
+    pub fn assumed_for(&self, times: impl Iterator<Item = NaiveDateTime>) -> String {
+        let tz = match self {
+            Zone::Fixed(o) => return o.to_string(),
+            Zone::Named(tz) => tz,
+        };
+        let mut offsets: Vec<FixedOffset> = times
+            .map(|t| {
+                tz.offset_from_local_datetime(&t).earliest().map_or_else(
+                    // A time that does not exist (skipped at the spring change) reads an hour on.
+                    || tz.offset_from_utc_datetime(&t).fix(),
+                    |o| o.fix(),
+                )
+            })
+            .collect();
+        offsets.sort_by_key(FixedOffset::local_minus_utc);
+        offsets.dedup();
+        match offsets.as_slice() {
+            [] => tz
+                .offset_from_utc_datetime(&chrono::Utc::now().naive_utc())
+                .fix()
+                .to_string(),
+            [one] => one.to_string(),
+            many => format!(
+                "{} ({})",
+                tz.name(),
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+impl Zone {
+    /// The zone's name for people: `Asia/Shanghai`, or the offset `+08:00`.
+    pub fn name(&self) -> String {
+        match self {
+            Zone::Fixed(o) => o.to_string(),
+            Zone::Named(tz) => tz.name().to_string(),
+        }
+    }
+}
+
+/// A time as a person reads it: `1 Dec 2026, 18:19 UTC` for an instant, `1 Dec 2026, 10:07` for
+/// a wall-clock time written without a zone, `1 Dec 2026` for a date; anything else as it is.
+/// Machine forms (RFC 3339) stay in `--json`, manifests and the ledger.
+pub fn human(s: &str) -> String {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return t
+            .with_timezone(&Utc)
+            .format("%-d %b %Y, %H:%M UTC")
+            .to_string();
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return t.format("%-d %b %Y, %H:%M").to_string();
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return d.format("%-d %b %Y").to_string();
+    }
+    s.to_string()
+}
+
+/// [`human`], and for an instant also the wall-clock time in `zone` (the shop's):
+/// `2 Dec 2026, 02:19 Asia/Shanghai (1 Dec, 18:19 UTC)`.
+pub fn human_in(s: &str, zone: Option<&Zone>) -> String {
+    match (DateTime::parse_from_rfc3339(s), zone) {
+        (Ok(t), Some(z)) => {
+            let utc = t.with_timezone(&Utc);
+            let local = utc.with_timezone(&z.offset_at(utc));
+            format!(
+                "{} {} ({})",
+                local.format("%-d %b %Y, %H:%M"),
+                z.name(),
+                utc.format("%-d %b, %H:%M UTC")
+            )
+        }
+        _ => human(s),
+    }
+}
+
 /// Serde for a `DateTime<Utc>` in the ledger's form ([`format_time`]); reads any RFC 3339.
 pub mod rfc3339 {
     use chrono::{DateTime, Utc};
@@ -298,6 +410,29 @@ mod tests {
         for bad in ["08:00", "+xx:00", "+15:00", "+08:60", "", "+8"] {
             assert_eq!(parse_offset(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn human_forms() {
+        assert_eq!(human("2026-12-01T18:19:32.690Z"), "1 Dec 2026, 18:19 UTC");
+        assert_eq!(human("2026-12-02T02:19:32+08:00"), "1 Dec 2026, 18:19 UTC");
+        assert_eq!(human("2026-12-01T10:07:00"), "1 Dec 2026, 10:07");
+        assert_eq!(human("2026-12-01"), "1 Dec 2026");
+        assert_eq!(human("soon"), "soon");
+        let shop = Zone::parse("Asia/Shanghai").unwrap();
+        assert_eq!(
+            human_in("2026-12-01T18:19:32.690Z", Some(&shop)),
+            "2 Dec 2026, 02:19 Asia/Shanghai (1 Dec, 18:19 UTC)"
+        );
+        assert_eq!(
+            human_in("2026-12-01T10:07:00", Some(&shop)),
+            "1 Dec 2026, 10:07"
+        );
+        let east = Zone::parse("+05:30").unwrap();
+        assert_eq!(
+            human_in("2026-12-01T18:19:32Z", Some(&east)),
+            "1 Dec 2026, 23:49 +05:30 (1 Dec, 18:19 UTC)"
+        );
     }
 
     #[test]

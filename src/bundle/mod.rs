@@ -195,6 +195,8 @@ pub struct Options {
     pub by: String,
     /// Make `data/upload/` for a platform (`--platform`).
     pub upload: Option<upload::Request>,
+    /// The shop's zone: times people read (report.html, the summary) are also shown in it.
+    pub zone: Option<crate::time::Zone>,
 }
 
 /// A bundle written, verified and recorded.
@@ -317,7 +319,8 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     let missing = case.missing();
     let (upload_records, upload_report) = match &opts.upload {
         Some(req) => {
-            let (made, report) = parts.uploads(&layout.records, &chats, &missing, req)?;
+            let (made, report) =
+                parts.uploads(&layout.records, &chats, &missing, req, opts.zone.as_ref())?;
             // Evidence that will not reach the platform's form is said, not only listed.
             notes.extend(
                 report
@@ -333,6 +336,14 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
                     })
                     .map(|c| format!("upload for {}: {}", report.platform.as_str(), c.text)),
             );
+            if !report.missing_scripts.is_empty() {
+                notes.push(format!(
+                    "upload for {}: no font here draws the summary's {} text: it is drawn as \
+                     hollow boxes (install fonts-noto-core and fonts-noto-cjk, or give --font DIR)",
+                    report.platform.as_str(),
+                    report.missing_scripts.join(", ")
+                ));
+            }
             (Layout::uploads(&mut layout.zip, made), Some(report))
         }
         None => (Vec::new(), None),
@@ -347,6 +358,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
         order,
         bag: &parts.bag,
         generated_at: &parts.generated,
+        zone: opts.zone.as_ref(),
         records: &listed,
         entries: &parts.entries,
         ledger_head: carried.head,
@@ -483,6 +495,7 @@ impl Parts<'_> {
         chats: &[Chat<'_>],
         missing: &[crate::dispute::Missing],
         req: &upload::Request,
+        zone: Option<&crate::time::Zone>,
     ) -> Result<(Vec<upload::Made>, upload::UploadReport)> {
         let originals: Vec<FileRecord> = records
             .iter()
@@ -500,6 +513,7 @@ impl Parts<'_> {
                 dispute: self.case.open_dispute(),
                 missing,
                 generated_at: &self.generated,
+                zone,
             },
             req,
         )

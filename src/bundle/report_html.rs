@@ -18,6 +18,8 @@ pub struct Input<'a> {
     pub order: &'a OrderId,
     pub bag: &'a str,
     pub generated_at: &'a str,
+    /// The shop's zone, for the times people read.
+    pub zone: Option<&'a crate::time::Zone>,
     pub records: &'a [FileRecord],
     pub entries: &'a [&'a Entry],
     pub ledger_head: Option<Digest>,
@@ -65,7 +67,7 @@ fn href(path: &str) -> String {
 }
 
 const STYLE: &str = r#"
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei","Noto Sans Arabic","Noto Sans Hebrew","Noto Sans Thai","Noto Sans Devanagari",Tahoma,Arial,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
 header{background:#123;color:#fff;padding:20px 28px}
 header h1{margin:0 0 4px;font-size:24px}
 header p{margin:2px 0;color:#cfd8e3}
@@ -101,12 +103,15 @@ fn participants(t: &crate::evidence::chat::Transcript) -> Vec<String> {
 }
 
 /// A message time for people: `2026-11-18 09:41` (local, as written) or with its offset.
-fn chat_time(m: &crate::evidence::chat::Message) -> String {
-    let text = m.time.as_str().replace('T', " ");
-    if m.time.has_offset() {
-        text.replace("+00:00", "Z")
-    } else {
-        text
+fn chat_time(i: &Input<'_>, m: &crate::evidence::chat::Message) -> String {
+    i.show(m.time.as_str())
+}
+
+impl Input<'_> {
+    /// A time as people read it: `1 Dec 2026, 18:19 UTC`, first in the shop's zone when it is
+    /// known; a wall-clock time written without a zone as it is (`1 Dec 2026, 10:07`).
+    fn show(&self, t: &str) -> String {
+        crate::time::human_in(t, self.zone)
     }
 }
 
@@ -140,20 +145,20 @@ fn header(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
     <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
     <title>Evidence for order {order}</title><style>{STYLE}</style></head><body>\n\
     <header><h1>Evidence for order {order}</h1>\
-    <p>{n} file(s), {size}; bundle generated {gen} UTC by {tool}.</p>\
+    <p>{n} file(s), {size}; bundle generated {gen} by {tool}.</p>\
     <p>Every file is listed below with its SHA-256. VERIFY.txt in the bundle explains how to check them.</p></header>\n<main>",
         order = esc(i.order.as_str()),
         n = originals.len(),
         size = human_bytes(total),
-        gen = esc(&i.generated_at.replace('T', " ").replace('Z', "")),
+        gen = esc(&i.show(i.generated_at)),
         tool = esc(crate::TOOL),
     );
 }
 
 /// Order, evidence by kind, first and last record, the ledger head, notes.
 fn summary(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
-    let first = i.entries.first().map(|e| format_time(&e.at));
-    let last = i.entries.last().map(|e| format_time(&e.at));
+    let first = i.entries.first().map(|e| i.show(&format_time(&e.at)));
+    let last = i.entries.last().map(|e| i.show(&format_time(&e.at)));
     let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
     for r in originals {
         if let Some(k) = r.kind {
@@ -195,7 +200,7 @@ fn summary(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
         },
     );
     for n in i.notes {
-        let _ = writeln!(h, "<p class=\"note\">Note: {}</p>", esc(n));
+        let _ = writeln!(h, "<p class=\"note\">Note: <bdi>{}</bdi></p>", esc(n));
     }
 }
 
@@ -215,7 +220,7 @@ fn stamps_text(t: &super::trust::TrustInfo) -> String {
                     0 => "entry 1".to_string(),
                     n => format!("entries 1&ndash;{}", n + 1),
                 },
-                esc(&crate::time::short_time(&s.gen_time)),
+                esc(&crate::time::human(&s.gen_time)),
                 esc(&s.tsa_name)
             )
         })
@@ -235,7 +240,13 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
             Event::Add { item } => {
                 let link = by_sha
                     .get(&item.sha256)
-                    .map(|r| format!("<a href=\"{}\">{}</a>", href(&r.path), esc(&item.name)))
+                    .map(|r| {
+                        format!(
+                            "<a href=\"{}\"><bdi>{}</bdi></a>",
+                            href(&r.path),
+                            esc(&item.name)
+                        )
+                    })
                     .unwrap_or_else(|| esc(&item.name));
                 format!(
                     "Added <span class=\"kind\">{}</span> {link} <code>{}</code>",
@@ -264,7 +275,7 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
             e.at.naive_utc(),
             format!(
                 "<tr><td>{}</td><td>{what}</td><td>{}</td><td>{}</td></tr>",
-                esc(&format_time(&e.at).replace('T', " ")),
+                esc(&i.show(&format_time(&e.at))),
                 esc(&e.by),
                 esc(e.note.as_deref().unwrap_or("")),
             ),
@@ -274,8 +285,8 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
         let e = &t.event;
         let delivered = e.stage == crate::evidence::tracking::Stage::Delivered;
         let time = match e.utc() {
-            Some(u) => format_time(&u).replace('T', " "),
-            None => format!("{} (local)", e.time.as_str().replace('T', " ")),
+            Some(u) => i.show(&format_time(&u)),
+            None => format!("{} (local)", crate::time::human(e.time.as_str())),
         };
         rows.push((
             e.sort_key(),
@@ -300,16 +311,16 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
             key,
             format!(
                 "<tr><td>{}</td><td>Conversation: <a href=\"#chat-{n}\">{}</a>, {} messages until {}</td><td>{}</td><td></td></tr>",
-                esc(&chat_time(first)),
+                esc(&chat_time(i, first)),
                 esc(r.original_name.as_deref().unwrap_or(&r.path)),
                 t.messages.len(),
-                esc(&chat_time(last)),
+                esc(&chat_time(i, last)),
                 esc(&participants(t).join(", ")),
             ),
         ));
     }
     rows.sort_by_key(|r| r.0);
-    h.push_str("<h2>Timeline</h2><table><tr><th>Time (UTC)</th><th>What</th><th>By / parcel</th><th>Note</th></tr>\n");
+    h.push_str("<h2>Timeline</h2><table><tr><th>Time</th><th>What</th><th>By / parcel</th><th>Note</th></tr>\n");
     for (_, row) in rows {
         h.push_str(&row);
         h.push('\n');
@@ -358,9 +369,9 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
             };
             let captured = match (&r.captured_at, &r.captured_from) {
                 (Some(c), Some(f)) => {
-                    format!("{} <small>({})</small>", esc(&c.replace('T', " ")), esc(f))
+                    format!("{} <small>({})</small>", esc(&i.show(c)), esc(f))
                 }
-                (Some(c), None) => esc(&c.replace('T', " ")),
+                (Some(c), None) => esc(&i.show(c)),
                 _ => "unknown".to_string(),
             };
             let mut warnings: String = super::trust::vouched(r)
@@ -386,9 +397,12 @@ fn photos(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
             warnings.extend(r.warnings.iter().map(|w| warn_line(w)));
             let _ = writeln!(
                 h,
-                "<figure>{img}<figcaption><b>{}</b><br>Captured: {captured}<br>Added: {} by {}<br>SHA-256 <code>{}</code>{warnings}</figcaption></figure>",
+                "<figure>{img}<figcaption><b><bdi>{}</bdi></b><br>Captured: {captured}<br>Added: {} by {}<br>SHA-256 <code>{}</code>{warnings}</figcaption></figure>",
                 esc(name),
-                esc(&r.added_at.as_deref().unwrap_or("-").replace('T', " ")),
+                esc(&r
+                    .added_at
+                    .as_deref()
+                    .map_or_else(|| "-".into(), |t| i.show(t))),
                 esc(r.added_by.as_deref().unwrap_or("-")),
                 r.sha256.short(),
             );
@@ -415,7 +429,7 @@ fn conversations(h: &mut String, i: &Input<'_>) {
             };
             let _ = writeln!(
                 h,
-                "<h3 id=\"chat-{n}\">{} <small>({}, {} messages; original <a href=\"{}\">{}</a>, SHA-256 <code>{}</code>)</small></h3><p class=\"note\">{}</p>",
+                "<h3 id=\"chat-{n}\"><bdi>{}</bdi> <small>({}, {} messages; original <a href=\"{}\"><bdi>{}</bdi></a>, SHA-256 <code>{}</code>)</small></h3><p class=\"note\">{}</p>",
                 esc(&participants(t).join(", ")),
                 esc(t.format),
                 t.messages.len(),
@@ -434,7 +448,7 @@ fn conversations(h: &mut String, i: &Input<'_>) {
                     .map(|a| match by_name.get(a.as_str()) {
                         Some(f) => {
                             format!(
-                                "<div>&#128206; <a href=\"{}\">{}</a></div>",
+                                "<div>&#128206; <a href=\"{}\"><bdi>{}</bdi></a></div>",
                                 href(&f.path),
                                 esc(a)
                             )
@@ -470,7 +484,7 @@ fn conversations(h: &mut String, i: &Input<'_>) {
                     } else {
                         ""
                     },
-                    esc(&chat_time(m)),
+                    esc(&chat_time(i, m)),
                     esc(m.sender.as_deref().unwrap_or("(system)")),
                 );
             }
@@ -497,12 +511,15 @@ fn all_files(h: &mut String, i: &Input<'_>) {
         };
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td></tr>",
+            "<tr><td><a href=\"{}\"><bdi>{}</bdi></a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td></tr>",
             href(&r.path),
             esc(&r.path),
             esc(&kind),
             human_bytes(r.size),
-            esc(&r.added_at.as_deref().unwrap_or("").replace('T', " ")),
+            esc(&r
+                .added_at
+                .as_deref()
+                .map_or_else(String::new, |t| i.show(t))),
             if r.role == Role::Original {
                 esc(&super::trust::vouched(r).join("; "))
             } else {

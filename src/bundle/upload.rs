@@ -23,6 +23,7 @@ use crate::evidence::chat::Transcript;
 use crate::evidence::kind::{Kind, MediaType};
 use crate::evidence::tracking::{Stage, TimelineEvent};
 use crate::ledger::Entry;
+use crate::render::summary::text::{FontSources, Fonts};
 use crate::render::summary::{self, Block, Doc, Picture};
 use crate::store::Vault;
 use crate::store::order::OrderId;
@@ -35,6 +36,8 @@ const PDF_SIDES: [u32; 5] = [1200, 900, 700, 500, 350];
 pub struct Request {
     pub profile: Profile,
     pub statement: Option<String>,
+    /// Where the summary's fonts for scripts beyond the embedded one are looked for.
+    pub fonts: FontSources,
 }
 
 /// One file of `upload/`.
@@ -66,6 +69,8 @@ pub struct UploadReport {
     pub shrunk: Vec<String>,
     /// Left out, and why.
     pub dropped: Vec<String>,
+    /// Scripts of the summary's text that no font here draws (they show as hollow boxes).
+    pub missing_scripts: Vec<String>,
 }
 
 /// What a checklist line is about, for scripts.
@@ -172,6 +177,8 @@ pub struct Input<'a> {
     /// Evidence the dispute's reason needs that the order lacks.
     pub missing: &'a [crate::dispute::Missing],
     pub generated_at: &'a str,
+    /// The shop's zone, for the times people read.
+    pub zone: Option<&'a crate::time::Zone>,
 }
 
 /// A photo or video still ready for the summary and for upload.
@@ -202,6 +209,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     let req = &Request {
         profile: req.profile.clone(),
         statement: Some(statement.clone()),
+        fonts: req.fonts.clone(),
     };
     let p = &req.profile;
     let mut shrunk = Vec::new();
@@ -228,7 +236,12 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         format!("{name}: no upload copy (it could not be decoded here); the original is in data/originals")
     }));
     let max_files = p.max_files.map_or(usize::MAX, |n| n as usize).max(1);
-    let files = summary_files(i, req, &all, &mut shrunk, &mut dropped)?;
+    // The summary's fonts, chosen once for everything it could show.
+    let fonts = Fonts::for_text(
+        summary_doc(i, req, &all, &sizes_only(&all.list), None).texts(),
+        &req.fonts,
+    );
+    let files = summary_files(i, req, &all, &fonts, &mut shrunk, &mut dropped)?;
     let shots = &all.list;
 
     // Photos and stills as files of their own, while the form takes more files.
@@ -332,6 +345,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         checklist: Checklist(checklist),
         shrunk,
         dropped,
+        missing_scripts: fonts.missing.keys().cloned().collect(),
     };
     Ok((made, report))
 }
@@ -342,6 +356,7 @@ fn summary_files(
     i: &Input<'_>,
     req: &Request,
     shots: &Shots,
+    fonts: &Fonts,
     shrunk: &mut Vec<String>,
     dropped: &mut Vec<String>,
 ) -> crate::error::Result<Vec<Candidate>> {
@@ -351,7 +366,7 @@ fn summary_files(
     let mut files = Vec::new();
     if p.takes_pdf() {
         let budget = p.max_file_bytes.min(max_total);
-        let (pdf, pages) = fit_pdf(i, req, shots, budget, shrunk, dropped)?;
+        let (pdf, pages) = fit_pdf(i, req, shots, fonts, budget, shrunk, dropped)?;
         files.push(Candidate {
             name: "summary.pdf".into(),
             bytes: pdf,
@@ -362,12 +377,12 @@ fn summary_files(
     } else if let Some(t) = p.image_type() {
         // Photos follow as files of their own.
         let doc = summary_doc(i, req, shots, &[], None);
-        let pages = summary::layout(&doc);
+        let pages = summary::layout(&doc, &mut fonts.shaper());
         let n = pages.len();
         for (k, page) in pages.iter().enumerate() {
             let mut q = 85;
             let bytes = loop {
-                let b = page_image(&doc, page, t, q)?;
+                let b = page_image(&doc, page, fonts, t, q)?;
                 if b.len() as u64 <= p.max_file_bytes || q <= 40 {
                     break b;
                 }
@@ -530,10 +545,12 @@ fn encode(img: &DynamicImage, t: FileType, quality: u8) -> crate::error::Result<
 fn page_image(
     doc: &Doc,
     page: &summary::Page,
+    fonts: &Fonts,
     t: FileType,
     q: u8,
 ) -> crate::error::Result<Vec<u8>> {
-    let jpeg = summary::raster::page_jpeg(doc, page, q).map_err(crate::error::Error::Usage)?;
+    let jpeg =
+        summary::raster::page_jpeg(doc, page, fonts, q).map_err(crate::error::Error::Usage)?;
     if t == FileType::Jpeg {
         return Ok(jpeg);
     }
@@ -614,11 +631,13 @@ fn fit_pdf(
     i: &Input<'_>,
     req: &Request,
     all: &Shots,
+    fonts: &Fonts,
     budget: u64,
     shrunk: &mut Vec<String>,
     dropped: &mut Vec<String>,
 ) -> crate::error::Result<(Vec<u8>, u32)> {
     let p = &req.profile;
+    let shaper = &mut fonts.shaper();
     let shots = &all.list;
     let messages: usize = i.chats.iter().map(|c| c.1.messages.len()).sum();
     let mut keep_photos = shots.len();
@@ -626,8 +645,8 @@ fn fit_pdf(
     let sizes = sizes_only(shots);
     // Pages first: they do not depend on how large the photos are.
     if let Some(max) = p.max_pages {
-        let pages = |keep: usize, conv: Option<usize>| {
-            summary::layout(&summary_doc(i, req, all, &sizes[..keep], conv)).len() as u32
+        let mut pages = |keep: usize, conv: Option<usize>| {
+            summary::layout(&summary_doc(i, req, all, &sizes[..keep], conv), shaper).len() as u32
         };
         let mut limit = messages;
         while pages(keep_photos, conv) > max && limit > 0 {
@@ -651,8 +670,9 @@ fn fit_pdf(
             let pictures = small[k]
                 .get_or_insert_with(|| shots.par_iter().map(|s| shrink_jpeg(s, side)).collect());
             let doc = summary_doc(i, req, all, &pictures[..keep_photos], conv);
-            let pages = summary::layout(&doc);
-            let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
+            let pages = summary::layout(&doc, shaper);
+            let pdf =
+                summary::pdf::write(&doc, &pages, fonts).map_err(crate::error::Error::Usage)?;
             if pdf.len() as u64 <= budget {
                 if side != PDF_SIDES[0] && keep_photos > 0 {
                     shrunk.push(format!(
@@ -673,8 +693,9 @@ fn fit_pdf(
             let n = conv.unwrap_or(messages);
             if n == 0 {
                 let doc = summary_doc(i, req, all, &[], Some(0));
-                let pages = summary::layout(&doc);
-                let pdf = summary::pdf::write(&doc, &pages).map_err(crate::error::Error::Usage)?;
+                let pages = summary::layout(&doc, shaper);
+                let pdf =
+                    summary::pdf::write(&doc, &pages, fonts).map_err(crate::error::Error::Usage)?;
                 dropped.push(format!(
                     "summary.pdf is {} bytes even without photos or conversation, over {budget}",
                     pdf.len()
@@ -849,7 +870,7 @@ fn caption(i: &Input<'_>, r: &FileRecord, still: Option<&str>) -> Vec<String> {
     }];
     let mut line = String::new();
     if let Some(t) = &r.captured_at {
-        line.push_str(&format!("captured {t}"));
+        line.push_str(&format!("captured {}", i.show(t)));
         if let Some(f) = &r.captured_from {
             line.push_str(&format!(" ({f})"));
         }
@@ -859,7 +880,9 @@ fn caption(i: &Input<'_>, r: &FileRecord, still: Option<&str>) -> Vec<String> {
     }
     line.push_str(&format!(
         "added {} by {} · SHA-256 {}…",
-        r.added_at.as_deref().unwrap_or("?"),
+        r.added_at
+            .as_deref()
+            .map_or_else(|| "?".into(), |t| i.show(t)),
         r.added_by.as_deref().unwrap_or("?"),
         &r.sha256.hex()[..16]
     ));
@@ -1068,8 +1091,16 @@ pub(super) fn day(t: &str) -> String {
 }
 
 /// A time for people: RFC 3339 as given, or "unknown".
-fn when(t: Option<String>) -> String {
-    t.unwrap_or_else(|| "unknown".into())
+fn when(i: &Input<'_>, t: Option<String>) -> String {
+    t.map_or_else(|| "unknown".into(), |t| i.show(&t))
+}
+
+impl Input<'_> {
+    /// A time as people read it on the summary: `1 Dec 2026, 18:19 UTC`, with the shop's zone
+    /// first when it is known (RFC 3339 stays in the manifest and the ledger).
+    fn show(&self, t: &str) -> String {
+        crate::time::human_in(t, self.zone)
+    }
 }
 
 /// The summary document with `shots` as photos (`pictures[k]` is shot k made small, or only its
@@ -1084,6 +1115,7 @@ fn summary_doc(
 ) -> Doc {
     let mut doc = Doc {
         title: format!("Evidence summary: order {}", i.order),
+        created: crate::time::parse_instant_or_date(i.generated_at).unwrap_or_default(),
         footer: format!(
             "Order {} · evidence summary made by {}",
             i.order,
@@ -1105,7 +1137,10 @@ fn summary_doc(
     doc.blocks.push(Block::Fields(key_dates(i)));
     doc.blocks.push(Block::Heading("Timeline".into()));
     for (t, text) in &timeline(i) {
-        doc.blocks.push(Block::Small(format!("{t}   {text}")));
+        doc.blocks.push(Block::Message {
+            head: i.show(t),
+            text: text.clone(),
+        });
     }
     photos(&mut doc, shots, pictures);
     tracking_events(&mut doc.blocks, i);
@@ -1136,7 +1171,7 @@ fn heading_fields(i: &Input<'_>, req: &Request) -> Vec<(String, String)> {
             i.originals.len()
         ),
     ));
-    head.push(("Summary made".into(), i.generated_at.to_string()));
+    head.push(("Summary made".into(), i.show(i.generated_at)));
     head
 }
 
@@ -1152,8 +1187,13 @@ fn key_dates(i: &Input<'_>) -> Vec<(String, String)> {
             .filter_map(|r| r.captured_at.clone())
             .min_by_key(|t| crate::time::sort_key(t))
     };
-    let packed = photo_time(true).or_else(|| {
-        photo_time(false).map(|t| format!("{t} (doubtful: see the photos' capture-time warnings)"))
+    let packed = photo_time(true).map(|t| i.show(&t)).or_else(|| {
+        photo_time(false).map(|t| {
+            format!(
+                "{} (doubtful: see the photos' capture-time warnings)",
+                i.show(&t)
+            )
+        })
     });
     let earliest = |stage: fn(Stage) -> bool| {
         i.tracking
@@ -1166,20 +1206,23 @@ fn key_dates(i: &Input<'_>) -> Vec<(String, String)> {
     let delivered = earliest(|s| s == Stage::Delivered);
     let mut dates = Vec::new();
     if let Some(t) = i.dispute.and_then(|d| d.ordered_at.clone()) {
-        dates.push(("Order placed".to_string(), t));
+        dates.push(("Order placed".to_string(), i.show(&t)));
     }
     dates.extend([
-        ("First evidence filed".to_string(), when(first_entry)),
-        ("Packed (first photo)".into(), when(packed)),
-        ("Handed to the carrier".into(), when(handed)),
-        ("Delivered".into(), when(delivered)),
+        ("First evidence filed".to_string(), when(i, first_entry)),
+        (
+            "Packed (first photo)".into(),
+            packed.unwrap_or_else(|| "unknown".into()),
+        ),
+        ("Handed to the carrier".into(), when(i, handed)),
+        ("Delivered".into(), when(i, delivered)),
         (
             "Dispute opened".into(),
-            when(i.dispute.map(|d| d.opened_at.clone())),
+            when(i, i.dispute.map(|d| d.opened_at.clone())),
         ),
         (
             "Answer due".into(),
-            when(i.dispute.and_then(|d| d.due.clone())),
+            when(i, i.dispute.and_then(|d| d.due.clone())),
         ),
     ]);
     dates
@@ -1275,7 +1318,7 @@ fn tracking_events(b: &mut Vec<Block>, i: &Input<'_>) {
             .unwrap_or_default();
         b.push(Block::Small(format!(
             "{}{loc} · {}{}",
-            t.event.time,
+            i.show(t.event.time.as_str()),
             t.event.description,
             t.tracking_number
                 .as_deref()
@@ -1312,12 +1355,14 @@ fn conversations(b: &mut Vec<Block>, i: &Input<'_>, mut budget: usize) {
             )));
         }
         for m in &t.messages[skip..] {
-            b.push(Block::Small(format!(
-                "{}  {}: {}",
-                m.time,
-                m.sender.as_deref().unwrap_or("(system)"),
-                m.text
-            )));
+            b.push(Block::Message {
+                head: format!(
+                    "{}  {}",
+                    i.show(m.time.as_str()),
+                    m.sender.as_deref().unwrap_or("(system)")
+                ),
+                text: m.text.clone(),
+            });
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::cli::output::{Report, escape_os, escape_str, human_bytes};
 use crate::dispute::Platform;
 use crate::dispute::profile::Profile;
 use crate::error::{Error, Exit, Result};
+use crate::render::summary::text::FontSources;
 use crate::store::order::OrderId;
 
 /// Build a verified evidence bundle (a zipped BagIt bag) of an order
@@ -52,6 +53,15 @@ pub struct Args {
         conflicts_with = "statement"
     )]
     pub statement_file: Option<PathBuf>,
+    /// With --platform: a folder of fonts (.ttf, .otf, .ttc) for the summary's scripts that the
+    /// embedded font lacks, looked in before the system's fonts; repeatable
+    #[arg(long, value_name = "DIR", requires = "platform")]
+    pub font: Vec<PathBuf>,
+    /// The shop's zone, for the times people read in report.html and the summary (each also in
+    /// UTC): an IANA name (Asia/Shanghai) or an offset (+08:00) [default: the `timezone` setting,
+    /// else UTC alone]
+    #[arg(long, value_name = "ZONE", value_parser = crate::config::Zone::parse)]
+    pub tz: Option<crate::config::Zone>,
     /// Do not time-stamp the order's head first (by default, with TSAs saved in vault.json, the
     /// head is stamped on its own so that the bag carries a token for every entry)
     #[arg(long)]
@@ -206,6 +216,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 Some(f) => Some(read_statement(f)?),
                 None => args.statement,
             },
+            fonts: FontSources {
+                dirs: args.font.clone(),
+                system: true,
+            },
         }),
         None => None,
     };
@@ -215,6 +229,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         force: args.force,
         by,
         upload,
+        zone: args.tz.or(settings.timezone()),
     };
     let stamp = stamp_head(&vault, &args.order, args.no_stamp, &opts.by, ctx)?;
     let bar = ctx.out.bytes_bar(0, "bundling");

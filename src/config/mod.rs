@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::{FixedOffset, NaiveDateTime, Offset, TimeZone};
 use serde::Serialize;
 
 use crate::dispute::Platform;
@@ -135,68 +134,7 @@ pub struct Setting {
     pub source: Source,
 }
 
-/// The zone chat times without one are read in.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Zone {
-    Fixed(FixedOffset),
-    Named(chrono_tz::Tz),
-}
-
-impl Zone {
-    pub fn parse(s: &str) -> std::result::Result<Zone, String> {
-        let s = s.trim();
-        if let Ok(tz) = s.parse::<chrono_tz::Tz>() {
-            return Ok(Zone::Named(tz));
-        }
-        crate::time::parse_offset(s).map(Zone::Fixed).ok_or_else(|| {
-            format!("{s:?} is not a time zone: give an IANA name such as Asia/Shanghai or Europe/Berlin, or an offset such as +08:00")
-        })
-    }
-
-    /// The zone's UTC offset at the instant `t`.
-    pub fn offset_at(&self, t: chrono::DateTime<chrono::Utc>) -> FixedOffset {
-        match self {
-            Zone::Fixed(o) => *o,
-            Zone::Named(tz) => tz.offset_from_utc_datetime(&t.naive_utc()).fix(),
-        }
-    }
-
-    /// What to record as the zone assumed for these local times: the UTC offset when it is the
-    /// same for all of them (`+08:00`), else the zone's name with the offsets it had
-    /// (`Europe/Berlin (+01:00, +02:00)`: daylight saving time began or ended in between).
-    pub fn assumed_for(&self, times: impl Iterator<Item = NaiveDateTime>) -> String {
-        let tz = match self {
-            Zone::Fixed(o) => return o.to_string(),
-            Zone::Named(tz) => tz,
-        };
-        let mut offsets: Vec<FixedOffset> = times
-            .map(|t| {
-                tz.offset_from_local_datetime(&t).earliest().map_or_else(
-                    // A time that does not exist (skipped at the spring change) reads an hour on.
-                    || tz.offset_from_utc_datetime(&t).fix(),
-                    |o| o.fix(),
-                )
-            })
-            .collect();
-        offsets.sort_by_key(FixedOffset::local_minus_utc);
-        offsets.dedup();
-        match offsets.as_slice() {
-            [] => tz
-                .offset_from_utc_datetime(&chrono::Utc::now().naive_utc())
-                .fix()
-                .to_string(),
-            [one] => one.to_string(),
-            many => format!(
-                "{} ({})",
-                tz.name(),
-                many.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    }
-}
+pub use crate::time::Zone;
 
 /// The settings in force for one vault.
 #[derive(Debug, Default)]
@@ -541,6 +479,7 @@ fn write(path: &Path, table: &toml::Table) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDateTime;
 
     #[test]
     fn zones_by_name_and_offset() {

@@ -30,6 +30,7 @@ mod layers;
 mod media;
 mod phone_photos;
 mod roundtrip;
+mod scripts;
 mod shipments;
 mod snapshots;
 mod tracking;

@@ -211,7 +211,7 @@ fn bundles_show_carrier_events_with_the_delivery_highlighted() {
     let env = Env::new();
     add_tracking(&env, &[&fixture("17track-v2.2-gettrackinfo.json")]);
     let html = common::bundle_report(&env, ORDER, "b.zip");
-    assert!(html.contains("<tr class=\"delivered\"><td>2026-11-24 12:47:00.000Z</td><td>Carrier: <span class=\"kind\">delivered</span> Delivered, in mailbox &mdash; Berlin, DE"), "{html}");
+    assert!(html.contains("<tr class=\"delivered\"><td>24 Nov 2026, 12:47 UTC</td><td>Carrier: <span class=\"kind\">delivered</span> Delivered, in mailbox &mdash; Berlin, DE"), "{html}");
     // Oldest first: the shipping information comes before the delivery.
     let info = html.find("Shipping information received").unwrap();
     let delivered = html.find("Delivered, in mailbox").unwrap();

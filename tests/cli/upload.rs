@@ -129,7 +129,17 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
     let env = Env::new();
     let originals = order(&env, 12, 1600, "stripe");
     let statement = "Packed intact on 18 November — see the photos; упаковано целым.";
-    let (v, code) = bundle(&env, &["--platform", "stripe", "--statement", statement]);
+    let (v, code) = bundle(
+        &env,
+        &[
+            "--platform",
+            "stripe",
+            "--statement",
+            statement,
+            "--tz",
+            "Asia/Shanghai",
+        ],
+    );
     assert_eq!(code, 0, "{v}");
     let up = &v["upload"];
     assert_eq!(up["platform"], "stripe");
@@ -240,7 +250,8 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
         "IMG_0004.jpg",
         "Key dates",
         "Order placed",
-        "2026-11-15T08:00:00+08:00",
+        // Times as people read them, the shop's zone first (--tz).
+        "15 Nov 2026, 08:00 Asia/Shanghai (15 Nov, 00:00 UTC)",
         &format!("page 1 of {pages}"),
         &format!("page {pages} of {pages}"),
     ] {
@@ -636,8 +647,8 @@ fn the_packing_date_ignores_camera_default_clocks() {
         text[start..end].to_string()
     };
     let dates = key_dates(&env);
-    let expected =
-        (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT10:15:00+08:00");
+    // 10:15 at +08:00 is 02:15 UTC the same day.
+    let expected = (chrono::Utc::now() - chrono::Duration::days(2)).format("%-d %b %Y, 02:15 UTC");
     assert!(dates.contains(&expected.to_string()), "{dates}");
     assert!(!dates.contains("1998"), "{dates}");
 
@@ -653,7 +664,7 @@ fn the_packing_date_ignores_camera_default_clocks() {
         .assert()
         .success();
     let dates = key_dates(&env);
-    assert!(dates.contains("1998-01-01T00:00:00 (doubtful"), "{dates}");
+    assert!(dates.contains("1 Jan 1998, 00:00 (doubtful"), "{dates}");
 }
 
 /// A "video" that is really a playlist pointing at a server must not make ffmpeg fetch anything:

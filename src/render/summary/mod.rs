@@ -2,14 +2,15 @@
 //! embedded font (`pdf`) or as page images for platforms that take only images (`raster`).
 //!
 //! A [`Doc`] is a list of blocks (headings, paragraphs, label/value rows, photos with captions);
-//! [`layout`] places them on pages once, in points from the top-left corner, and both writers draw
-//! the same pages, so the PDF and the images always say the same thing.
+//! [`layout`] sets their text ([`text`]: fonts per script, bidi, line breaks, shaping) and places
+//! it on pages once, in points from the top-left corner; both writers draw the same shaped glyphs
+//! on the same pages, so the PDF and the images always say the same thing.
 
-pub mod font;
 pub mod pdf;
 pub mod raster;
+pub mod text;
 
-use font::{Font, wrap};
+use text::{Line, Shaper};
 
 /// A4, in points.
 pub const PAGE_W: f32 = 595.0;
@@ -37,6 +38,13 @@ pub enum Block {
     Small(String),
     /// Label/value rows, e.g. key dates.
     Fields(Vec<(String, String)>),
+    /// A message of a conversation: who and when in a narrow column, the text beside it as a
+    /// paragraph of its own (so a Hebrew or Arabic message reads right to left, set against the
+    /// right edge, whatever the sender's name is written in).
+    Message {
+        head: String,
+        text: String,
+    },
     /// A picture (index into [`Doc::pictures`]) with caption lines under it.
     Photo {
         picture: usize,
@@ -53,17 +61,19 @@ pub struct Doc {
     pub footer: String,
     pub blocks: Vec<Block>,
     pub pictures: Vec<Picture>,
+    /// When the document was made: its PDF creation date (PDF/A requires one).
+    pub created: chrono::DateTime<chrono::Utc>,
 }
 
 /// Something drawn on a page; coordinates in points from the top-left corner.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Draw {
-    /// Text with its baseline at `y`.
+    /// A set line with its baseline starting at (`x`, `y`).
     Text {
         x: f32,
         y: f32,
         size: f32,
-        text: String,
+        line: Line,
     },
     Image {
         x: f32,
@@ -100,18 +110,47 @@ impl Cursor {
             self.new_page();
         }
     }
-    fn lines(&mut self, x: f32, size: f32, lines: &[String]) {
+    /// Lines one under the other in a column `width` wide at `x`; right-to-left paragraphs set
+    /// against the column's right edge.
+    fn lines(&mut self, x: f32, width: f32, size: f32, lines: Vec<Line>) {
         let lead = size * 1.35;
-        for l in lines {
+        for line in lines {
             self.room(lead);
             self.y += lead;
             let y = self.y - size * 0.3;
-            self.page().draws.push(Draw::Text {
-                x,
-                y,
-                size,
-                text: l.clone(),
-            });
+            let x = if line.rtl {
+                x + (width - line.width_at(size)).max(0.0)
+            } else {
+                x
+            };
+            self.page().draws.push(Draw::Text { x, y, size, line });
+        }
+    }
+}
+
+impl Cursor {
+    /// A label and its value side by side: the label in a column `label_w` wide, the value
+    /// starting level with it.
+    fn pair(
+        &mut self,
+        s: &mut Shaper<'_>,
+        (k, v): (&str, &str),
+        size: f32,
+        label_w: f32,
+        width: f32,
+    ) {
+        let ks = s.wrap(k, size, label_w - 8.0);
+        let vs = s.wrap(v, size, width - label_w);
+        self.room(ks.len().max(vs.len()) as f32 * size * 1.35);
+        let (top, page) = (self.y, self.pages.len());
+        self.lines(MARGIN, label_w - 8.0, size, ks);
+        let label_end = self.y;
+        if self.pages.len() == page {
+            self.y = top;
+        }
+        self.lines(MARGIN + label_w, width - label_w, size, vs);
+        if self.pages.len() == page {
+            self.y = self.y.max(label_end);
         }
     }
 }
@@ -126,41 +165,79 @@ fn photo_size(doc: &Doc, picture: usize, width: f32) -> (f32, f32) {
 
 /// The height of a block's first few lines (a whole photo with its caption): what a heading
 /// needs below it on the same page.
-fn start_height(doc: &Doc, b: &Block, width: f32) -> f32 {
-    let lines =
-        |t: &str, size: f32, n: usize| wrap(t, size, width).len().min(n) as f32 * size * 1.35;
+fn start_height(doc: &Doc, s: &mut Shaper<'_>, b: &Block, width: f32) -> f32 {
+    let mut lines =
+        |t: &str, size: f32, n: usize| s.wrap(t, size, width).len().min(n) as f32 * size * 1.35;
     match b {
         Block::Title(t) => lines(t, 18.0, 1),
         Block::Heading(_) | Block::PageBreak => 0.0,
         Block::Text(t) => lines(t, BODY, 3),
         Block::Small(t) => lines(t, SMALL, 3),
         Block::Fields(rows) => rows.first().map_or(0.0, |(_, v)| lines(v, BODY, 3)),
+        Block::Message { text, .. } => lines(text, SMALL, 3),
         Block::Photo { picture, caption } => {
             photo_size(doc, *picture, width).1 + caption.len() as f32 * SMALL * 1.35 + 18.0
         }
     }
 }
 
-/// Place the document's blocks on pages, with a footer `FOOTER · page i of n` on each.
-pub fn layout(doc: &Doc) -> Vec<Page> {
+/// Every text of the document, for choosing its fonts.
+impl Doc {
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let blocks = self.blocks.iter().flat_map(|b| -> Vec<&str> {
+            match b {
+                Block::Title(t) | Block::Heading(t) | Block::Text(t) | Block::Small(t) => vec![t],
+                Block::Fields(rows) => rows.iter().flat_map(|(k, v)| [k.as_str(), v]).collect(),
+                Block::Message { head, text } => vec![head, text],
+                Block::Photo { caption, .. } => caption.iter().map(String::as_str).collect(),
+                Block::PageBreak => Vec::new(),
+            }
+        });
+        [self.title.as_str(), self.footer.as_str()]
+            .into_iter()
+            .chain(blocks)
+    }
+}
+
+/// The note a document carries when some of its text has no font here.
+pub fn missing_fonts_note(fonts: &text::Fonts) -> Option<String> {
+    if fonts.missing.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = fonts.missing.keys().map(String::as_str).collect();
+    Some(format!(
+        "Note: no font on the machine that made this summary draws {} text; such characters are \
+         drawn as hollow boxes. The original files, listed with their SHA-256 at the end, hold \
+         the text as written.",
+        names.join(", ")
+    ))
+}
+
+/// Place the document's blocks on pages, set by `s`, with a footer `FOOTER · page i of n` on
+/// each; first a note naming any script no font here draws.
+pub fn layout(doc: &Doc, s: &mut Shaper<'_>) -> Vec<Page> {
     let width = PAGE_W - 2.0 * MARGIN;
     let mut c = Cursor {
         pages: vec![Page::default()],
         y: MARGIN,
     };
+    if let Some(note) = missing_fonts_note(s.fonts()) {
+        c.lines(MARGIN, width, SMALL, s.wrap(&note, SMALL, width));
+        c.y += 6.0;
+    }
     for (i, b) in doc.blocks.iter().enumerate() {
         match b {
-            Block::Title(t) => c.lines(MARGIN, 18.0, &wrap(t, 18.0, width)),
+            Block::Title(t) => c.lines(MARGIN, width, 18.0, s.wrap(t, 18.0, width)),
             Block::Heading(t) => {
                 // Kept with the start of what it heads: never alone at the foot of a page.
-                let own = 16.0 + wrap(t, 13.0, width).len() as f32 * 13.0 * 1.35;
+                let own = 16.0 + s.wrap(t, 13.0, width).len() as f32 * 13.0 * 1.35;
                 let next = doc
                     .blocks
                     .get(i + 1)
-                    .map_or(0.0, |n| start_height(doc, n, width));
+                    .map_or(0.0, |n| start_height(doc, s, n, width));
                 c.room(own + next);
                 c.y += 10.0;
-                c.lines(MARGIN, 13.0, &wrap(t, 13.0, width));
+                c.lines(MARGIN, width, 13.0, s.wrap(t, 13.0, width));
                 let y = c.y + 3.0;
                 c.page().draws.push(Draw::Rule {
                     x: MARGIN,
@@ -170,30 +247,17 @@ pub fn layout(doc: &Doc) -> Vec<Page> {
                 c.y += 6.0;
             }
             Block::Text(t) => {
-                c.lines(MARGIN, BODY, &wrap(t, BODY, width));
+                c.lines(MARGIN, width, BODY, s.wrap(t, BODY, width));
                 c.y += 3.0;
             }
-            Block::Small(t) => c.lines(MARGIN, SMALL, &wrap(t, SMALL, width)),
+            Block::Small(t) => c.lines(MARGIN, width, SMALL, s.wrap(t, SMALL, width)),
             Block::Fields(rows) => {
-                let label_w = 140.0;
                 for (k, v) in rows {
-                    let ks = wrap(k, BODY, label_w - 8.0);
-                    let vs = wrap(v, BODY, width - label_w);
-                    c.room(ks.len().max(vs.len()) as f32 * BODY * 1.35);
-                    let (top, page) = (c.y, c.pages.len());
-                    c.lines(MARGIN, BODY, &ks);
-                    let label_end = c.y;
-                    // The value starts level with its label.
-                    if c.pages.len() == page {
-                        c.y = top;
-                    }
-                    c.lines(MARGIN + label_w, BODY, &vs);
-                    if c.pages.len() == page {
-                        c.y = c.y.max(label_end);
-                    }
+                    c.pair(s, (k, v), BODY, 140.0, width);
                 }
                 c.y += 3.0;
             }
+            Block::Message { head, text } => c.pair(s, (head, text), SMALL, 150.0, width),
             Block::Photo { picture, caption } => {
                 let (w, h) = photo_size(doc, *picture, width);
                 let cap_h = caption.len() as f32 * SMALL * 1.35 + 12.0;
@@ -208,9 +272,11 @@ pub fn layout(doc: &Doc) -> Vec<Page> {
                     picture: *picture,
                 });
                 c.y += h;
-                let lines: Vec<String> =
-                    caption.iter().flat_map(|l| wrap(l, SMALL, width)).collect();
-                c.lines(MARGIN, SMALL, &lines);
+                let lines: Vec<Line> = caption
+                    .iter()
+                    .flat_map(|l| s.wrap(l, SMALL, width))
+                    .collect();
+                c.lines(MARGIN, width, SMALL, lines);
                 c.y += 6.0;
             }
             Block::PageBreak => {
@@ -222,13 +288,12 @@ pub fn layout(doc: &Doc) -> Vec<Page> {
     }
     let n = c.pages.len();
     for (i, p) in c.pages.iter_mut().enumerate() {
-        let text = format!("{} · page {} of {n}", doc.footer, i + 1);
-        let w = Font::get().width(&text, SMALL);
+        let line = s.line(&format!("{} · page {} of {n}", doc.footer, i + 1));
         p.draws.push(Draw::Text {
-            x: PAGE_W - MARGIN - w,
+            x: PAGE_W - MARGIN - line.width_at(SMALL),
             y: PAGE_H - FOOTER,
             size: SMALL,
-            text,
+            line,
         });
     }
     c.pages
@@ -242,7 +307,7 @@ mod tests {
         p.draws
             .iter()
             .filter_map(|d| match d {
-                Draw::Text { text, .. } => Some(text.as_str()),
+                Draw::Text { line, .. } => Some(line.text.as_str()),
                 _ => None,
             })
             .collect()
@@ -259,7 +324,7 @@ mod tests {
             doc.blocks
                 .push(Block::Text(format!("message {i}: Привет, Γειά σου")));
         }
-        let pages = layout(&doc);
+        let pages = layout(&doc, &mut text::Fonts::embedded().shaper());
         assert!(pages.len() >= 4, "{}", pages.len());
         for (i, p) in pages.iter().enumerate() {
             let t = texts(p);
@@ -299,7 +364,7 @@ mod tests {
             picture: 0,
             caption: vec!["IMG_0.jpg".into()],
         });
-        let pages = layout(&doc);
+        let pages = layout(&doc, &mut text::Fonts::embedded().shaper());
         assert_eq!(pages.len(), 2);
         assert!(!texts(&pages[0]).contains(&"Photos"), "heading moved on");
         assert!(texts(&pages[1]).contains(&"Photos"));
@@ -311,7 +376,7 @@ mod tests {
         );
         // With only a little text before it, the heading and photo stay on page one.
         doc.blocks.drain(..35);
-        let pages = layout(&doc);
+        let pages = layout(&doc, &mut text::Fonts::embedded().shaper());
         assert_eq!(pages.len(), 1);
     }
 
@@ -329,7 +394,7 @@ mod tests {
                 caption: vec![format!("IMG_{i}.jpg"), "captured 2026-11-18".into()],
             });
         }
-        let pages = layout(&doc);
+        let pages = layout(&doc, &mut text::Fonts::embedded().shaper());
         assert_eq!(pages.len(), 2);
         for p in &pages {
             let imgs: Vec<_> = p
@@ -394,11 +459,16 @@ mod smoke {
     #[test]
     fn pdf_and_page_images_are_written() {
         let doc = sample();
-        let pages = layout(&doc);
-        let pdf = pdf::write(&doc, &pages).unwrap();
+        let fonts = text::Fonts::embedded();
+        let pages = layout(&doc, &mut fonts.shaper());
+        let pdf = pdf::write(&doc, &pages, &fonts).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
-        assert_eq!(pdf, pdf::write(&doc, &pages).unwrap(), "deterministic");
-        let jpg = raster::page_jpeg(&doc, &pages[0], 85).unwrap();
+        assert_eq!(
+            pdf,
+            pdf::write(&doc, &pages, &fonts).unwrap(),
+            "deterministic"
+        );
+        let jpg = raster::page_jpeg(&doc, &pages[0], &fonts, 85).unwrap();
         let img = image::load_from_memory(&jpg).unwrap();
         assert_eq!((img.width(), img.height()), (1190, 1684));
         if let Ok(dir) = std::env::var("VAULT_SUMMARY_SMOKE") {

@@ -1,51 +1,105 @@
 //! Laid-out pages as images, for platforms that accept only images: each page drawn at 2 pixels
-//! per point (1190 × 1684, about 144 dpi) with the same font and photos as the PDF.
+//! per point (1190 × 1684, about 144 dpi) from the same shaped glyphs and photos as the PDF.
 
-use ab_glyph::{Font as _, PxScale, ScaleFont as _, point};
+use ab_glyph::{Font as _, FontRef, GlyphId, PxScale, point};
 use image::{Rgb, RgbImage};
 
-use super::font::Font;
+use super::text::{Fonts, Line};
 use super::{Doc, Draw, PAGE_H, PAGE_W, Page};
 
 /// Pixels per point.
 const K: f32 = 2.0;
 
 /// One page as a JPEG at `quality`.
-pub fn page_jpeg(doc: &Doc, page: &Page, quality: u8) -> Result<Vec<u8>, String> {
-    let img = draw(doc, page)?;
+pub fn page_jpeg(doc: &Doc, page: &Page, fonts: &Fonts, quality: u8) -> Result<Vec<u8>, String> {
+    let img = draw(doc, page, fonts)?;
     crate::render::thumbnail::encode_jpeg(&img, quality)
         .map_err(|e| format!("encoding a page image failed: {e}"))
 }
 
-fn draw(doc: &Doc, page: &Page) -> Result<RgbImage, String> {
-    let (w, h) = ((PAGE_W * K) as u32, (PAGE_H * K) as u32);
-    let mut img = RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
-    let face = &Font::get().face;
-    for d in &page.draws {
-        match d {
-            Draw::Text { x, y, size, text } => {
-                let scaled = face.as_scaled(PxScale::from(
-                    size * K * face.height_unscaled() / face.units_per_em().unwrap_or(2048.0),
-                ));
-                let mut pen = x * K;
-                for ch in text.chars() {
-                    let id = face.glyph_id(ch);
-                    let glyph = id.with_scale_and_position(scaled.scale(), point(pen, y * K));
-                    pen += scaled.h_advance(id);
-                    let Some(outline) = face.outline_glyph(glyph) else {
-                        continue;
-                    };
+/// Darken the pixel at (`px`, `py`) by `cov` (0 to 1).
+fn ink(img: &mut RgbImage, px: i64, py: i64, cov: f32) {
+    if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height() {
+        let p = img.get_pixel_mut(px as u32, py as u32);
+        for c in &mut p.0 {
+            *c = (f32::from(*c) * (1.0 - cov.clamp(0.0, 1.0))) as u8;
+        }
+    }
+}
+
+fn draw_line(
+    img: &mut RgbImage,
+    faces: &[FontRef<'_>],
+    fonts: &Fonts,
+    x: f32,
+    y: f32,
+    size: f32,
+    line: &Line,
+) {
+    let mut pen = x * K;
+    let px_size = size * K;
+    for run in &line.runs {
+        let face = &faces[run.face];
+        let scale =
+            PxScale::from(px_size * face.height_unscaled() / face.units_per_em().unwrap_or(1000.0));
+        for g in &run.glyphs {
+            let gx = pen + g.x_offset * px_size;
+            let gy = y * K - g.y_offset * px_size;
+            if g.id == 0 {
+                // The same hollow box the PDF draws.
+                let (ascent, _) = fonts.faces[run.face].metrics();
+                let (w, h) = (
+                    (g.x_advance * px_size - px_size * 0.15).max(px_size * 0.3),
+                    ascent * px_size * 0.9,
+                );
+                let x0 = gx + px_size * 0.07;
+                let t = (px_size * 0.06).max(1.0) as i64;
+                for dx in 0..=w as i64 {
+                    for k in 0..t {
+                        ink(img, x0 as i64 + dx, gy as i64 - k, 1.0);
+                        ink(img, x0 as i64 + dx, (gy - h) as i64 + k, 1.0);
+                    }
+                }
+                for dy in 0..=h as i64 {
+                    for k in 0..t {
+                        ink(img, x0 as i64 + k, gy as i64 - dy, 1.0);
+                        ink(img, (x0 + w) as i64 - k, gy as i64 - dy, 1.0);
+                    }
+                }
+            } else {
+                let glyph = GlyphId(g.id).with_scale_and_position(scale, point(gx, gy));
+                if let Some(outline) = face.outline_glyph(glyph) {
                     let b = outline.px_bounds();
-                    outline.draw(|gx, gy, cov| {
-                        let (px, py) = (b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64);
-                        if px >= 0 && py >= 0 && (px as u32) < w && (py as u32) < h {
-                            let p = img.get_pixel_mut(px as u32, py as u32);
-                            for c in &mut p.0 {
-                                *c = (f32::from(*c) * (1.0 - cov.clamp(0.0, 1.0))) as u8;
-                            }
-                        }
+                    outline.draw(|ox, oy, cov| {
+                        ink(
+                            img,
+                            b.min.x as i64 + i64::from(ox),
+                            b.min.y as i64 + i64::from(oy),
+                            cov,
+                        );
                     });
                 }
+            }
+            pen += g.x_advance * px_size;
+        }
+    }
+}
+
+fn draw(doc: &Doc, page: &Page, fonts: &Fonts) -> Result<RgbImage, String> {
+    let (w, h) = ((PAGE_W * K) as u32, (PAGE_H * K) as u32);
+    let mut img = RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
+    let faces: Vec<FontRef<'_>> = fonts
+        .faces
+        .iter()
+        .map(|f| {
+            FontRef::try_from_slice_and_index(&f.data, f.index)
+                .map_err(|e| format!("the font {} cannot be drawn: {e}", f.family))
+        })
+        .collect::<Result<_, _>>()?;
+    for d in &page.draws {
+        match d {
+            Draw::Text { x, y, size, line } => {
+                draw_line(&mut img, &faces, fonts, *x, *y, *size, line)
             }
             Draw::Image {
                 x,
