@@ -54,7 +54,8 @@ pub struct Args {
     )]
     pub statement_file: Option<PathBuf>,
     /// With --platform: a folder of fonts (.ttf, .otf, .ttc) for the summary's scripts that the
-    /// embedded font lacks, looked in before the system's fonts; repeatable
+    /// embedded font lacks, looked in before the system's fonts; repeatable [also: the `fonts`
+    /// setting]
     #[arg(long, value_name = "DIR", requires = "platform")]
     pub font: Vec<PathBuf>,
     /// The shop's zone, for the times people read in report.html and the summary (each also in
@@ -126,7 +127,7 @@ impl Report for Built {
                 d.reason.as_str(),
                 d.due
                     .as_deref()
-                    .map(|t| format!(", answer due {}", escape_str(t)))
+                    .map(|t| format!(", answer due {}", crate::cli::output::when(t)))
                     .unwrap_or_default()
             )?;
             for m in &d.missing {
@@ -217,7 +218,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 None => args.statement,
             },
             fonts: FontSources {
-                dirs: args.font.clone(),
+                dirs: args.font.iter().cloned().chain(settings.fonts()).collect(),
                 system: true,
             },
         }),

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::output::{Report, escape_str};
+use crate::cli::output::Report;
 use crate::dispute::{self, Outcome, Platform};
 use crate::dispute::{DisputeClosed, DisputeOpened};
 use crate::error::{Error, Exit, Result};
@@ -137,7 +137,7 @@ impl Report for DisputeReport {
         }
         write!(w, "{}  {}", self.action, self.order)?;
         match &self.due {
-            Some(d) => writeln!(w, "  answer due {}", escape_str(d)),
+            Some(d) => writeln!(w, "  answer due {}", super::output::when(d)),
             None => writeln!(w),
         }
     }

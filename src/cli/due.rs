@@ -66,9 +66,10 @@ impl Report for DueReport {
                 d.order,
                 d.platform.as_str(),
                 d.reason.as_str(),
-                d.due
-                    .as_deref()
-                    .unwrap_or("? (no deadline recorded: dispute open --due)"),
+                d.due.as_deref().map_or_else(
+                    || "? (no deadline recorded: dispute open --due)".into(),
+                    super::output::when
+                ),
                 d.time_left.as_deref().unwrap_or("-"),
             )?;
             for m in &d.missing {

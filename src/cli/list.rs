@@ -10,7 +10,7 @@ use crate::cli::output::{Report, human_bytes};
 use crate::error::{Exit, Result};
 use crate::ledger::Ledger;
 use crate::store::order::OrderId;
-use crate::time::{format_time, short_time};
+use crate::time::format_time;
 
 /// List the orders in the vault
 #[derive(Debug, clap::Args)]
@@ -53,7 +53,8 @@ impl Report for ListReport {
             "ORDER", "ITEMS", "SIZE", "FIRST"
         )?;
         for o in &self.orders {
-            let t = |s: &Option<String>| s.as_deref().map(short_time).unwrap_or("-".into());
+            let t =
+                |s: &Option<String>| s.as_deref().map_or_else(|| "-".into(), super::output::when);
             let flag = if o.chain_intact {
                 ""
             } else {

@@ -205,6 +205,11 @@ pub fn main() -> ExitCode {
         vault_arg: cli.global.vault.filter(|p| !p.as_os_str().is_empty()),
         settings: std::cell::OnceCell::new(),
     };
+    // Times people read are shown in the shop's zone too. A settings file that cannot be read
+    // does not stop a command here: the commands that need settings say what is wrong with it.
+    if !cli.global.json {
+        output::set_zone(ctx.settings().ok().and_then(|s| s.timezone()));
+    }
     let name = cli.command.name();
     let result = match cli.command {
         Command::Init(a) => init::run(a, &ctx),

@@ -17,6 +17,23 @@ use crate::error::Error;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A command's result: printable for humans, serialisable for scripts.
+/// The shop's zone, for the times of human output (`--json` keeps RFC 3339).
+static ZONE: std::sync::OnceLock<Option<crate::time::Zone>> = std::sync::OnceLock::new();
+
+/// Set once, at start, from the `timezone` setting.
+pub fn set_zone(zone: Option<crate::time::Zone>) {
+    let _ = ZONE.set(zone);
+}
+
+/// A time as people read it: `1 Dec 2026, 18:19 UTC`, first in the shop's zone when the
+/// `timezone` setting names one; anything not a time as it is.
+pub fn when(t: &str) -> String {
+    escape_str(&crate::time::human_in(
+        t,
+        ZONE.get().copied().flatten().as_ref(),
+    ))
+}
+
 pub trait Report: Serialize {
     /// The command name, as in the JSON envelope.
     const COMMAND: &'static str;

@@ -58,7 +58,9 @@ impl Report for ShipmentsReport {
                 escape_str(s.carrier.as_deref().unwrap_or("?")),
                 escape_str(&s.number),
                 s.latest_stage.map(|st| st.as_str()).unwrap_or("no events"),
-                s.last_event_at.as_deref().unwrap_or("-"),
+                s.last_event_at
+                    .as_deref()
+                    .map_or_else(|| "-".into(), super::output::when),
                 s.days_since_last_event
                     .map(|d| format!(" ({d} days ago)"))
                     .unwrap_or_default(),

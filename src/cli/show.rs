@@ -139,7 +139,7 @@ fn item_lines(w: &mut dyn Write, i: &ShownItem) -> io::Result<()> {
             t.events,
             t.delivered_at
                 .as_deref()
-                .map(|d| format!(", delivered {d}"))
+                .map(|d| format!(", delivered {}", super::output::when(d)))
                 .unwrap_or_default()
                 + &t.tz_assumed
                     .as_deref()
@@ -158,8 +158,12 @@ fn item_lines(w: &mut dyn Write, i: &ShownItem) -> io::Result<()> {
                 .map(|p| escape_str(p))
                 .collect::<Vec<_>>()
                 .join(", "),
-            c.first.as_deref().unwrap_or("-"),
-            c.last.as_deref().unwrap_or("-"),
+            c.first
+                .as_deref()
+                .map_or_else(|| "-".into(), super::output::when),
+            c.last
+                .as_deref()
+                .map_or_else(|| "-".into(), super::output::when),
             c.tz_assumed
                 .as_deref()
                 .map(|z| format!(" (local times, zone assumed {z})"))
@@ -181,7 +185,7 @@ fn media_facts(m: &crate::evidence::metadata::MediaInfo) -> Vec<String> {
         } else {
             ""
         };
-        facts.push(format!("captured {c}{zone}"));
+        facts.push(format!("captured {}{zone}", super::output::when(c)));
     }
     if let Some(c) = &m.camera {
         facts.push(escape_str(c));
@@ -207,7 +211,7 @@ fn timeline_line(
     writeln!(
         w,
         "  {}{zone}  {:<16}  {}{}",
-        e.time,
+        super::output::when(e.time.as_str()),
         e.stage.as_str(),
         escape_str(&e.description),
         e.location
@@ -247,7 +251,7 @@ fn ledger_line(w: &mut dyn Write, e: &ShownEntry) -> io::Result<()> {
         w,
         "  {:>3}  {}  {}  {what}  [{}]",
         e.entry.seq,
-        format_time(&e.entry.at),
+        super::output::when(&format_time(&e.entry.at)),
         escape_str(&e.entry.by),
         e.hash.short()
     )

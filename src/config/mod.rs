@@ -30,6 +30,7 @@ enum Shape {
     Urls,
     Platform,
     File,
+    Dirs,
 }
 
 /// One settable key.
@@ -79,6 +80,12 @@ pub const KEYS: &[KeyInfo] = &[
         env: "VAULT_PROFILE_<PLATFORM>",
         what: "a platform profile file for `bundle --platform` (relative to the settings file's folder)",
         shape: Shape::File,
+    },
+    KeyInfo {
+        name: "fonts",
+        env: "VAULT_FONTS",
+        what: "folders of fonts for the summary PDF's scripts beyond the embedded one, comma-separated, looked in before the system's (relative to the settings file's folder)",
+        shape: Shape::Dirs,
     },
 ];
 
@@ -239,6 +246,29 @@ impl Settings {
         })
     }
 
+    /// The `fonts` folders, each resolved against the folder of the file that set it (the
+    /// working directory for the environment variable).
+    pub fn fonts(&self) -> Vec<PathBuf> {
+        let Some(s) = self.values.get("fonts") else {
+            return Vec::new();
+        };
+        let dirs = match &s.value {
+            Value::List(l) => l.clone(),
+            Value::Text(t) => vec![t.clone()],
+        };
+        dirs.into_iter()
+            .map(|d| {
+                let p = PathBuf::from(d);
+                match &s.source {
+                    Source::User { path } | Source::Vault { path } if p.is_relative() => {
+                        path.parent().map_or_else(|| p.clone(), |dir| dir.join(&p))
+                    }
+                    _ => p,
+                }
+            })
+            .collect()
+    }
+
     pub fn tsa(&self) -> Vec<String> {
         match self.values.get("tsa").map(|s| &s.value) {
             Some(Value::List(l)) => l.clone(),
@@ -327,6 +357,18 @@ pub fn check(key: &str, raw: &str) -> std::result::Result<Value, String> {
             }
             Ok(Value::List(urls))
         }
+        Shape::Dirs => {
+            let dirs: Vec<String> = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(String::from)
+                .collect();
+            if dirs.is_empty() {
+                return Err(format!("{key}: give at least one folder"));
+            }
+            Ok(Value::List(dirs))
+        }
         Shape::File => {
             let platform = key.trim_start_matches("profile.");
             if !Platform::ALL.iter().any(|p| p.as_str() == platform) {
@@ -383,6 +425,14 @@ fn flatten(path: &Path, table: &toml::Table) -> Result<Vec<(String, Value)>> {
                     };
                     out.push((key.clone(), check(&key, s).map_err(bad)?));
                 }
+            }
+            ("fonts", toml::Value::Array(a)) => {
+                let dirs: Option<Vec<&str>> = a.iter().map(toml::Value::as_str).collect();
+                let dirs = dirs.ok_or_else(|| bad("fonts: a list of folder names".into()))?;
+                out.push((
+                    "fonts".into(),
+                    check("fonts", &dirs.join(",")).map_err(bad)?,
+                ));
             }
             ("tsa", toml::Value::Array(a)) => {
                 let urls: Option<Vec<&str>> = a.iter().map(toml::Value::as_str).collect();

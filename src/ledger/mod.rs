@@ -166,7 +166,7 @@ impl Event {
             Event::Stamp { stamp } => Some(format!(
                 "time-stamped: entries 1-{} existed no later than {} (RFC 3161 token from {})",
                 stamp.through_seq + 1,
-                crate::time::short_time(&stamp.gen_time),
+                crate::time::human(&stamp.gen_time),
                 stamp.tsa_name
             )),
             Event::DisputeOpen { dispute: d } => Some(format!(
@@ -179,9 +179,9 @@ impl Event {
                     .unwrap_or_default(),
                 d.due
                     .as_deref()
-                    .map(|t| format!(", answer due {t}"))
+                    .map(|t| format!(", answer due {}", crate::time::human(t)))
                     .unwrap_or_default(),
-                d.opened_at
+                crate::time::human(&d.opened_at)
             )),
             Event::DisputeNote {} => Some("dispute note".to_string()),
             Event::DisputeOffer { offer } => Some(format!("dispute: {}", offer.describe())),

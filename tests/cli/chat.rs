@@ -115,7 +115,7 @@ fn csv_transcripts_and_the_example_chat() {
         .args(["show", "C-1"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("whatsapp-android: 5 messages from Lena (buyer), Shop, 2026-11-18T09:41:00 to 2026-11-24T14:10:00"));
+        .stdout(predicate::str::contains("whatsapp-android: 5 messages from Lena (buyer), Shop, 18 Nov 2026, 09:41 to 24 Nov 2026, 14:10"));
 }
 
 #[test]

@@ -48,7 +48,7 @@ fn capture_time_offset_and_camera_are_read_and_shown() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "captured 2026-11-18T10:05:02+08:00, TestCam, 8x8",
+            "captured 18 Nov 2026, 02:05 UTC, TestCam, 8x8",
         ));
 
     let f = env.write("IMG_2.jpg", &jpeg_with_exif("2026:11:18 10:06:00", None));

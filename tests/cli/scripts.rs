@@ -351,6 +351,26 @@ fn fonts_given_with_font_dir_are_used() {
         serde_json::json!(["Han"]),
         "{v}"
     );
+    // The same folder from the `fonts` setting, with the CJK fonts' folder given as well.
+    env.vault()
+        .args(["config", "set", "fonts", "/usr/share/fonts/truetype/noto"])
+        .assert()
+        .success();
+    let (v, stderr, code) = bundle(&env, "stripe", &[], Some(&conf));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        v["upload"]["missing_scripts"],
+        serde_json::json!(["Han"]),
+        "{v}"
+    );
+    let (v, stderr, code) = bundle(
+        &env,
+        "stripe",
+        &["--font", "/usr/share/fonts/opentype/noto"],
+        Some(&conf),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(v["upload"]["missing_scripts"], serde_json::json!([]), "{v}");
 }
 
 /// Mean absolute difference of two grey images at 96 × 12, each first cropped to its ink.
@@ -516,4 +536,45 @@ fn chromium_line(env: &Env, text: &str, unjoined: bool) -> image::GrayImage {
         &shot,
     );
     image::open(&shot).unwrap().to_luma8()
+}
+
+/// Emoji from a colour emoji font (Noto Color Emoji's glyphs are PNG pictures, not outlines) are
+/// drawn on the page images too, in colour, not left out.
+#[test]
+fn colour_emoji_are_drawn_on_page_images() {
+    let font = Path::new("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf");
+    if !font.is_file() {
+        assert!(
+            std::env::var_os("VAULT_CI").is_none(),
+            "fonts-noto-color-emoji is required in CI (.ci/run installs it)"
+        );
+        eprintln!("NOTICE: Noto Color Emoji is not installed; skipping");
+        return;
+    }
+    // 🥰 is not in DejaVu Sans: only the colour font draws it.
+    let colourful = |emoji: &str| {
+        let env = Env::new();
+        order_with(
+            &env,
+            &format!("01/12/2026, 10:00 - B: thanks {emoji}\n"),
+            "aliexpress",
+        );
+        let (_, stderr, code) = bundle(&env, "aliexpress", &[], None);
+        assert_eq!(code, 0, "{stderr}");
+        let page =
+            crate::upload::zip_entry(&env.path("b.zip"), "data/upload/01-summary-page-1-of-1.jpg");
+        let img = image::load_from_memory(&page).unwrap().to_rgb8();
+        img.pixels()
+            .filter(|p| {
+                let (max, min) = (p.0.iter().max().unwrap(), p.0.iter().min().unwrap());
+                max - min > 80
+            })
+            .count()
+    };
+    let with = colourful("🥰🥰🥰");
+    let without = colourful("");
+    assert!(
+        with > without + 300,
+        "colour pixels: {with} with emoji, {without} without"
+    );
 }

@@ -107,9 +107,26 @@ fn a_delivered_parcel_is_flagged_for_cron() {
         .assert()
         .code(4)
         .stdout(
-            predicate::str::contains("RR123456789CN  delivered  last 2026-11-24T13:47:00+01:00")
+            predicate::str::contains("RR123456789CN  delivered  last 24 Nov 2026, 12:47 UTC")
                 .and(predicate::str::contains("DELIVERED")),
         );
+    // With the shop's zone set, people read the shop's time first; --json keeps RFC 3339.
+    env.vault()
+        .args(["config", "set", "timezone", "Asia/Shanghai"])
+        .assert()
+        .success();
+    env.vault()
+        .args(["shipments", ORDER])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains(
+            "last 24 Nov 2026, 20:47 Asia/Shanghai (24 Nov, 12:47 UTC)",
+        ));
+    let (s, _) = env.json(&["shipments", ORDER]);
+    assert_eq!(
+        s["shipments"][0]["last_event_at"],
+        "2026-11-24T13:47:00+01:00"
+    );
 }
 
 /// A delivery is news once: past `--news-within` of the snapshot that showed it, the parcel is

@@ -14,6 +14,8 @@ fn settings(env: &Env) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "[TIME]");
     s.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", "[TIME]");
+    // Times for people (`4 Dec 2026, 19:45 UTC`): the runs' own times change every day.
+    s.add_filter(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC", "[TIME]");
     s.add_filter(r"\[[0-9a-f]{12}\]", "[LINE-HASH]");
     s.add_filter(&regex_escape(env.dir.path().to_str().unwrap()), "[TMP]");
     s

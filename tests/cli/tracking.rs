@@ -202,8 +202,8 @@ fn the_example_snapshot_shows_in_human_output() {
         .args(["show", ORDER])
         .assert()
         .success()
-        .stdout(predicate::str::contains("aftership LP00123456789012: 5 events, delivered 2026-11-24T13:47:00+01:00"))
-        .stdout(predicate::str::contains("2026-11-24T13:47:00+01:00  delivered         Delivered, left with neighbour (Schmidt) (Berlin, DE)"));
+        .stdout(predicate::str::contains("aftership LP00123456789012: 5 events, delivered 24 Nov 2026, 12:47 UTC"))
+        .stdout(predicate::str::contains("24 Nov 2026, 12:47 UTC  delivered         Delivered, left with neighbour (Schmidt) (Berlin, DE)"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Laid-out pages as images, for platforms that accept only images: each page drawn at 2 pixels
 //! per point (1190 × 1684, about 144 dpi) from the same shaped glyphs and photos as the PDF.
 
-use ab_glyph::{Font as _, FontRef, GlyphId, PxScale, point};
+use ab_glyph::{Font as _, FontRef, GlyphId, GlyphImageFormat, PxScale, point};
 use image::{Rgb, RgbImage};
 
 use super::text::{Fonts, Line};
@@ -78,9 +78,52 @@ fn draw_line(
                             cov,
                         );
                     });
+                } else {
+                    // A colour emoji font's glyphs are pictures (CBDT/sbix PNGs), not outlines.
+                    let (_, descent) = fonts.faces[run.face].metrics();
+                    bitmap_glyph(img, face, g.id, gx, gy - descent * px_size, px_size);
                 }
             }
             pen += g.x_advance * px_size;
+        }
+    }
+}
+
+/// A glyph that is a PNG picture, scaled to `px_size` per em, its bottom at `bottom`; nothing
+/// when the glyph has no picture either (a space).
+fn bitmap_glyph(
+    img: &mut RgbImage,
+    face: &FontRef<'_>,
+    id: u16,
+    x: f32,
+    bottom: f32,
+    px_size: f32,
+) {
+    let Some(pic) = face.glyph_raster_image2(GlyphId(id), px_size.round().max(1.0) as u16) else {
+        return;
+    };
+    if !matches!(pic.format, GlyphImageFormat::Png) {
+        return;
+    }
+    let Ok(bmp) = image::load_from_memory_with_format(pic.data, image::ImageFormat::Png) else {
+        return;
+    };
+    let k = px_size / f32::from(pic.pixels_per_em.max(1));
+    let (w, h) = (
+        ((bmp.width() as f32 * k).round() as u32).max(1),
+        ((bmp.height() as f32 * k).round() as u32).max(1),
+    );
+    let bmp = image::imageops::resize(&bmp.to_rgba8(), w, h, image::imageops::FilterType::Triangle);
+    let (x0, y0) = ((x + pic.origin.x * k) as i64, (bottom - h as f32) as i64);
+    for (bx, by, p) in bmp.enumerate_pixels() {
+        let (px, py) = (x0 + i64::from(bx), y0 + i64::from(by));
+        if px < 0 || py < 0 || px as u32 >= img.width() || py as u32 >= img.height() {
+            continue;
+        }
+        let a = f32::from(p[3]) / 255.0;
+        let q = img.get_pixel_mut(px as u32, py as u32);
+        for c in 0..3 {
+            q.0[c] = (f32::from(q.0[c]) * (1.0 - a) + f32::from(p[c]) * a) as u8;
         }
     }
 }
