@@ -14,7 +14,7 @@ use super::Ctx;
 use crate::case::Case;
 use crate::cli::output::{Report, escape_str};
 use crate::dispute::Platform;
-use crate::dispute::stats::Tally;
+use crate::dispute::stats::{EvidenceKind, Tally};
 use crate::error::{Error, Exit, Result};
 use crate::ledger::Ledger;
 
@@ -45,6 +45,16 @@ pub struct Stats {
     pub total: Tally,
     pub by_platform: Vec<Group>,
     pub by_reason: Vec<Group>,
+    /// For each kind of evidence: the disputes of orders that hold it, and of those that do not.
+    pub by_evidence: Vec<EvidenceGroup>,
+}
+
+/// Disputes split by whether their order holds one kind of evidence (as it holds it now).
+#[derive(Debug, Serialize)]
+pub struct EvidenceGroup {
+    pub evidence: EvidenceKind,
+    pub with: Tally,
+    pub without: Tally,
 }
 
 impl Report for Stats {
@@ -107,6 +117,32 @@ impl Report for Stats {
                 line(w, &g.name, &g.tally)?;
             }
         }
+        let closed = |t: &Tally| t.opened - t.open;
+        let rate = |t: &Tally| match t.won_percent {
+            Some(p) => format!(
+                "{p:.0}% won ({} of {} closed)",
+                t.won + t.withdrawn,
+                closed(t)
+            ),
+            None => "none closed".into(),
+        };
+        let shown: Vec<&EvidenceGroup> = self
+            .by_evidence
+            .iter()
+            .filter(|g| closed(&g.with) + closed(&g.without) > 0)
+            .collect();
+        if !shown.is_empty() {
+            writeln!(w, "by evidence held (won includes withdrawn by the buyer)")?;
+        }
+        for g in shown {
+            writeln!(
+                w,
+                "  with {}: {}; without: {}",
+                g.evidence.words(),
+                rate(&g.with),
+                rate(&g.without)
+            )?;
+        }
         Ok(())
     }
 }
@@ -131,6 +167,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let mut total = Tally::default();
     let mut by_platform: BTreeMap<Platform, Tally> = BTreeMap::new();
     let mut by_reason: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_evidence: BTreeMap<EvidenceKind, (Tally, Tally)> = BTreeMap::new();
     let mut orders = 0;
     for order in vault.orders()?.0 {
         let case = Case::new(&vault, Ledger::read(&vault, &order)?);
@@ -142,6 +179,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         {
             orders += 1;
         }
+        let evidence = case.evidence();
+        let stamped = case
+            .ledger()
+            .entries()
+            .any(|e| matches!(e.event, crate::ledger::Event::Stamp { .. }));
         for span in case.disputes() {
             let d = span.opened;
             let opened = DateTime::parse_from_rfc3339(&d.opened_at)
@@ -158,6 +200,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 by_platform.entry(d.platform).or_default(),
                 by_reason.entry(d.reason.as_str().to_string()).or_default(),
             ] {
+                t.count(outcome, amount);
+                t.offered(&span.offers);
+            }
+            for k in EvidenceKind::ALL {
+                let (with, without) = by_evidence.entry(k).or_default();
+                let t = if k.held(&evidence, stamped) {
+                    with
+                } else {
+                    without
+                };
                 t.count(outcome, amount);
                 t.offered(&span.offers);
             }
@@ -179,6 +231,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         by_reason: by_reason
             .into_iter()
             .map(|(name, tally)| Group { name, tally })
+            .collect(),
+        by_evidence: by_evidence
+            .into_iter()
+            .map(|(evidence, (with, without))| EvidenceGroup {
+                evidence,
+                with,
+                without,
+            })
             .collect(),
     });
     Ok(Exit::Success)

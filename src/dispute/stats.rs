@@ -23,6 +23,8 @@ pub struct Tally {
     pub offers_accepted: u64,
     /// Amounts refunded (closes with an amount), per currency, as decimal strings.
     pub amount_refunded: BTreeMap<String, String>,
+    /// Won (or withdrawn by the buyer) per 100 disputes closed, one decimal; None before one closed.
+    pub won_percent: Option<f64>,
     #[serde(skip)]
     sums: BTreeMap<String, Money>,
 }
@@ -48,6 +50,11 @@ impl Tally {
             Some(Outcome::Refunded) => self.refunded += 1,
             Some(Outcome::Withdrawn) => self.withdrawn += 1,
         }
+        let closed = self.opened - self.open;
+        self.won_percent = (closed > 0).then(|| {
+            let won = 100.0 * (self.won + self.withdrawn) as f64 / closed as f64;
+            (won * 10.0).round() / 10.0
+        });
         let Some(m) = refunded else { return };
         let code = m.currency.as_str().to_string();
         let sum = match self.sums.get(&code) {
@@ -57,6 +64,62 @@ impl Tally {
         };
         self.amount_refunded.insert(code.clone(), sum.amount());
         self.sums.insert(code, sum);
+    }
+}
+
+/// What evidence an order holds, as the groups `stats` compares win rates by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// Photos taken before the parcel's first carrier scan (packing photos).
+    PackingPhotos,
+    Photos,
+    TrackingSnapshots,
+    /// A carrier event says it was delivered.
+    Delivery,
+    /// A carrier event says it was signed for.
+    Signature,
+    /// A written conversation with the buyer.
+    Conversation,
+    /// An RFC 3161 time-stamp of the order's ledger.
+    TrustedTimestamp,
+}
+
+impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 7] = [
+        EvidenceKind::PackingPhotos,
+        EvidenceKind::Photos,
+        EvidenceKind::TrackingSnapshots,
+        EvidenceKind::Delivery,
+        EvidenceKind::Signature,
+        EvidenceKind::Conversation,
+        EvidenceKind::TrustedTimestamp,
+    ];
+
+    /// For people: "disputes with packing photos".
+    pub fn words(self) -> &'static str {
+        match self {
+            EvidenceKind::PackingPhotos => "packing photos (taken before the first carrier scan)",
+            EvidenceKind::Photos => "photos",
+            EvidenceKind::TrackingSnapshots => "tracking snapshots",
+            EvidenceKind::Delivery => "delivery confirmed by the carrier",
+            EvidenceKind::Signature => "a signature on delivery",
+            EvidenceKind::Conversation => "a written conversation",
+            EvidenceKind::TrustedTimestamp => "a trusted time-stamp (RFC 3161)",
+        }
+    }
+
+    /// Whether an order holding `e` (and time-stamped or not) has this evidence.
+    pub fn held(self, e: &super::Evidence, stamped: bool) -> bool {
+        match self {
+            EvidenceKind::PackingPhotos => e.photos_before_first_scan > 0,
+            EvidenceKind::Photos => e.photos > 0,
+            EvidenceKind::TrackingSnapshots => e.tracking_snapshots > 0,
+            EvidenceKind::Delivery => e.delivered,
+            EvidenceKind::Signature => e.signed,
+            EvidenceKind::Conversation => e.chats > 0,
+            EvidenceKind::TrustedTimestamp => stamped,
+        }
     }
 }
 
@@ -74,6 +137,11 @@ mod tests {
         t.count(Some(Outcome::Refunded), m("500", "JPY"));
         t.count(None, None);
         assert_eq!(t.amount_refunded["USD"], "0.30");
+        // Four closed, none won: 0 %; the open one does not count.
+        assert_eq!(t.won_percent, Some(0.0));
+        t.count(Some(Outcome::Won), None);
+        t.count(Some(Outcome::Withdrawn), None);
+        assert_eq!(t.won_percent, Some(33.3));
         assert_eq!(t.amount_refunded["EUR"], "5.00");
         assert_eq!(t.amount_refunded["JPY"], "500");
         assert_eq!(

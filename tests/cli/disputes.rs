@@ -501,6 +501,40 @@ fn stats_count_outcomes_and_refunds_by_platform_and_reason() {
         "{text}"
     );
     assert!(text.contains("paid back 13.25 USD"), "{text}");
+
+    // By evidence held: only A1 (won, then withdrawn by the buyer) has a photo and a chat.
+    let photo = env.write("in/IMG_1.jpg", &common::jpeg_bytes(7));
+    env.vault()
+        .args(["add", "-q", "--order", "A1"])
+        .arg(&photo)
+        .arg(common::example_evidence().join("WhatsApp-Chat-with-Lena.txt"))
+        .assert()
+        .success();
+    let (v, _) = env.json(&["stats"]);
+    let by = |kind: &str| {
+        v["by_evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["evidence"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} in {v}"))
+    };
+    let photos = by("photos");
+    assert_eq!(photos["with"]["opened"], 2, "{photos}");
+    assert_eq!(photos["with"]["won_percent"], 100.0);
+    // Without: A2 refunded, E1 partly refunded, OLD lost, E2 still open.
+    assert_eq!(photos["without"]["opened"], 4);
+    assert_eq!(photos["without"]["won_percent"], 0.0);
+    assert_eq!(by("conversation")["with"]["opened"], 2);
+    assert_eq!(by("delivery")["with"]["opened"], 0);
+    assert!(by("delivery")["with"]["won_percent"].is_null());
+    let out = env.vault().args(["stats"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("  with photos: 100% won (2 of 2 closed); without: 0% won (0 of 3 closed)"),
+        "{text}"
+    );
 }
 
 #[test]
