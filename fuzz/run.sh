@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 minutes=${1:-10}; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(chat tracking kind metadata dc_jpeg chat_zip bundle ledger minisig tsp)
+[ ${#targets[@]} -gt 0 ] || targets=(chat tracking kind metadata dc_jpeg chat_zip bundle ledger minisig tsp blacklist)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 for t in "${targets[@]}"; do
   mkdir -p "corpus-new/$t"

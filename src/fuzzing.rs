@@ -12,9 +12,18 @@ use crate::evidence::{chat, kind, metadata, tracking};
 use crate::store::order::OrderId;
 
 /// Every target, by the name its corpus folder and cargo-fuzz target have.
-pub const TARGETS: [&str; 10] = [
-    "chat", "tracking", "kind", "metadata", "dc_jpeg", "chat_zip", "bundle", "ledger", "minisig",
+pub const TARGETS: [&str; 11] = [
+    "chat",
+    "tracking",
+    "kind",
+    "metadata",
+    "dc_jpeg",
+    "chat_zip",
+    "bundle",
+    "ledger",
+    "minisig",
     "tsp",
+    "blacklist",
 ];
 
 /// Run target `name` on `data`. Unknown names panic (a typo in a test or a fuzz target).
@@ -30,6 +39,7 @@ pub fn run(name: &str, data: &[u8]) {
         "ledger" => ledger(data),
         "minisig" => minisig(data),
         "tsp" => tsp(data),
+        "blacklist" => blacklist(data),
         other => panic!("no fuzz target {other:?}"),
     }
 }
@@ -124,6 +134,33 @@ pub fn bundle(data: &[u8]) {
         // Whatever it is, a fuzzer's zip is not an intact bundle unless it really is one.
         let _ = report.is_intact();
     }
+}
+
+/// What another shop or a damaged disk hands the blacklist: a CSV file for `buyer import` (its
+/// fields written back and read again give the same records) and `buyers/flags.jsonl`.
+pub fn blacklist(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(records) = crate::buyers::csv_records(text)
+    {
+        let again: String = records
+            .iter()
+            .map(|r| {
+                let fields: Vec<String> = r.iter().map(|f| crate::buyers::csv_field(f)).collect();
+                fields.join(",") + "\n"
+            })
+            .collect();
+        let back = crate::buyers::csv_records(&again).expect("written fields read back");
+        // A record of one empty field writes as an empty line, which reads as no record.
+        let kept: Vec<&Vec<String>> = records
+            .iter()
+            .filter(|r| r != &&vec![String::new()])
+            .collect();
+        let back: Vec<&Vec<String>> = back.iter().filter(|r| r != &&vec![String::new()]).collect();
+        assert_eq!(kept, back);
+    }
+    let flags = crate::buyers::Flags::parse(data);
+    assert!(flags.entries.len() + flags.problems.len() <= data.len() + 1);
+    let _ = flags.latest();
 }
 
 /// Ledger bytes: parsing and checking the chain, for any order.

@@ -22,6 +22,7 @@
 
 pub mod bounded;
 pub mod bundle;
+pub mod buyers;
 pub mod case;
 pub mod cli;
 pub mod config;

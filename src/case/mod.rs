@@ -120,6 +120,11 @@ impl<'v> Case<'v> {
         open_dispute(&self.ledger)
     }
 
+    /// The order's buyer (a key of `crate::buyers`): the latest `buyer` entry.
+    pub fn buyer(&self) -> Option<&str> {
+        buyer(&self.ledger)
+    }
+
     /// What evidence the order holds, for the dispute checklists.
     pub fn evidence(&self) -> Evidence {
         let items: Vec<&Item> = self.items().map(|(_, i)| i).collect();
@@ -220,6 +225,16 @@ pub fn disputes(ledger: &Ledger) -> Vec<DisputeSpan<'_>> {
 }
 
 /// The open dispute of a ledger, if any: the last `dispute_open` with no `dispute_close` after it.
+pub fn buyer(ledger: &Ledger) -> Option<&str> {
+    ledger
+        .entries()
+        .filter_map(|e| match &e.event {
+            crate::ledger::Event::Buyer { buyer } => Some(buyer.as_str()),
+            _ => None,
+        })
+        .last()
+}
+
 pub fn open_dispute(ledger: &Ledger) -> Option<&DisputeOpened> {
     disputes(ledger)
         .pop()

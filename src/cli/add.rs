@@ -58,9 +58,12 @@ pub struct Args {
     #[arg(long, value_name = "ZONE", value_parser = crate::config::Zone::parse)]
     pub tz: Option<crate::config::Zone>,
     /// Treat warnings (an export that cannot be parsed, a suspicious capture time) as errors:
-    /// exit 1; the items are stored all the same
+    /// exit 1; exit 4 when the order's buyer (--buyer) is on the blacklist; the items are stored
+    /// all the same
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub buyer: super::buyer::BuyerArgs,
     /// The file name to record for standard input (`-`)
     #[arg(long, value_name = "NAME")]
     pub name: Option<OsString>,
@@ -132,6 +135,12 @@ impl Report for AddReport {
 pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let inputs = inputs(&args)?;
     let by = ctx.who(args.by)?;
+    if args.buyer.buyer.is_some() && args.order.is_none() {
+        return Err(Error::Usage(
+            "--buyer names one order's buyer: give it with --order, not --order-from".into(),
+        ));
+    }
+    let buyer_order = args.order.clone();
     let target = match (args.order, args.order_from) {
         (Some(o), _) => Target::Order(o),
         (None, Some(re)) => Target::OrderFrom(re),
@@ -172,6 +181,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     };
     let report = ingest::run(&vault, plan, &opts, &bar);
     diagnostics(ctx, &report);
+    let flag = match &buyer_order {
+        Some(order) => args.buyer.record(&vault, order, &opts.by)?,
+        None => None,
+    };
+    super::buyer::warn_flagged(ctx, &flag);
     let stamp = if args.stamp {
         let mut orders: Vec<OrderId> = report
             .items
@@ -220,7 +234,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let strict_failure = args.strict && !report.warnings.is_empty();
     Ok(if !report.failed.is_empty() || strict_failure {
         Exit::Error
-    } else if pending {
+    } else if pending || (args.strict && flag.is_some()) {
         Exit::Attention
     } else {
         Exit::Success

@@ -60,6 +60,11 @@ pub enum Action {
         /// When the buyer placed the order (RFC 3339), for the summary's key dates
         #[arg(long, value_name = "TIME", value_parser = parse_time)]
         ordered_at: Option<DateTime<FixedOffset>>,
+        #[command(flatten)]
+        buyer: super::buyer::BuyerArgs,
+        /// Exit 4 when the buyer is on the blacklist (the dispute is recorded all the same)
+        #[arg(long)]
+        strict: bool,
     },
     /// A note on the dispute (what was answered, what the buyer said)
     Note {
@@ -173,6 +178,9 @@ struct Planned {
     note: Option<String>,
     action: &'static str,
     due: Option<String>,
+    /// `open --buyer`, and `--strict`.
+    buyer: Option<super::buyer::BuyerArgs>,
+    strict: bool,
 }
 
 /// `zone`: the shop's (the `timezone` setting), for a dispute opened now.
@@ -188,6 +196,8 @@ fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned
             amount,
             currency,
             ordered_at,
+            buyer,
+            strict,
         } => {
             // Now, in the shop's zone when it is set: eBay's business days are the shop's.
             let opened = opened_at.unwrap_or_else(|| {
@@ -225,6 +235,8 @@ fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned
                 note: None,
                 action: "opened",
                 due,
+                buyer: Some(buyer),
+                strict,
             }
         }
         Action::Note { order, text } => Planned {
@@ -233,6 +245,8 @@ fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned
             note: Some(text),
             action: "noted",
             due: None,
+            buyer: None,
+            strict: false,
         },
         Action::Offer {
             order,
@@ -256,6 +270,8 @@ fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned
             note: None,
             action: "offer recorded",
             due: None,
+            buyer: None,
+            strict: false,
         },
         Action::Close {
             order,
@@ -274,6 +290,8 @@ fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned
             note: None,
             action: "closed",
             due: None,
+            buyer: None,
+            strict: false,
         },
     }
 }
@@ -288,6 +306,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         note,
         action,
         due,
+        buyer,
+        strict,
     } = plan(args.action, ctx, ctx.settings()?.timezone());
     // Only opening a dispute may bring a new order into the vault (a dispute can come before any
     // evidence is filed); a note or a close on a mistyped order id is refused and creates nothing.
@@ -316,6 +336,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         }
         _ => {}
     }
+    let flag = match &buyer {
+        Some(b) => b.stage(&vault, &mut app, &by)?,
+        None => None,
+    };
     let e = app.push(NewEntry {
         at: Utc::now(),
         by,
@@ -323,11 +347,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         note,
     });
     app.commit()?;
+    super::buyer::warn_flagged(ctx, &flag);
     ctx.out.report(&DisputeReport {
         order,
         action,
         seq: e.seq,
         due,
     });
-    Ok(Exit::Success)
+    Ok(if strict && flag.is_some() {
+        Exit::Attention
+    } else {
+        Exit::Success
+    })
 }

@@ -13,6 +13,8 @@ use crate::store::Vault;
 pub mod add;
 pub mod args;
 pub mod bundle;
+pub mod buyer;
+pub mod buyers;
 pub mod completions;
 pub mod config;
 pub mod dispute;
@@ -76,6 +78,8 @@ pub enum Command {
     Dispute(dispute::Args),
     Due(due::Args),
     Stats(stats::Args),
+    Buyer(buyer::Args),
+    Buyers(buyers::Args),
     Key(key::Args),
     Stamp(stamp::Args),
     Prepare(prepare::Args),
@@ -99,6 +103,8 @@ impl Command {
             Command::Dispute(_) => "dispute",
             Command::Due(_) => "due",
             Command::Stats(_) => "stats",
+            Command::Buyer(_) => "buyer",
+            Command::Buyers(_) => "buyers",
             Command::Key(_) => "key",
             Command::Stamp(_) => "stamp",
             Command::Prepare(_) => "prepare",
@@ -224,6 +230,8 @@ pub fn main() -> ExitCode {
         Command::Dispute(a) => dispute::run(a, &ctx),
         Command::Due(a) => due::run(a, &ctx),
         Command::Stats(a) => stats::run(a, &ctx),
+        Command::Buyer(a) => buyer::run(a, &ctx),
+        Command::Buyers(a) => buyers::run(a, &ctx),
         Command::Key(a) => key::run(a, &ctx),
         Command::Stamp(a) => stamp::run(a, &ctx),
         Command::Prepare(a) => prepare::run(a, &ctx),

@@ -78,11 +78,6 @@ impl Report for Stats {
             return Ok(());
         }
         let line = |w: &mut dyn Write, name: &str, t: &Tally| -> io::Result<()> {
-            let refunded: Vec<String> = t
-                .amount_refunded
-                .iter()
-                .map(|(c, a)| format!("{a} {c}"))
-                .collect();
             writeln!(
                 w,
                 "  {:<34} {:>3} opened  {:>3} open  {:>3} won  {:>3} lost  {:>3} partial  {:>3} refunded  {:>3} withdrawn{}{}",
@@ -94,11 +89,9 @@ impl Report for Stats {
                 t.partial_refund,
                 t.refunded,
                 t.withdrawn,
-                if refunded.is_empty() {
-                    String::new()
-                } else {
-                    format!("  paid back {}", refunded.join(", "))
-                },
+                t.paid_back()
+                    .map(|p| format!("  paid back {p}"))
+                    .unwrap_or_default(),
                 if t.offers == 0 {
                     String::new()
                 } else {

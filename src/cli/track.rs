@@ -33,6 +33,8 @@ pub struct Args {
     pub by: Option<String>,
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+    #[command(flatten)]
+    pub buyer: super::buyer::BuyerArgs,
 }
 
 fn parse_token(s: &str) -> std::result::Result<String, String> {
@@ -96,7 +98,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         .ledger()
         .entries()
         .any(|e| matches!(&e.event, Event::Track { shipment } if shipment.number.eq_ignore_ascii_case(&args.number) && shipment.carrier.eq_ignore_ascii_case(&args.carrier)));
+    let flag = args.buyer.stage(&vault, &mut app, &by)?;
     let seq = if known {
+        app.commit()?;
         None
     } else {
         let e = app.push(NewEntry {
@@ -122,5 +126,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         status: if known { "duplicate" } else { "registered" },
         seq,
     });
+    super::buyer::warn_flagged(ctx, &flag);
     Ok(Exit::Success)
 }

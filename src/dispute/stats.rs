@@ -30,6 +30,17 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The amounts paid back, for people: `19.90 USD, 5.00 EUR`; None when nothing was.
+    pub fn paid_back(&self) -> Option<String> {
+        (!self.amount_refunded.is_empty()).then(|| {
+            self.amount_refunded
+                .iter()
+                .map(|(c, a)| format!("{a} {c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
+
     /// The offers made in one dispute.
     pub fn offered(&mut self, offers: &[&super::DisputeOffer]) {
         self.offers += offers.len() as u64;
@@ -139,14 +150,15 @@ mod tests {
         assert_eq!(t.amount_refunded["USD"], "0.30");
         // Four closed, none won: 0 %; the open one does not count.
         assert_eq!(t.won_percent, Some(0.0));
-        t.count(Some(Outcome::Won), None);
-        t.count(Some(Outcome::Withdrawn), None);
-        assert_eq!(t.won_percent, Some(33.3));
         assert_eq!(t.amount_refunded["EUR"], "5.00");
         assert_eq!(t.amount_refunded["JPY"], "500");
         assert_eq!(
             (t.opened, t.open, t.refunded, t.partial_refund),
             (5, 1, 3, 1)
         );
+        // Won, and withdrawn by the buyer: 2 of 6 closed.
+        t.count(Some(Outcome::Won), None);
+        t.count(Some(Outcome::Withdrawn), None);
+        assert_eq!(t.won_percent, Some(33.3));
     }
 }

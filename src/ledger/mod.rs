@@ -69,6 +69,8 @@ pub enum Event {
     DisputeClose { close: DisputeClosed },
     /// A Time-Stamp Authority's token dates the ledger through an entry (`vault stamp`).
     Stamp { stamp: Box<StampRecord> },
+    /// The order's buyer, by key only (`crate::buyers`: the ID and name are kept apart, erasable).
+    Buyer { buyer: String },
 }
 
 /// A parcel registered with `vault track`.
@@ -157,6 +159,7 @@ impl Event {
             Event::DisputeOffer { .. } => "dispute_offer",
             Event::DisputeClose { .. } => "dispute_close",
             Event::Stamp { .. } => "stamp",
+            Event::Buyer { .. } => "buyer",
         }
     }
 
@@ -184,6 +187,7 @@ impl Event {
                 crate::time::human(&d.opened_at)
             )),
             Event::DisputeNote {} => Some("dispute note".to_string()),
+            Event::Buyer { buyer } => Some(format!("the order's buyer: {buyer}")),
             Event::DisputeOffer { offer } => Some(format!("dispute: {}", offer.describe())),
             Event::DisputeClose { close: c } => Some(format!(
                 "dispute closed: {}{}",

@@ -172,6 +172,19 @@ pub fn verify(vault: &Vault, only: Option<&OrderId>, bar: &dyn Progress) -> Resu
             path: vault.keys_log(),
             what: what.clone(),
         }));
+    // The blacklist's own chain (the whole vault only).
+    if only.is_none() {
+        let flags = crate::buyers::Flags::read(vault)?;
+        report
+            .problems
+            .extend(flags.problems.iter().map(|(line, what)| Problem {
+                kind: ProblemKind::Tampered,
+                order: None,
+                line: Some(*line),
+                path: crate::buyers::flags_path(vault),
+                what: what.clone(),
+            }));
+    }
     let orders = select_orders(vault, only, &mut report.problems)?;
     report.orders_checked = orders.len();
     let mut refs = Refs::new();

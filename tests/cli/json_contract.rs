@@ -264,6 +264,36 @@ fn scenario() -> BTreeMap<String, BTreeSet<String>> {
         "USD",
     ]);
     run(&["stats", "--since", "3650d"]);
+    // Buyers and the blacklist.
+    run(&[
+        "dispute",
+        "open",
+        ORDER,
+        "--platform",
+        "ebay",
+        "--reason",
+        "other",
+        "--buyer",
+        "cn777",
+        "--buyer-name",
+        "Li Lei",
+    ]);
+    run(&[
+        "buyer",
+        "flag",
+        "cn777",
+        "--reason",
+        "empty-box claims",
+        "--order",
+        ORDER,
+    ]);
+    run(&["buyer", "export"]);
+    let csv = env.path("blacklist.csv");
+    std::fs::write(&csv, "buyer_id,reason\nde-1,chargebacks\n").unwrap();
+    run(&["buyer", "import", csv.to_str().unwrap()]);
+    run(&["buyers"]);
+    run(&["buyer", "unflag", "cn777", "--reason", "resolved"]);
+    run(&["buyer", "forget", "cn777"]);
     run(&["show", "0000000000000000"]); // an error document
     seen
 }
@@ -305,6 +335,8 @@ fn every_field_printed_is_documented_and_every_documented_field_is_printed() {
         "dispute",
         "due",
         "stats",
+        "buyer",
+        "buyers",
         "key",
         "stamp",
         "config",

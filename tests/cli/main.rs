@@ -11,6 +11,7 @@ mod common;
 mod add;
 mod bundle;
 mod bundle_interop;
+mod buyers;
 mod capture_oracle;
 mod chat;
 mod chat_locales;
