@@ -250,6 +250,11 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
         "IMG_0004.jpg",
         "Key dates",
         "Order placed",
+        // What the order holds, on the cover (what is missing stays in the seller's checklist).
+        "Evidence held",
+        "12 photo(s), 0 video(s)",
+        "Carrier tracking",
+        "3 message(s) in 1 export(s)",
         // Times as people read them, the shop's zone first (--tz).
         "15 Nov 2026, 08:00 Asia/Shanghai (15 Nov, 00:00 UTC)",
         &format!("page 1 of {pages}"),
