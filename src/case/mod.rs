@@ -34,6 +34,8 @@ pub struct Case<'v> {
 #[derive(Debug, Clone)]
 pub struct DisputeSpan<'a> {
     pub opened: &'a DisputeOpened,
+    /// The stages it went through since it opened, in order.
+    pub stages: Vec<&'a crate::dispute::DisputeStaged>,
     /// Refunds offered while it was open, with the buyer's answers.
     pub offers: Vec<&'a crate::dispute::DisputeOffer>,
     pub closed: Option<&'a DisputeClosed>,
@@ -202,6 +204,7 @@ pub fn disputes(ledger: &Ledger) -> Vec<DisputeSpan<'_>> {
             Event::DisputeOpen { dispute } => {
                 open = Some(DisputeSpan {
                     opened: dispute,
+                    stages: Vec::new(),
                     offers: Vec::new(),
                     closed: None,
                 })
@@ -209,6 +212,11 @@ pub fn disputes(ledger: &Ledger) -> Vec<DisputeSpan<'_>> {
             Event::DisputeOffer { offer } => {
                 if let Some(span) = open.as_mut() {
                     span.offers.push(offer);
+                }
+            }
+            Event::DisputeStage { stage } => {
+                if let Some(span) = open.as_mut() {
+                    span.stages.push(stage);
                 }
             }
             Event::DisputeClose { close } => {

@@ -73,6 +73,21 @@ pub enum Action {
         #[arg(value_name = "TEXT")]
         text: String,
     },
+    /// The dispute moved on: negotiating with the buyer, or escalated to the platform; the
+    /// stage's deadline follows the platform's rule (AliExpress: negotiation to day 15, 3 days
+    /// after an escalation; a guess, docs/platforms.md) unless --due
+    Stage {
+        #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
+        order: OrderId,
+        #[arg(long, value_enum)]
+        stage: dispute::Stage,
+        /// When the stage began (RFC 3339) [default: now]
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<DateTime<FixedOffset>>,
+        /// The stage's own deadline, as the platform gives it (RFC 3339)
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        due: Option<DateTime<FixedOffset>>,
+    },
     /// A refund offered to settle the dispute, and the buyer's answer once known
     Offer {
         #[arg(value_name = "ORDER", value_parser = super::args::parse_order)]
@@ -248,6 +263,28 @@ fn plan(action: Action, ctx: &Ctx, zone: Option<crate::config::Zone>) -> Planned
             buyer: None,
             strict: false,
         },
+        Action::Stage {
+            order,
+            stage,
+            at,
+            due,
+        } => Planned {
+            order,
+            event: Event::DisputeStage {
+                stage: dispute::DisputeStaged {
+                    stage,
+                    at: at
+                        .unwrap_or_else(|| Utc::now().fixed_offset())
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    due: due.map(|d| d.to_rfc3339()),
+                },
+            },
+            note: None,
+            action: "staged",
+            due: None,
+            buyer: None,
+            strict: false,
+        },
         Action::Offer {
             order,
             refund,
@@ -329,13 +366,39 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             )));
         }
         (
-            Event::DisputeNote {} | Event::DisputeOffer { .. } | Event::DisputeClose { .. },
+            Event::DisputeNote {}
+            | Event::DisputeOffer { .. }
+            | Event::DisputeClose { .. }
+            | Event::DisputeStage { .. },
             false,
         ) => {
             return Err(Error::Usage(format!("order {order} has no open dispute")));
         }
         _ => {}
     }
+    // A stage without its own --due takes the platform's rule, from when the dispute opened.
+    let (event, due) = match event {
+        Event::DisputeStage { mut stage } => {
+            let open = crate::case::open_dispute(app.ledger()).expect("checked above");
+            if stage.due.is_none() {
+                let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+                stage.due = match (parse(&open.opened_at), parse(&stage.at)) {
+                    (Some(o), Some(a)) => dispute::stage_due(open.platform, stage.stage, o, a),
+                    _ => None,
+                }
+                .map(|d| d.to_rfc3339());
+                if stage.due.is_none() {
+                    ctx.out.warn(&format!(
+                        "{} sets this stage's deadline per case: give it with --due",
+                        open.platform.as_str()
+                    ));
+                }
+            }
+            let due = stage.due.clone();
+            (Event::DisputeStage { stage }, due)
+        }
+        other => (other, due),
+    };
     let flag = match &buyer {
         Some(b) => b.stage(&vault, &mut app, &by)?,
         None => None,

@@ -33,6 +33,10 @@ pub struct Due {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
     pub opened_at: String,
+    /// Where it stands since it opened (`dispute stage`): negotiating, escalated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<dispute::Stage>,
+    /// The answer's deadline: the latest stage's, else the one set when it opened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,11 +65,14 @@ impl Report for DueReport {
             }
             writeln!(
                 w,
-                "{}{}  {}  {}  due {}  ({})",
+                "{}{}  {}  {}{}  due {}  ({})",
                 if d.urgent { "URGENT  " } else { "" },
                 d.order,
                 d.platform.as_str(),
                 d.reason.as_str(),
+                d.stage
+                    .map(|s| format!(", {}", s.as_str()))
+                    .unwrap_or_default(),
                 d.due.as_deref().map_or_else(
                     || "? (no deadline recorded: dispute open --due)".into(),
                     super::output::when
@@ -96,8 +103,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         let Some(d) = case.open_dispute() else {
             continue;
         };
-        let due: Option<DateTime<Utc>> = d
-            .due
+        let spans = case.disputes();
+        let stage = spans
+            .last()
+            .filter(|s| s.closed.is_none())
+            .and_then(|s| s.stages.last().copied());
+        let due_text = stage.and_then(|s| s.due.clone()).or_else(|| d.due.clone());
+        let due: Option<DateTime<Utc>> = due_text
             .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc));
@@ -111,7 +123,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             reason: d.reason,
             case: d.case.clone(),
             opened_at: d.opened_at.clone(),
-            due: d.due.clone(),
+            stage: stage.map(|s| s.stage),
+            due: due_text,
         });
     }
     // Soonest first; no recorded deadline last.

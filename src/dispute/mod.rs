@@ -302,6 +302,53 @@ pub fn add_business_days(t: DateTime<FixedOffset>, n: u32) -> DateTime<FixedOffs
     d
 }
 
+/// Where a dispute stands after it was opened (the buyer's refund request): talks with the buyer,
+/// then the platform deciding. AliExpress runs them with deadlines of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Seller and buyer negotiate (the seller's guides: steer towards a partial refund).
+    Negotiating,
+    /// The buyer (or the seller) escalated: the platform arbitrates on the evidence.
+    Escalated,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Negotiating => "negotiating",
+            Stage::Escalated => "escalated",
+        }
+    }
+}
+
+/// What a `dispute_stage` ledger entry records.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisputeStaged {
+    pub stage: Stage,
+    /// When the stage began (RFC 3339).
+    pub at: String,
+    /// The stage's own deadline: `--due`, else the platform's rule (see [`stage_due`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
+/// A stage's deadline by the platform's rule, where vault knows one. AliExpress (vault's reading
+/// of its seller rules, a guess: docs/platforms.md): negotiation runs to day 15 after the dispute
+/// opened; once escalated, AliExpress asks for the seller's evidence within 3 days.
+pub fn stage_due(
+    platform: Platform,
+    stage: Stage,
+    opened: DateTime<FixedOffset>,
+    at: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    match (platform, stage) {
+        (Platform::Aliexpress, Stage::Negotiating) => Some(opened + Duration::days(15)),
+        (Platform::Aliexpress, Stage::Escalated) => Some(at + Duration::days(3)),
+        _ => None,
+    }
+}
+
 /// What a `dispute_open` ledger entry records.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DisputeOpened {

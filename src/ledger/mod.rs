@@ -63,6 +63,10 @@ pub enum Event {
     DisputeOpen { dispute: DisputeOpened },
     /// A note on the dispute (the text is the entry's `note`).
     DisputeNote {},
+    /// The dispute moved on: negotiation, escalation to the platform.
+    DisputeStage {
+        stage: crate::dispute::DisputeStaged,
+    },
     /// A refund offered to settle the dispute, and the buyer's answer.
     DisputeOffer { offer: crate::dispute::DisputeOffer },
     /// The dispute ended.
@@ -157,6 +161,7 @@ impl Event {
             Event::DisputeOpen { .. } => "dispute_open",
             Event::DisputeNote {} => "dispute_note",
             Event::DisputeOffer { .. } => "dispute_offer",
+            Event::DisputeStage { .. } => "dispute_stage",
             Event::DisputeClose { .. } => "dispute_close",
             Event::Stamp { .. } => "stamp",
             Event::Buyer { .. } => "buyer",
@@ -188,6 +193,15 @@ impl Event {
             )),
             Event::DisputeNote {} => Some("dispute note".to_string()),
             Event::Buyer { buyer } => Some(format!("the order's buyer: {buyer}")),
+            Event::DisputeStage { stage } => Some(format!(
+                "dispute {}{}",
+                stage.stage.as_str(),
+                stage
+                    .due
+                    .as_deref()
+                    .map(|t| format!(", answer due {}", crate::time::human(t)))
+                    .unwrap_or_default()
+            )),
             Event::DisputeOffer { offer } => Some(format!("dispute: {}", offer.describe())),
             Event::DisputeClose { close: c } => Some(format!(
                 "dispute closed: {}{}",

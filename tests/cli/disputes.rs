@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{Duration, SecondsFormat, Timelike, Utc};
 use common::{Env, jpeg_with_exif};
 use predicates::prelude::*;
 use serde_json::Value;
@@ -815,4 +815,94 @@ fn offers_are_recorded_with_the_buyers_answer_and_counted() {
         String::from_utf8_lossy(&human.stdout)
     );
     env.vault().args(["verify"]).assert().success();
+}
+
+/// AliExpress's stages after the buyer's refund request: negotiation (to day 15 after the
+/// dispute opened) and escalation (3 days for the evidence), each with its deadline in `due`.
+#[test]
+fn dispute_stages_carry_their_own_deadlines_into_due() {
+    let env = Env::new();
+    let opened = (chrono::Utc::now() - chrono::Duration::days(4))
+        .with_nanosecond(0)
+        .unwrap();
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            "A-9",
+            "--platform",
+            "aliexpress",
+            "--reason",
+            "not-received",
+        ])
+        .args(["--opened-at", &opened.to_rfc3339()])
+        .assert()
+        .success();
+    let (v, code) = env.json(&["dispute", "stage", "A-9", "--stage", "negotiating"]);
+    assert_eq!(code, 0, "{v}");
+    let want = opened + chrono::Duration::days(15);
+    let due_of = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(due_of(&v["due"]), want, "{v}");
+    let (d, _) = env.json(&["due"]);
+    assert_eq!(d["disputes"][0]["stage"], "negotiating", "{d}");
+    assert_eq!(due_of(&d["disputes"][0]["due"]), want);
+    // Escalated today: three days from now, and urgent within 4 days.
+    let at = chrono::Utc::now().with_nanosecond(0).unwrap();
+    env.vault()
+        .args([
+            "dispute",
+            "stage",
+            "A-9",
+            "--stage",
+            "escalated",
+            "--at",
+            &at.to_rfc3339(),
+        ])
+        .assert()
+        .success();
+    let (d, code) = env.json(&["due", "--within", "4d"]);
+    assert_eq!(code, 4, "{d}");
+    assert_eq!(d["disputes"][0]["stage"], "escalated");
+    assert_eq!(
+        due_of(&d["disputes"][0]["due"]),
+        at + chrono::Duration::days(3)
+    );
+    let out = env.vault().args(["due"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("A-9  aliexpress  not-received, escalated  due "),
+        "{text}"
+    );
+    // A platform without a published rule: the stage's --due, else a warning.
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            "S-1",
+            "--platform",
+            "stripe",
+            "--reason",
+            "fraudulent",
+        ])
+        .assert()
+        .success();
+    let out = env
+        .vault()
+        .args(["dispute", "stage", "S-1", "--stage", "escalated"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("give it with --due"),
+        "{out:?}"
+    );
+    // No open dispute: refused, nothing recorded.
+    env.vault()
+        .args(["dispute", "close", "S-1", "--outcome", "won"])
+        .assert()
+        .success();
+    env.vault()
+        .args(["dispute", "stage", "S-1", "--stage", "negotiating"])
+        .assert()
+        .code(2);
 }

@@ -279,6 +279,16 @@ fn scenario() -> BTreeMap<String, BTreeSet<String>> {
         "Li Lei",
     ]);
     run(&[
+        "dispute",
+        "stage",
+        ORDER,
+        "--stage",
+        "escalated",
+        "--due",
+        "2030-01-01T00:00:00Z",
+    ]);
+    run(&["due"]);
+    run(&[
         "buyer",
         "flag",
         "cn777",
