@@ -52,6 +52,9 @@ pub struct UploadFile {
     pub pages: Option<u32>,
     /// How many originals it was made from (their hashes are in manifest.json).
     pub sources: usize,
+    /// The field's name in the platform's API (Stripe's `shipping_documentation`, ...).
+    #[serde(skip)]
+    pub api_field: Option<&'static str>,
 }
 
 /// What `upload/` holds and what did not fit, for the bundle's report.
@@ -151,6 +154,8 @@ impl Serialize for Checklist {
 /// A file that may go into `upload/`, if it fits.
 struct Candidate {
     name: String,
+    /// The form field it goes in, when not the profile's one: (for people, the API's name).
+    field: Option<(String, &'static str)>,
     bytes: Vec<u8>,
     /// The originals it was made from.
     sources: Vec<Digest>,
@@ -237,11 +242,39 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     }));
     let max_files = p.max_files.map_or(usize::MAX, |n| n as usize).max(1);
     // The summary's fonts, chosen once for everything it could show.
+    let full = summary_doc(i, req, &all, &sizes_only(&all.list), None);
+    let chat_texts = i.chats.iter().flat_map(|c| {
+        c.1.messages
+            .iter()
+            .flat_map(|m| [m.text.as_str(), m.sender.as_deref().unwrap_or("")])
+    });
+    let carrier_texts = i.tracking.iter().flat_map(|t| {
+        [
+            t.event.description.as_str(),
+            t.event.location.as_deref().unwrap_or(""),
+        ]
+    });
     let fonts = Fonts::for_text(
-        summary_doc(i, req, &all, &sizes_only(&all.list), None).texts(),
+        full.texts().chain(chat_texts).chain(carrier_texts),
         &req.fonts,
     );
-    let files = summary_files(i, req, &all, &fonts, &mut shrunk, &mut dropped)?;
+    // Forms with a field per kind of evidence: the shipping documentation and the conversation
+    // in files of their own; the summary fits in what they leave of the total.
+    let fields = if fields_apart(p) {
+        field_files(i, req, &fonts)?
+    } else {
+        Vec::new()
+    };
+    let taken: u64 = fields.iter().map(|c| c.bytes.len() as u64).sum();
+    let summary_req = Request {
+        profile: Profile {
+            max_total_bytes: p.max_total_bytes.map(|t| t.saturating_sub(taken)),
+            ..p.clone()
+        },
+        statement: req.statement.clone(),
+        fonts: req.fonts.clone(),
+    };
+    let files = summary_files(i, &summary_req, &all, &fonts, &mut shrunk, &mut dropped)?;
     let shots = &all.list;
 
     // Photos and stills as files of their own, while the form takes more files.
@@ -250,8 +283,9 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         checklist.push(ChecklistItem::new(
             ChecklistCode::PhotosInPdfOnly,
             format!(
-                "the {} photo(s) and video still(s) are inside summary.pdf only: the form takes {max_files} file(s)",
-                shots.len()
+                "the {} photo(s) and video still(s) are inside summary.pdf only: the form takes {max_files} file(s){}",
+                shots.len(),
+                if fields_apart(p) { " per evidence field" } else { "" }
             ),
         ));
     }
@@ -261,6 +295,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
             let (bytes, note) = photo_file(s, p, t)?;
             shrunk.extend(note);
             extra.push(Candidate {
+                field: None,
                 name: format!("{}.{}", s.stem, ext(t)),
                 bytes,
                 sources: vec![s.source],
@@ -277,6 +312,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     }
     ordered.extend(extra);
     ordered.extend(rest);
+    ordered.extend(fields);
     let (kept, total) = fit_limits(ordered, p, max_files, &mut dropped);
     let (mut made, listed) = number(kept, p, &mut checklist);
 
@@ -368,6 +404,7 @@ fn summary_files(
         let budget = p.max_file_bytes.min(max_total);
         let (pdf, pages) = fit_pdf(i, req, shots, fonts, budget, shrunk, dropped)?;
         files.push(Candidate {
+            field: None,
             name: "summary.pdf".into(),
             bytes: pdf,
             sources: all_sources,
@@ -389,6 +426,7 @@ fn summary_files(
                 q -= 15;
             };
             files.push(Candidate {
+                field: None,
                 name: format!("summary-page-{}-of-{n}.{}", k + 1, ext(t)),
                 bytes,
                 sources: all_sources.clone(),
@@ -413,7 +451,12 @@ fn fit_limits(
     let mut total = 0u64;
     for f in ordered {
         let size = f.bytes.len() as u64;
-        if kept.len() >= max_files {
+        // The count limit is per form field (Stripe: one file in each).
+        let in_field = kept
+            .iter()
+            .filter(|k: &&Candidate| k.field == f.field)
+            .count();
+        if in_field >= max_files {
             dropped.push(format!(
                 "{}: not uploaded, the form takes {max_files} file(s){}",
                 f.name,
@@ -454,13 +497,17 @@ fn number(
     for (k, c) in kept.into_iter().enumerate() {
         let Candidate {
             name,
+            field,
             bytes,
             sources,
             pages,
             media_type: mt,
         } = c;
         let path = names.claim("data/upload", &format!("{:02}-{}", k + 1, safe_name(&name)));
-        let field = p.field.clone();
+        let (field, api_field) = match field {
+            Some((f, api)) => (f, Some(api)),
+            None => (p.field.clone(), None),
+        };
         checklist.insert(
             k.min(checklist.len()),
             ChecklistItem {
@@ -475,6 +522,7 @@ fn number(
             size: bytes.len() as u64,
             pages,
             sources: sources.len(),
+            api_field,
         });
         let mut record = FileRecord::made(&path, &bytes, Role::Upload, mt);
         record.derived_from = (sources.len() == 1).then(|| sources[0]);
@@ -1001,15 +1049,18 @@ fn stripe_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Vec
         evidence.insert("shipping_carrier", ship.carriers.join(", "));
     }
     evidence.insert("uncategorized_text", statement.to_string());
-    // Stripe's file fields take one file each; the one file of a Stripe bundle is "other evidence".
+    // Stripe's file fields take one file each: the shipping documentation and the conversation in
+    // theirs, the summary as "other evidence".
     let mut files: BTreeMap<&str, &str> = BTreeMap::new();
-    let (first, rest) = listed
-        .split_first()
-        .map_or((None, &[][..]), |(f, r)| (Some(f), r));
-    if let Some(f) = first {
-        files.insert("uncategorized_file", f.path.as_str());
+    let mut unplaced: Vec<&str> = Vec::new();
+    for f in listed {
+        let field = f.api_field.unwrap_or("uncategorized_file");
+        if files.contains_key(field) {
+            unplaced.push(f.path.as_str());
+        } else {
+            files.insert(field, f.path.as_str());
+        }
     }
-    let unplaced: Vec<&str> = rest.iter().map(|f| f.path.as_str()).collect();
     let not_filled: Vec<&str> = [
         "access_activity_log",
         "billing_address",
@@ -1103,6 +1154,131 @@ impl Input<'_> {
     }
 }
 
+/// Files of the shipping documentation and the conversation, for forms with a field for each.
+const SHIPPING_PDF: &str = "shipping-documentation.pdf";
+const CONVERSATION_PDF: &str = "customer-communication.pdf";
+
+/// Whether the platform's form takes evidence per field (Stripe: one file per evidence field):
+/// then the carrier's events and the conversation go in files of their own.
+fn fields_apart(p: &Profile) -> bool {
+    p.platform == Platform::Stripe
+}
+
+/// The shipping documentation and the conversation as PDFs of their own, for their form fields,
+/// each within the profile's page limit (the conversation keeps its last messages).
+fn field_files(
+    i: &Input<'_>,
+    req: &Request,
+    fonts: &Fonts,
+) -> crate::error::Result<Vec<Candidate>> {
+    let p = &req.profile;
+    let mut out = Vec::new();
+    let doc_of = |title: &str, what: &str| Doc {
+        title: format!("{title}: order {}", i.order),
+        footer: format!("Order {} · {what} made by {}", i.order, crate::TOOL),
+        created: crate::time::parse_instant_or_date(i.generated_at).unwrap_or_default(),
+        ..Doc::default()
+    };
+    let sources_of = |k: Kind| -> Vec<Digest> {
+        i.originals
+            .iter()
+            .filter(|r| r.kind == Some(k))
+            .map(|r| r.sha256)
+            .collect()
+    };
+    let hashes = |b: &mut Vec<Block>, k: Kind| {
+        b.push(Block::Heading("Original files and their SHA-256".into()));
+        for r in i.originals.iter().filter(|r| r.kind == Some(k)) {
+            b.push(Block::Small(format!(
+                "{} ({} bytes, in the evidence bundle under data/originals)\n{}",
+                r.original_name.as_deref().unwrap_or(&r.path),
+                r.size,
+                r.sha256
+            )));
+        }
+    };
+    let write = |doc: &Doc| -> crate::error::Result<(Vec<u8>, u32)> {
+        let pages = summary::layout(doc, &mut fonts.shaper());
+        let pdf = summary::pdf::write(doc, &pages, fonts).map_err(crate::error::Error::Usage)?;
+        Ok((pdf, pages.len() as u32))
+    };
+    if !i.tracking.is_empty() {
+        let mut doc = doc_of("Shipping documentation", "shipping documentation");
+        doc.blocks.push(Block::Title(format!(
+            "Shipping documentation — order {}",
+            i.order
+        )));
+        let ship = shipping(i);
+        let mut rows = Vec::new();
+        if !ship.carriers.is_empty() {
+            rows.push(("Carrier".to_string(), ship.carriers.join(", ")));
+        }
+        if !ship.numbers.is_empty() {
+            rows.push(("Tracking number".to_string(), ship.numbers.join(", ")));
+        }
+        if let Some(t) = ship.first_scan {
+            rows.push((
+                "First carrier scan".to_string(),
+                i.show(t.event.time.as_str()),
+            ));
+        }
+        if let Some(d) = i
+            .tracking
+            .iter()
+            .filter(|t| t.event.stage == Stage::Delivered)
+            .min_by_key(|t| t.event.sort_key())
+        {
+            rows.push(("Delivered".to_string(), i.show(d.event.time.as_str())));
+        }
+        doc.blocks.push(Block::Fields(rows));
+        tracking_events(&mut doc.blocks, i);
+        hashes(&mut doc.blocks, Kind::Tracking);
+        let (bytes, pages) = write(&doc)?;
+        out.push(Candidate {
+            field: Some((
+                "dispute evidence: shipping_documentation (Shipping documentation)".into(),
+                "shipping_documentation",
+            )),
+            name: SHIPPING_PDF.into(),
+            bytes,
+            sources: sources_of(Kind::Tracking),
+            pages: Some(pages),
+            media_type: MediaType::PDF,
+        });
+    }
+    if !i.chats.is_empty() {
+        let messages: usize = i.chats.iter().map(|c| c.1.messages.len()).sum();
+        let make = |keep: usize| {
+            let mut doc = doc_of("Customer communication", "customer communication");
+            doc.blocks.push(Block::Title(format!(
+                "Customer communication — order {}",
+                i.order
+            )));
+            conversations(&mut doc.blocks, i, keep);
+            hashes(&mut doc.blocks, Kind::Chat);
+            doc
+        };
+        let mut keep = messages;
+        let (mut bytes, mut pages) = write(&make(keep))?;
+        while p.max_pages.is_some_and(|m| pages > m) && keep > 0 {
+            keep /= 2;
+            (bytes, pages) = write(&make(keep))?;
+        }
+        out.push(Candidate {
+            field: Some((
+                "dispute evidence: customer_communication (Customer communication)".into(),
+                "customer_communication",
+            )),
+            name: CONVERSATION_PDF.into(),
+            bytes,
+            sources: sources_of(Kind::Chat),
+            pages: Some(pages),
+            media_type: MediaType::PDF,
+        });
+    }
+    Ok(out)
+}
+
 /// The summary document with `shots` as photos (`pictures[k]` is shot k made small, or only its
 /// size when the document is laid out to count pages); `conv` keeps only the last that many
 /// messages of the conversation.
@@ -1148,8 +1324,25 @@ fn summary_doc(
         });
     }
     photos(&mut doc, shots, pictures);
-    tracking_events(&mut doc.blocks, i);
-    conversations(&mut doc.blocks, i, conv.unwrap_or(usize::MAX));
+    if fields_apart(&req.profile) {
+        // Their own files, for their own form fields: pointed to, not repeated.
+        if !i.tracking.is_empty() {
+            doc.blocks.push(Block::Heading("Tracking events".into()));
+            doc.blocks.push(Block::Small(format!(
+                "The carrier's {} event(s) are in {SHIPPING_PDF} (Stripe's shipping documentation).",
+                i.tracking.len()
+            )));
+        }
+        if !i.chats.is_empty() {
+            doc.blocks.push(Block::Heading("Conversation".into()));
+            doc.blocks.push(Block::Small(format!(
+                "The written conversation with the buyer is in {CONVERSATION_PDF} (Stripe's customer communication)."
+            )));
+        }
+    } else {
+        tracking_events(&mut doc.blocks, i);
+        conversations(&mut doc.blocks, i, conv.unwrap_or(usize::MAX));
+    }
     original_hashes(&mut doc.blocks, i);
     doc
 }

@@ -117,9 +117,17 @@ fn bundle(
     )
 }
 
-fn summary_pdf(env: &Env) -> PathBuf {
-    let pdf = crate::upload::zip_entry(&env.path("b.zip"), "data/upload/01-summary.pdf");
-    env.write("summary.pdf", &pdf)
+/// The conversation's PDF of a Stripe bundle (its customer_communication file), drawn by the
+/// same typesetter as the summary.
+fn conversation_pdf(env: &Env) -> PathBuf {
+    let m = crate::upload::manifest(env);
+    let path = crate::upload::upload_files(&m)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .find(|p| p.ends_with("-customer-communication.pdf"))
+        .expect("a customer communication file");
+    let pdf = crate::upload::zip_entry(&env.path("b.zip"), &path);
+    env.write("conversation.pdf", &pdf)
 }
 
 fn run(tool: &str, args: &[&str], file: &Path) -> String {
@@ -198,7 +206,7 @@ fn chromium_lines(env: &Env) -> Vec<String> {
 }
 
 #[test]
-fn every_script_reads_back_from_the_summary_pdf_as_from_chromiums() {
+fn every_script_reads_back_from_the_pdf_as_from_chromiums() {
     if !have_tool("pdftotext", &["-v"]) || !have_tool("chromium", &["--version"]) || !have_noto() {
         return;
     }
@@ -208,7 +216,7 @@ fn every_script_reads_back_from_the_summary_pdf_as_from_chromiums() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(v["upload"]["missing_scripts"], serde_json::json!([]), "{v}");
     assert!(!stderr.contains("no font"), "{stderr}");
-    let pdf = summary_pdf(&env);
+    let pdf = conversation_pdf(&env);
     let ours = pdftotext(&pdf);
     let theirs = chromium_lines(&env);
     for (script, sentence) in SENTENCES {
@@ -273,9 +281,16 @@ fn every_script_reads_back_from_the_summary_pdf_as_from_chromiums() {
     );
     let info = run("pdfinfo", &[], &pdf);
     assert!(
-        info.contains("Evidence summary: order 8123456789012345"),
+        info.contains("Customer communication: order 8123456789012345"),
         "{info}"
     );
+    // The summary beside it is PDF/A-2b too.
+    let summary = env.write(
+        "summary.pdf",
+        &crate::upload::zip_entry(&env.path("b.zip"), "data/upload/01-summary.pdf"),
+    );
+    let meta = run("pdfinfo", &["-meta"], &summary);
+    assert!(meta.contains("<pdfaid:part>2</pdfaid:part>"), "{meta}");
     if have_tool("qpdf", &["--version"]) {
         run("qpdf", &["--check"], &pdf);
     }
@@ -318,7 +333,7 @@ fn without_fonts_for_a_script_the_pdf_says_so_and_bundle_warns() {
     let m = crate::upload::manifest(&env);
     assert!(m["notes"].to_string().contains("no font here draws"), "{m}");
     if have_tool("pdftotext", &["-v"]) {
-        let text = pdftotext(&summary_pdf(&env)).join(" ");
+        let text = pdftotext(&conversation_pdf(&env)).join(" ");
         assert!(
             text.contains(
                 "no font on the machine that made this summary draws Devanagari, Han, Thai"
@@ -412,7 +427,7 @@ fn arabic_and_hebrew_render_as_chromium_renders_them() {
     order_with(&env, &chat, "stripe");
     let (_, stderr, code) = bundle(&env, "stripe", &[], None);
     assert_eq!(code, 0, "{stderr}");
-    let pdf = summary_pdf(&env);
+    let pdf = conversation_pdf(&env);
     let dpi = 288.0;
     let out = Command::new("pdftoppm")
         .args(["-r", "288", "-gray", "-png", "-singlefile"])

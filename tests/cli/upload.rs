@@ -125,7 +125,7 @@ fn poppler(env: &Env, pdf: &[u8], tool: &str) -> String {
 }
 
 #[test]
-fn stripe_gets_one_pdf_within_its_published_limits() {
+fn stripe_gets_one_pdf_per_evidence_field_within_its_published_limits() {
     let env = Env::new();
     let originals = order(&env, 12, 1600, "stripe");
     let statement = "Packed intact on 18 November — see the photos; упаковано целым.";
@@ -143,7 +143,23 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
     assert_eq!(code, 0, "{v}");
     let up = &v["upload"];
     assert_eq!(up["platform"], "stripe");
-    assert_eq!(up["files"].as_array().unwrap().len(), 1, "{up}");
+    // One file per evidence field: the summary as other evidence, the carrier's events as
+    // shipping documentation, the conversation as customer communication.
+    let fields: Vec<&str> = up["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "dispute evidence: uncategorized_file (Other evidence)",
+            "dispute evidence: shipping_documentation (Shipping documentation)",
+            "dispute evidence: customer_communication (Customer communication)"
+        ],
+        "{up}"
+    );
     let total = up["total_bytes"].as_u64().unwrap();
     assert!(total <= 4_500_000, "{total}");
     assert!(
@@ -167,8 +183,15 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
 
     let m = manifest(&env);
     let ups = upload_files(&m);
-    assert_eq!(ups.len(), 1);
-    assert_eq!(ups[0]["media_type"], "application/pdf");
+    assert_eq!(ups.len(), 3);
+    assert!(ups.iter().all(|u| u["media_type"] == "application/pdf"));
+    let bytes = |u: &Value| zip_entry(&env.path("b.zip"), u["path"].as_str().unwrap());
+    for u in &ups {
+        assert!(bytes(u).len() <= 5 << 20, "{u}");
+    }
+    // The field files come from their own originals: the tracking snapshot, the chat.
+    let one_source = |u: &Value| u["sources"].as_array().unwrap().len();
+    assert_eq!((one_source(ups[1]), one_source(ups[2])), (1, 1));
     let mut sources: Vec<String> = ups[0]["sources"]
         .as_array()
         .unwrap()
@@ -198,6 +221,9 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
     );
     assert_eq!(ev["uncategorized_text"], statement);
     assert_eq!(form["files"]["uncategorized_file"], ups[0]["path"]);
+    assert_eq!(form["files"]["shipping_documentation"], ups[1]["path"]);
+    assert_eq!(form["files"]["customer_communication"], ups[2]["path"]);
+    assert_eq!(form["files_not_placed"], serde_json::json!([]));
     assert_eq!(
         (form["reason"].as_str(), form["case"].as_str()),
         (Some("not-as-described:damaged"), Some("CASE-7"))
@@ -245,9 +271,10 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
         "CASE-7",
         "not-as-described:damaged",
         "упаковано целым",
-        "Посылка пришла пустая",
-        "Το κουτί ήταν σκισμένο",
         "IMG_0004.jpg",
+        // The conversation and the carrier's events are pointed to, in their own files.
+        "customer-communication.pdf",
+        "shipping-documentation.pdf",
         "Key dates",
         "Order placed",
         // What the order holds, on the cover (what is missing stays in the seller's checklist).
@@ -264,6 +291,29 @@ fn stripe_gets_one_pdf_within_its_published_limits() {
     }
     for h in &originals {
         assert!(text.contains(h.as_str()), "SHA-256 {h} not printed");
+    }
+    let chat = poppler(&env, &bytes(ups[2]), "pdftotext");
+    for want in [
+        "Customer communication — order",
+        "Посылка пришла пустая",
+        "Το κουτί ήταν σκισμένο",
+    ] {
+        assert!(
+            chat.contains(want),
+            "{want:?} not in the conversation PDF:\n{chat}"
+        );
+    }
+    let ship = poppler(&env, &bytes(ups[1]), "pdftotext");
+    for want in [
+        "Shipping documentation",
+        "RR123456789CN",
+        "China Post",
+        "Out for delivery",
+    ] {
+        assert!(
+            ship.contains(want),
+            "{want:?} not in the shipping PDF:\n{ship}"
+        );
     }
 }
 
@@ -534,7 +584,12 @@ fn every_profile_s_limits_hold_on_an_order_of_many_large_photos() {
         let files = up["files"].as_array().unwrap();
         assert!(!files.is_empty(), "{platform}: {up}");
         if let Some(n) = prof["max_files"].as_u64() {
-            assert!(files.len() as u64 <= n, "{platform}: {up}");
+            // The count limit is per form field (Stripe's fields take one file each).
+            let mut per_field: std::collections::BTreeMap<&str, u64> = Default::default();
+            for f in files {
+                *per_field.entry(f["field"].as_str().unwrap()).or_default() += 1;
+            }
+            assert!(per_field.values().all(|c| *c <= n), "{platform}: {up}");
         }
         let accepts: Vec<&str> = prof["accepts"]
             .as_array()
