@@ -373,6 +373,21 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         });
         made.push(Made { record, bytes });
     }
+    if p.platform == Platform::Paypal {
+        let bytes = paypal_evidence(i, &statement, &listed);
+        let record = FileRecord::made(PAYPAL_EVIDENCE, &bytes, Role::FormData, MediaType::JSON);
+        checklist.push(ChecklistItem {
+            code: ChecklistCode::FormValue,
+            path: Some(PAYPAL_EVIDENCE.into()),
+            text: format!(
+                "{}: the evidence (tracking numbers, the statement as notes, the files), in the \
+                 shape PayPal's provide-evidence request takes, for a script to submit (vault \
+                 sends nothing)",
+                PAYPAL_EVIDENCE.trim_start_matches("data/upload/")
+            ),
+        });
+        made.push(Made { record, bytes });
+    }
     let report = UploadReport {
         platform: p.platform,
         profile: p.clone(),
@@ -1030,6 +1045,59 @@ pub const STATEMENT: &str = "data/upload/statement.txt";
 
 /// Where a Stripe bundle keeps the dispute evidence its form takes as data.
 pub const STRIPE_EVIDENCE: &str = "data/upload/stripe-evidence.json";
+/// PayPal's "provide evidence" request, filled from the order (PayPal bundles).
+pub const PAYPAL_EVIDENCE: &str = "data/upload/paypal-evidence.json";
+
+/// PayPal's notes field, at most this many characters (its API's limit for `notes`).
+const PAYPAL_NOTES_MAX: usize = 2000;
+
+/// The `input` part of PayPal's provide-evidence call (`POST /v1/customer/disputes/{id}/
+/// provide-evidence`, multipart): proof of fulfilment with the tracking numbers when the order
+/// has them, else other evidence; the statement as notes; the upload files as documents.
+fn paypal_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Vec<u8> {
+    let ship = shipping(i);
+    let documents: Vec<serde_json::Value> = listed
+        .iter()
+        .map(|f| serde_json::json!({"name": f.path.trim_start_matches("data/upload/")}))
+        .collect();
+    let notes: String = statement.chars().take(PAYPAL_NOTES_MAX).collect();
+    let evidence = if ship.numbers.is_empty() {
+        serde_json::json!({"evidence_type": "OTHER", "notes": notes, "documents": documents})
+    } else {
+        // PayPal names carriers from a list of its own; vault writes OTHER and the carrier's name
+        // as the snapshots give it, rather than guess the list's spelling.
+        let carrier = ship.carriers.join(", ");
+        let tracking: Vec<serde_json::Value> = ship
+            .numbers
+            .iter()
+            .map(|n| {
+                serde_json::json!({
+                    "carrier_name": "OTHER",
+                    "carrier_name_other": if carrier.is_empty() { "unknown" } else { carrier.as_str() },
+                    "tracking_number": n,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "evidence_type": "PROOF_OF_FULFILLMENT",
+            "evidence_info": {"tracking_info": tracking},
+            "notes": notes,
+            "documents": documents,
+        })
+    };
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "about": "The `input` part of PayPal's provide-evidence request (POST /v1/customer/disputes/{id}/provide-evidence, multipart/form-data), filled from the order. \
+                  Send each file under `documents` as a part of its own named by its file name; vault itself sends nothing.",
+        "order": i.order.as_str(),
+        "reason": i.dispute.map(|d| d.reason.as_str()),
+        "case": i.dispute.and_then(|d| d.case.as_deref()),
+        "input": {"evidences": [evidence]},
+    });
+    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
 
 /// `stripe-evidence.json`: the evidence text fields vault can fill from the order, in the shape of
 /// the `evidence` object of Stripe's dispute update (`POST /v1/disputes/{id}`), and for each file

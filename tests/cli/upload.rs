@@ -929,3 +929,58 @@ fn a_draft_says_nothing_the_order_does_not_hold() {
         "{form}"
     );
 }
+
+/// PayPal: the evidence as its provide-evidence request takes it, filled from the ledger: proof of
+/// fulfilment with the tracking number, the statement as notes, every upload file as a document.
+#[test]
+fn paypal_gets_its_provide_evidence_request_filled_from_the_order() {
+    let env = Env::new();
+    order(&env, 2, 640, "paypal");
+    let (v, code) = bundle(&env, &["--platform", "paypal"]);
+    assert_eq!(code, 0, "{v}");
+    let form: Value = serde_json::from_slice(&zip_entry(
+        &env.path("b.zip"),
+        "data/upload/paypal-evidence.json",
+    ))
+    .unwrap();
+    let e = &form["input"]["evidences"][0];
+    assert_eq!(e["evidence_type"], "PROOF_OF_FULFILLMENT", "{form}");
+    let t = &e["evidence_info"]["tracking_info"][0];
+    assert_eq!(
+        (
+            t["tracking_number"].as_str(),
+            t["carrier_name"].as_str(),
+            t["carrier_name_other"].as_str()
+        ),
+        (Some("RR123456789CN"), Some("OTHER"), Some("China Post")),
+        "{form}"
+    );
+    let statement =
+        String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap();
+    assert_eq!(e["notes"].as_str().unwrap(), statement.trim_end());
+    let m = manifest(&env);
+    let names: Vec<String> = upload_files(&m)
+        .iter()
+        .map(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("data/upload/")
+                .to_string()
+        })
+        .collect();
+    let docs: Vec<String> = e["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(docs, names);
+    assert_eq!(form["case"], "CASE-7");
+    assert!(
+        v["upload"]["checklist"]
+            .to_string()
+            .contains("paypal-evidence.json"),
+        "{v}"
+    );
+}
