@@ -1394,17 +1394,20 @@ fn summary_doc(
     photos(&mut doc, shots, pictures);
     if fields_apart(&req.profile) {
         // Their own files, for their own form fields: pointed to, not repeated.
+        // Numbered as `number` will number them: right after the summary, in this order.
+        let mut next = 2;
         if !i.tracking.is_empty() {
             doc.blocks.push(Block::Heading("Tracking events".into()));
             doc.blocks.push(Block::Small(format!(
-                "The carrier's {} event(s) are in {SHIPPING_PDF} (Stripe's shipping documentation).",
+                "The carrier's {} event(s) are in {next:02}-{SHIPPING_PDF} (Stripe's shipping documentation).",
                 i.tracking.len()
             )));
+            next += 1;
         }
         if !i.chats.is_empty() {
             doc.blocks.push(Block::Heading("Conversation".into()));
             doc.blocks.push(Block::Small(format!(
-                "The written conversation with the buyer is in {CONVERSATION_PDF} (Stripe's customer communication)."
+                "The written conversation with the buyer is in {next:02}-{CONVERSATION_PDF} (Stripe's customer communication)."
             )));
         }
     } else {

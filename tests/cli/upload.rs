@@ -273,8 +273,8 @@ fn stripe_gets_one_pdf_per_evidence_field_within_its_published_limits() {
         "упаковано целым",
         "IMG_0004.jpg",
         // The conversation and the carrier's events are pointed to, in their own files.
-        "customer-communication.pdf",
-        "shipping-documentation.pdf",
+        "03-customer-communication.pdf",
+        "02-shipping-documentation.pdf",
         "Key dates",
         "Order placed",
         // What the order holds, on the cover (what is missing stays in the seller's checklist).
