@@ -3,6 +3,7 @@
 //! and paste into the platform's form. No sentence is written for a fact the vault lacks.
 
 use super::upload::{Input, Shipping, day, shipping};
+use crate::dispute::ReasonFamily;
 use crate::evidence::kind::Kind;
 use crate::evidence::tracking::Stage;
 use crate::time::Timestamp;
@@ -96,6 +97,7 @@ pub fn draft(i: &Input<'_>) -> String {
         }
     }
     s.extend(offers);
+    s.extend(buyer_words(i));
     let messages: usize = i.chats.iter().map(|(_, t, _)| t.messages.len()).sum();
     if messages > 0 {
         s.push(format!(
@@ -107,6 +109,130 @@ pub fn draft(i: &Input<'_>) -> String {
         i.originals.len()
     ));
     fit(s)
+}
+
+/// Words that confirm receipt, and words that say the item is right, in the languages our
+/// sellers' buyers write most (lower case; matched as substrings).
+const RECEIVED: &[&str] = &[
+    "received",
+    "got it",
+    "arrived",
+    "收到",
+    "已收",
+    "получил",
+    "получила",
+    "пришла",
+    "пришло",
+    "recibí",
+    "recibido",
+    "llegó",
+    "reçu",
+    "erhalten",
+    "angekommen",
+    "ricevuto",
+    "recebi",
+    "chegou",
+    "ได้รับ",
+    "استلمت",
+    "קיבלתי",
+    "הגיע",
+];
+const AS_DESCRIBED: &[&str] = &[
+    "is right",
+    "right size",
+    "perfect",
+    "fits",
+    "as described",
+    "合适",
+    "满意",
+    "подходит",
+    "me queda bien",
+    "passt",
+    "perfetto",
+    "perfeito",
+];
+/// A message with any of these is never quoted as confirming anything ("not received").
+const NEGATIONS: &[&str] = &[
+    " not ",
+    "n't",
+    "never",
+    " no ",
+    "没",
+    "未",
+    "不",
+    " не ",
+    "нет",
+    " pas ",
+    "nicht",
+    "kein",
+    " non ",
+    "não",
+    "ไม่",
+    "لم",
+    "لا ",
+    "לא",
+    " nunca ",
+    " ni ",
+];
+
+/// The buyer's own words that bear on the reason, quoted with their day: only messages whose
+/// sender is the order's recorded buyer (`--buyer-name`, or the ID as the chat shows it), only
+/// messages without a negation in them (a "not received" is never quoted as a receipt), at most
+/// two.
+fn buyer_words(i: &Input<'_>) -> Vec<String> {
+    let Some(family) = i.dispute.map(|d| d.reason.family()) else {
+        return Vec::new();
+    };
+    let words = match family {
+        ReasonFamily::NotReceived | ReasonFamily::Unauthorized => RECEIVED,
+        ReasonFamily::NotAsDescribed => AS_DESCRIBED,
+        ReasonFamily::Billing | ReasonFamily::Other => return Vec::new(),
+    };
+    let Some(key) = i.entries.iter().rev().find_map(|e| match &e.event {
+        crate::ledger::Event::Buyer { buyer } => Some(buyer.as_str()),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let Some(person) = crate::buyers::people(i.vault)
+        .ok()
+        .and_then(|p| p.get(key).cloned())
+    else {
+        return Vec::new();
+    };
+    let is_buyer = |sender: &str| {
+        let s = sender.trim().to_lowercase();
+        s == person.id.to_lowercase()
+            || person
+                .name
+                .as_deref()
+                .is_some_and(|n| s == n.trim().to_lowercase())
+    };
+    let mut out = Vec::new();
+    for (_, t, _) in i.chats {
+        for m in &t.messages {
+            if !m.sender.as_deref().is_some_and(is_buyer) {
+                continue;
+            }
+            let padded = format!(
+                " {} ",
+                m.text.to_lowercase().replace(['.', ',', '!', '?'], " ")
+            );
+            if NEGATIONS.iter().any(|n| padded.contains(n))
+                || !words.iter().any(|w| padded.contains(w))
+            {
+                continue;
+            }
+            let text: String = m.text.chars().take(200).collect();
+            out.push(format!(
+                "On {} the buyer wrote: \"{}\"",
+                day(m.time.as_str()),
+                text.trim()
+            ));
+        }
+    }
+    out.truncate(2);
+    out
 }
 
 /// The photos' sentence: how many, when the first and last were taken, and whether all of them

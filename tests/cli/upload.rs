@@ -984,3 +984,66 @@ fn paypal_gets_its_provide_evidence_request_filled_from_the_order() {
         "{v}"
     );
 }
+
+/// The draft quotes the buyer's own words that bear on the reason ("Got it, thanks!" for an item
+/// said not received), only from the recorded buyer (`--buyer-name`), never a message with a
+/// negation in it, and nothing at all when the vault does not know which sender is the buyer.
+#[test]
+fn the_draft_quotes_the_buyers_own_words_that_bear_on_the_reason() {
+    let chat = "\
+18/11/2026, 09:41 - Lena (buyer): Hi! Is the blue hoodie in size M still available?
+18/11/2026, 09:45 - Lena (buyer): Perfect, size M is right for me.
+18/11/2026, 19:02 - Shop: Shipped with Cainiao. The buyer received it, we hope.
+22/11/2026, 10:00 - Lena (buyer): I have not received it yet.
+24/11/2026, 14:10 - Lena (buyer): Got it, thanks! My neighbour had it.
+";
+    let draft_for = |buyer: bool, reason: &str| {
+        let env = Env::new();
+        let f = env.write("in/WhatsApp Chat with Lena.txt", chat.as_bytes());
+        let mut add = env.vault();
+        add.args(["add", "-q", "--order", ORDER]).arg(&f);
+        if buyer {
+            add.args(["--buyer", "lena-77", "--buyer-name", "Lena (buyer)"]);
+        }
+        add.assert().success();
+        env.vault()
+            .args([
+                "dispute",
+                "open",
+                ORDER,
+                "--platform",
+                "aliexpress",
+                "--reason",
+                reason,
+            ])
+            .assert()
+            .success();
+        let (v, code) = bundle(&env, &["--platform", "aliexpress"]);
+        assert_eq!(code, 0, "{v}");
+        String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap()
+    };
+    let draft = draft_for(true, "not-received");
+    assert!(
+        draft.contains("On 2026-11-24 the buyer wrote: \"Got it, thanks! My neighbour had it.\""),
+        "{draft}"
+    );
+    assert!(
+        !draft.contains("not received it"),
+        "a negation is never quoted: {draft}"
+    );
+    assert!(
+        !draft.contains("we hope"),
+        "the seller's own words are not the buyer's: {draft}"
+    );
+    let draft = draft_for(true, "not-as-described:wrong-size");
+    assert!(
+        draft.contains("the buyer wrote: \"Perfect, size M is right for me.\""),
+        "{draft}"
+    );
+    assert!(!draft.contains("Got it"), "{draft}");
+    let draft = draft_for(false, "not-received");
+    assert!(
+        !draft.contains("the buyer wrote"),
+        "no buyer recorded: {draft}"
+    );
+}
