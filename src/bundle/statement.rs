@@ -77,6 +77,22 @@ pub fn draft(i: &Input<'_>) -> String {
         ));
     }
     s.extend(packing(i, scan.map(|t| &t.event.time)));
+    // The earliest third-party time-stamp of the order's records.
+    if let Some(st) = i
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            crate::ledger::Event::Stamp { stamp } => Some(stamp),
+            _ => None,
+        })
+        .min_by(|a, b| a.gen_time.cmp(&b.gen_time))
+    {
+        s.push(format!(
+            "A third party, {}, time-stamped the order's records (RFC 3161) on {}: what was filed by then existed no later than that day.",
+            st.tsa_name,
+            day(&st.gen_time)
+        ));
+    }
     // Offers made since the dispute opened, each with the day it was recorded.
     let mut offers = Vec::new();
     for e in i.entries {

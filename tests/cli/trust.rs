@@ -580,6 +580,13 @@ fn a_signed_and_stamped_bundle_checks_with_minisign_openssl_and_sh_as_verify_txt
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["stamps"], 2, "{v}");
     assert_eq!(v["stamp"]["stamped"].as_array().unwrap().len(), 1, "{v}");
+    // The drafted statement says a third party dated the records, and when.
+    let draft =
+        String::from_utf8(crate::upload::zip_entry(&zip, "data/upload/statement.txt")).unwrap();
+    assert!(
+        draft.contains("time-stamped the order's records (RFC 3161) on 20"),
+        "{draft}"
+    );
     let sig = v["signature"].as_str().unwrap().to_string();
 
     let out = env.path("x");
