@@ -92,7 +92,7 @@ fn summary(d: &Doc) -> (f64, usize, usize, Vec<String>) {
         t.elapsed().as_secs_f64(),
         bytes.len(),
         pages.len(),
-        fonts.missing.keys().cloned().collect(),
+        fonts.missing.iter().cloned().collect(),
     )
 }
 

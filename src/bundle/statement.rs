@@ -35,6 +35,7 @@ pub fn draft(i: &Input<'_>) -> String {
         numbers,
         carriers,
         first_scan: scan,
+        ..
     } = shipping(i);
     if let Some(first) = scan {
         let by = if carriers.is_empty() {
@@ -204,10 +205,7 @@ fn buyer_words(i: &Input<'_>) -> Vec<String> {
         ReasonFamily::NotAsDescribed => AS_DESCRIBED,
         ReasonFamily::Billing | ReasonFamily::Other => return Vec::new(),
     };
-    let Some(key) = i.entries.iter().rev().find_map(|e| match &e.event {
-        crate::ledger::Event::Buyer { buyer } => Some(buyer.as_str()),
-        _ => None,
-    }) else {
+    let Some(key) = crate::case::buyer_of(i.entries.iter().copied()) else {
         return Vec::new();
     };
     let Some(person) = crate::buyers::people(i.vault)

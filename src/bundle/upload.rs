@@ -347,46 +347,43 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     } else {
         "the seller's statement, as given"
     };
-    checklist.push(ChecklistItem {
-        code: ChecklistCode::FormValue,
-        path: Some(STATEMENT.into()),
-        text: format!(
-            "{} → the form's text box ({} characters; {whose})",
-            STATEMENT.trim_start_matches("data/upload/"),
-            statement.chars().count()
-        ),
-    });
-    let bytes = format!("{statement}\n").into_bytes();
-    let record = FileRecord::made(STATEMENT, &bytes, Role::FormData, MediaType::TEXT);
-    made.push(Made { record, bytes });
+    let chars = statement.chars().count();
+    form_data(
+        (&mut made, &mut checklist),
+        STATEMENT,
+        format!("{statement}\n").into_bytes(),
+        MediaType::TEXT,
+        |name| format!("{name} → the form's text box ({chars} characters; {whose})"),
+    );
     if p.platform == Platform::Stripe {
-        let bytes = stripe_evidence(i, &statement, &listed);
-        let record = FileRecord::made(STRIPE_EVIDENCE, &bytes, Role::FormData, MediaType::JSON);
-        checklist.push(ChecklistItem {
-            code: ChecklistCode::FormValue,
-            path: Some(STRIPE_EVIDENCE.into()),
-            text: format!(
-                "{}: the text fields above and which file goes in which file field, in the shape \
-                 Stripe's dispute update API takes, for a script to submit (vault sends nothing)",
-                STRIPE_EVIDENCE.trim_start_matches("data/upload/")
-            ),
-        });
-        made.push(Made { record, bytes });
+        form_data(
+            (&mut made, &mut checklist),
+            STRIPE_EVIDENCE,
+            stripe_evidence(i, &statement, &listed),
+            MediaType::JSON,
+            |name| {
+                format!(
+                    "{name}: the text fields above and which file goes in which file field, in \
+                     the shape Stripe's dispute update API takes, for a script to submit (vault \
+                     sends nothing)"
+                )
+            },
+        );
     }
     if p.platform == Platform::Paypal {
-        let bytes = paypal_evidence(i, &statement, &listed);
-        let record = FileRecord::made(PAYPAL_EVIDENCE, &bytes, Role::FormData, MediaType::JSON);
-        checklist.push(ChecklistItem {
-            code: ChecklistCode::FormValue,
-            path: Some(PAYPAL_EVIDENCE.into()),
-            text: format!(
-                "{}: the evidence (tracking numbers, the statement as notes, the files), in the \
-                 shape PayPal's provide-evidence request takes, for a script to submit (vault \
-                 sends nothing)",
-                PAYPAL_EVIDENCE.trim_start_matches("data/upload/")
-            ),
-        });
-        made.push(Made { record, bytes });
+        form_data(
+            (&mut made, &mut checklist),
+            PAYPAL_EVIDENCE,
+            paypal_evidence(i, &statement, &listed),
+            MediaType::JSON,
+            |name| {
+                format!(
+                    "{name}: the evidence (tracking numbers, the statement as notes, the files), \
+                     in the shape PayPal's provide-evidence request takes, for a script to submit \
+                     (vault sends nothing)"
+                )
+            },
+        );
     }
     let report = UploadReport {
         platform: p.platform,
@@ -396,7 +393,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         checklist: Checklist(checklist),
         shrunk,
         dropped,
-        missing_scripts: fonts.missing.keys().cloned().collect(),
+        missing_scripts: fonts.missing.iter().cloned().collect(),
     };
     Ok((made, report))
 }
@@ -1171,6 +1168,8 @@ pub(super) struct Shipping<'a> {
     pub carriers: Vec<&'a str>,
     /// The first carrier scan: the earliest event past `info_received`.
     pub first_scan: Option<&'a TimelineEvent>,
+    /// The earliest delivered event.
+    pub delivered: Option<&'a TimelineEvent>,
 }
 
 pub(super) fn shipping<'a>(i: &Input<'a>) -> Shipping<'a> {
@@ -1192,15 +1191,17 @@ pub(super) fn shipping<'a>(i: &Input<'a>) -> Shipping<'a> {
         .collect();
     carriers.sort_unstable();
     carriers.dedup();
-    let first_scan = i
-        .tracking
-        .iter()
-        .filter(|t| t.event.stage != Stage::InfoReceived)
-        .min_by_key(|t| t.event.sort_key());
+    let earliest = |stage: fn(Stage) -> bool| {
+        i.tracking
+            .iter()
+            .filter(|t| stage(t.event.stage))
+            .min_by_key(|t| t.event.sort_key())
+    };
     Shipping {
         numbers,
         carriers,
-        first_scan,
+        first_scan: earliest(|s| s != Stage::InfoReceived),
+        delivered: earliest(|s| s == Stage::Delivered),
     }
 }
 
@@ -1220,6 +1221,24 @@ impl Input<'_> {
     fn show(&self, t: &str) -> String {
         crate::time::human_in(t, self.zone)
     }
+}
+
+/// A file of `upload/` for the form's text fields or a script (manifest role `form_data`, not one
+/// of the form's files), with its checklist line (`line` gets the file's name).
+fn form_data(
+    (made, checklist): (&mut Vec<Made>, &mut Vec<ChecklistItem>),
+    path: &str,
+    bytes: Vec<u8>,
+    media_type: MediaType,
+    line: impl FnOnce(&str) -> String,
+) {
+    checklist.push(ChecklistItem {
+        code: ChecklistCode::FormValue,
+        path: Some(path.into()),
+        text: line(path.trim_start_matches("data/upload/")),
+    });
+    let record = FileRecord::made(path, &bytes, Role::FormData, media_type);
+    made.push(Made { record, bytes });
 }
 
 /// Files of the shipping documentation and the conversation, for forms with a field for each.
@@ -1254,17 +1273,7 @@ fn field_files(
             .map(|r| r.sha256)
             .collect()
     };
-    let hashes = |b: &mut Vec<Block>, k: Kind| {
-        b.push(Block::Heading("Original files and their SHA-256".into()));
-        for r in i.originals.iter().filter(|r| r.kind == Some(k)) {
-            b.push(Block::Small(format!(
-                "{} ({} bytes, in the evidence bundle under data/originals)\n{}",
-                r.original_name.as_deref().unwrap_or(&r.path),
-                r.size,
-                r.sha256
-            )));
-        }
-    };
+    let hashes = |b: &mut Vec<Block>, k: Kind| original_hashes(b, i, |r| r.kind == Some(k));
     let write = |doc: &Doc| -> crate::error::Result<(Vec<u8>, u32)> {
         let pages = summary::layout(doc, &mut fonts.shaper());
         let pdf = summary::pdf::write(doc, &pages, fonts).map_err(crate::error::Error::Usage)?;
@@ -1290,12 +1299,7 @@ fn field_files(
                 i.show(t.event.time.as_str()),
             ));
         }
-        if let Some(d) = i
-            .tracking
-            .iter()
-            .filter(|t| t.event.stage == Stage::Delivered)
-            .min_by_key(|t| t.event.sort_key())
-        {
+        if let Some(d) = ship.delivered {
             rows.push(("Delivered".to_string(), i.show(d.event.time.as_str())));
         }
         doc.blocks.push(Block::Fields(rows));
@@ -1414,7 +1418,7 @@ fn summary_doc(
         tracking_events(&mut doc.blocks, i);
         conversations(&mut doc.blocks, i, conv.unwrap_or(usize::MAX));
     }
-    original_hashes(&mut doc.blocks, i);
+    original_hashes(&mut doc.blocks, i, |_| true);
     doc
 }
 
@@ -1459,14 +1463,9 @@ fn evidence_held(i: &Input<'_>) -> Vec<(String, String)> {
     }
     let snapshots = count(Kind::Tracking);
     if snapshots > 0 {
-        let delivered = i
-            .tracking
-            .iter()
-            .filter(|t| t.event.stage == Stage::Delivered)
-            .min_by_key(|t| t.event.sort_key());
         rows.push((
             "Carrier tracking".to_string(),
-            match delivered {
+            match shipping(i).delivered {
                 Some(d) => format!(
                     "{snapshots} snapshot(s) of the carrier's records; delivered {}{}",
                     i.show(d.event.time.as_str()),
@@ -1524,15 +1523,10 @@ fn key_dates(i: &Input<'_>) -> Vec<(String, String)> {
             )
         })
     });
-    let earliest = |stage: fn(Stage) -> bool| {
-        i.tracking
-            .iter()
-            .filter(|t| stage(t.event.stage))
-            .min_by_key(|t| t.event.sort_key())
-            .map(|t| t.event.time.to_string())
-    };
-    let handed = earliest(|s| s != Stage::InfoReceived);
-    let delivered = earliest(|s| s == Stage::Delivered);
+    let ship = shipping(i);
+    let time_of = |t: Option<&TimelineEvent>| t.map(|t| t.event.time.to_string());
+    let handed = time_of(ship.first_scan);
+    let delivered = time_of(ship.delivered);
     let mut dates = Vec::new();
     if let Some(t) = i.dispute.and_then(|d| d.ordered_at.clone()) {
         dates.push(("Order placed".to_string(), i.show(&t)));
@@ -1696,14 +1690,15 @@ fn conversations(b: &mut Vec<Block>, i: &Input<'_>, mut budget: usize) {
     }
 }
 
-fn original_hashes(b: &mut Vec<Block>, i: &Input<'_>) {
+/// The originals `keep` selects, each with its SHA-256 and what dates or signs it.
+fn original_hashes(b: &mut Vec<Block>, i: &Input<'_>, keep: impl Fn(&FileRecord) -> bool) {
     b.push(Block::Heading("Original files and their SHA-256".into()));
     b.push(Block::Small(
         "Each file is in the evidence bundle under data/originals, byte for byte as filed; \
          `sha256sum` of it prints the hash below."
             .into(),
     ));
-    for r in i.originals {
+    for r in i.originals.iter().filter(|r| keep(r)) {
         b.push(Block::Small(format!(
             "{} ({}, {} bytes)\n{}\n{}",
             r.original_name.as_deref().unwrap_or(&r.path),

@@ -90,12 +90,15 @@ fn salt(vault: &Vault) -> Result<Vec<u8>> {
 
 /// The key that names buyer `id` in hashed records.
 pub fn key(vault: &Vault, id: &str) -> Result<String> {
-    let s = salt(vault)?;
+    Ok(key_with(&salt(vault)?, id))
+}
+
+fn key_with(salt: &[u8], id: &str) -> String {
     let mut h = Sha256::new();
-    h.update(&s);
+    h.update(salt);
     h.update([0]);
     h.update(id.trim().as_bytes());
-    Ok(format!("b-{}", &hex(&h.finalize())[..24]))
+    format!("b-{}", &hex(&h.finalize())[..24])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -141,18 +144,32 @@ fn write_people(vault: &Vault, table: &BTreeMap<String, Person>) -> Result<()> {
 
 /// Remember buyer `id` (and `name`, when given) under its key; the key.
 pub fn remember(vault: &Vault, id: &str, name: Option<&str>) -> Result<String> {
-    let k = key(vault, id)?;
+    Ok(remember_all(vault, &[(id, name)])?.remove(0))
+}
+
+/// [`remember`] for many buyers, the table rewritten once; their keys, in order.
+pub fn remember_all(vault: &Vault, buyers: &[(&str, Option<&str>)]) -> Result<Vec<String>> {
+    let s = salt(vault)?;
     let mut table = people(vault)?;
-    let entry = table.entry(k.clone()).or_default();
-    let new = Person {
-        id: id.trim().to_string(),
-        name: name.map(str::to_string).or(entry.name.clone()),
-    };
-    if *entry != new {
-        *entry = new;
+    let mut changed = false;
+    let mut keys = Vec::with_capacity(buyers.len());
+    for (id, name) in buyers {
+        let k = key_with(&s, id);
+        let entry = table.entry(k.clone()).or_default();
+        let new = Person {
+            id: id.trim().to_string(),
+            name: name.map(str::to_string).or(entry.name.clone()),
+        };
+        if *entry != new {
+            *entry = new;
+            changed = true;
+        }
+        keys.push(k);
+    }
+    if changed {
         write_people(vault, &table)?;
     }
-    Ok(k)
+    Ok(keys)
 }
 
 /// Erase buyer `id`'s personal data (ID and name); whether there was any.
@@ -190,10 +207,22 @@ pub struct FlagEntry {
 }
 
 /// The blacklist's ledger: its entries, and where its chain is broken (1-based line, what).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Flags {
     pub entries: Vec<FlagEntry>,
     pub problems: Vec<(usize, String)>,
+    /// The SHA-256 of the last whole line (zeros for none): the next entry's `prev`.
+    pub head: Digest,
+}
+
+impl Default for Flags {
+    fn default() -> Flags {
+        Flags {
+            entries: Vec::new(),
+            problems: Vec::new(),
+            head: Digest::ZERO,
+        }
+    }
 }
 
 impl Flags {
@@ -217,7 +246,6 @@ impl Flags {
 
     pub fn parse(bytes: &[u8]) -> Flags {
         let mut f = Flags::default();
-        let mut prev = Digest::ZERO;
         let whole = bytes.len() - bytes.iter().rev().take_while(|b| **b != b'\n').count();
         let body = &bytes[..whole];
         let Some(body) = body.strip_suffix(b"\n") else {
@@ -230,7 +258,7 @@ impl Flags {
             }
             match serde_json::from_slice::<FlagEntry>(line) {
                 Ok(e) => {
-                    if e.prev != prev {
+                    if e.prev != f.head {
                         f.problems.push((
                             i + 1,
                             "the chain is broken here: prev is not the SHA-256 of the line before"
@@ -249,7 +277,7 @@ impl Flags {
                     .problems
                     .push((i + 1, format!("not a blacklist entry: {e}"))),
             }
-            prev = Digest::of(line);
+            f.head = Digest::of(line);
         }
         f
     }
@@ -272,15 +300,27 @@ impl Flags {
     }
 }
 
-/// Append a `flag` or `unflag` entry for `key`, chained to the last one, under a file lock.
-pub fn append(
-    vault: &Vault,
-    event: FlagEvent,
-    key: &str,
-    reason: &str,
-    order: Option<&OrderId>,
-    by: &str,
-) -> Result<FlagEntry> {
+/// A `flag` or `unflag` to append.
+pub struct NewFlag {
+    pub event: FlagEvent,
+    pub key: String,
+    pub reason: String,
+    pub order: Option<OrderId>,
+}
+
+impl NewFlag {
+    pub fn new(event: FlagEvent, key: String, reason: String, order: Option<OrderId>) -> NewFlag {
+        NewFlag {
+            event,
+            key,
+            reason,
+            order,
+        }
+    }
+}
+
+/// Append `new` entries, chained to the last one, in one write under a file lock.
+pub fn append(vault: &Vault, new: Vec<NewFlag>, by: &str) -> Result<Vec<FlagEntry>> {
     let path = flags_path(vault);
     std::fs::create_dir_all(dir(vault)).at(dir(vault))?;
     let mut f = std::fs::OpenOptions::new()
@@ -307,25 +347,31 @@ pub fn append(
             hint: "`vault verify` says more; restore the file from a backup before flagging".into(),
         });
     }
-    let prev = bytes[..whole]
-        .strip_suffix(b"\n")
-        .map(|b| b.rsplit(|c| *c == b'\n').next().unwrap_or(b))
-        .map_or(Digest::ZERO, Digest::of);
-    let entry = FlagEntry {
-        seq: flags.entries.len() as u64,
-        prev,
-        at: Utc::now(),
-        by: by.to_string(),
-        event,
-        buyer: key.to_string(),
-        reason: reason.to_string(),
-        order: order.cloned(),
-    };
-    let mut line = serde_json::to_vec(&entry).expect("an entry serialises");
-    line.push(b'\n');
-    f.write_all(&line).at(&path)?;
+    let (mut seq, mut prev) = (flags.entries.len() as u64, flags.head);
+    let mut out = Vec::with_capacity(new.len());
+    let mut lines = Vec::new();
+    let at = Utc::now();
+    for n in new {
+        let entry = FlagEntry {
+            seq,
+            prev,
+            at,
+            by: by.to_string(),
+            event: n.event,
+            buyer: n.key,
+            reason: n.reason,
+            order: n.order,
+        };
+        let line = serde_json::to_vec(&entry).expect("an entry serialises");
+        prev = Digest::of(&line);
+        seq += 1;
+        lines.extend(line);
+        lines.push(b'\n');
+        out.push(entry);
+    }
+    f.write_all(&lines).at(&path)?;
     f.sync_all().at(&path)?;
-    Ok(entry)
+    Ok(out)
 }
 
 /// One CSV field, quoted when it has to be (RFC 4180).

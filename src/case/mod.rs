@@ -234,8 +234,12 @@ pub fn disputes(ledger: &Ledger) -> Vec<DisputeSpan<'_>> {
 
 /// The open dispute of a ledger, if any: the last `dispute_open` with no `dispute_close` after it.
 pub fn buyer(ledger: &Ledger) -> Option<&str> {
-    ledger
-        .entries()
+    buyer_of(ledger.entries())
+}
+
+/// The latest `buyer` entry's key among `entries`.
+pub fn buyer_of<'a>(entries: impl Iterator<Item = &'a crate::ledger::Entry>) -> Option<&'a str> {
+    entries
         .filter_map(|e| match &e.event {
             crate::ledger::Event::Buyer { buyer } => Some(buyer.as_str()),
             _ => None,

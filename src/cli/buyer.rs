@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::buyers::{self, FlagEntry, FlagEvent, Flags};
+use crate::buyers::{self, FlagEntry, FlagEvent, Flags, NewFlag};
 use crate::cli::output::{Report, escape_str};
 use crate::error::{Error, Exit, Result};
 use crate::ledger::{Appender, Event, NewEntry};
@@ -219,11 +219,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     let report = match args.action {
         Action::Flag { id, reason, order } => {
             let key = buyers::remember(&vault, &id, None)?;
-            let e = buyers::append(&vault, FlagEvent::Flag, &key, &reason, order.as_ref(), &by)?;
+            let e = buyers::append(
+                &vault,
+                vec![NewFlag::new(FlagEvent::Flag, key, reason, order)],
+                &by,
+            )?;
             BuyerReport {
                 action: "flagged",
                 buyer: id,
-                seq: Some(e.seq),
+                seq: e.first().map(|e| e.seq),
                 erased: None,
                 imported: None,
                 already_flagged: None,
@@ -234,11 +238,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             if Flags::read(&vault)?.flagged(&key).is_none() {
                 return Err(Error::Usage(format!("buyer {id} is not flagged")));
             }
-            let e = buyers::append(&vault, FlagEvent::Unflag, &key, &reason, None, &by)?;
+            let e = buyers::append(
+                &vault,
+                vec![NewFlag::new(FlagEvent::Unflag, key, reason, None)],
+                &by,
+            )?;
             BuyerReport {
                 action: "unflagged",
                 buyer: id,
-                seq: Some(e.seq),
+                seq: e.first().map(|e| e.seq),
                 erased: None,
                 imported: None,
                 already_flagged: None,
@@ -314,30 +322,44 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
                 || file.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            let (mut imported, mut already) = (0, 0);
-            let mut seq = None;
+            // A key exported after erasure is already a key here; the rest are IDs, remembered
+            // in one rewrite of the table.
+            let is_key = |id: &str| id.starts_with("b-") && id.len() == 26;
+            let named: Vec<(&str, Option<&str>)> = ids
+                .iter()
+                .filter(|(id, _)| !is_key(id))
+                .map(|(id, _)| (id.as_str(), None))
+                .collect();
+            let mut keys = buyers::remember_all(&vault, &named)?.into_iter();
+            let flags = Flags::read(&vault)?;
+            let mut flagged: std::collections::BTreeSet<String> = flags
+                .latest()
+                .into_iter()
+                .filter(|(_, e)| e.event == FlagEvent::Flag)
+                .map(|(k, _)| k.to_string())
+                .collect();
+            let mut new = Vec::new();
+            let mut already = 0;
             for (id, why) in ids {
-                // A key exported after erasure is already a key here.
-                let key = if id.starts_with("b-") && id.len() == 26 {
-                    id.clone()
+                let key = if is_key(&id) {
+                    id
                 } else {
-                    buyers::remember(&vault, &id, None)?
+                    keys.next().expect("a key per ID")
                 };
-                if Flags::read(&vault)?.flagged(&key).is_some() {
+                if !flagged.insert(key.clone()) {
                     already += 1;
                     continue;
                 }
-                let e = buyers::append(
-                    &vault,
-                    FlagEvent::Flag,
-                    &key,
-                    &format!("imported from {name}: {why}"),
-                    None,
-                    &by,
-                )?;
-                seq = Some(e.seq);
-                imported += 1;
+                let reason = format!("imported from {name}: {why}");
+                new.push(NewFlag::new(FlagEvent::Flag, key, reason, None));
             }
+            let imported = new.len() as u64;
+            let written = if new.is_empty() {
+                Vec::new()
+            } else {
+                buyers::append(&vault, new, &by)?
+            };
+            let seq = written.last().map(|e| e.seq);
             BuyerReport {
                 action: "imported",
                 buyer: name,

@@ -204,7 +204,7 @@ pub fn missing_fonts_note(fonts: &text::Fonts) -> Option<String> {
     if fonts.missing.is_empty() {
         return None;
     }
-    let names: Vec<&str> = fonts.missing.keys().map(String::as_str).collect();
+    let names: Vec<&str> = fonts.missing.iter().map(String::as_str).collect();
     Some(format!(
         "Note: no font on the machine that made this summary draws {} text; such characters are \
          drawn as hollow boxes. The original files, listed with their SHA-256 at the end, hold \

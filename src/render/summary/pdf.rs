@@ -72,17 +72,7 @@ pub fn write(doc: &Doc, pages: &[Page], fonts: &Fonts) -> Result<Vec<u8>, String
                     let mut pb = PathBuilder::new();
                     pb.move_to(*x, *y);
                     pb.line_to(*x + *w, *y);
-                    if let Some(path) = pb.finish() {
-                        s.set_fill(None);
-                        s.set_stroke(Some(Stroke {
-                            paint: luma::Color::new(120).into(),
-                            width: 0.5,
-                            ..Stroke::default()
-                        }));
-                        s.draw_path(&path);
-                        s.set_stroke(None);
-                        s.set_fill(Some(krilla::paint::Fill::default()));
-                    }
+                    stroke(&mut s, pb, luma::Color::new(120), 0.5);
                 }
             }
         }
@@ -116,33 +106,36 @@ fn draw_line(
 ) {
     let mut pen = x;
     for run in &line.runs {
-        // Clusters in visual order, each with where it starts.
-        {
-            let mut at = pen;
-            let mut pending: Vec<KrillaGlyph> = Vec::new();
-            let mut from = at;
-            for g in &run.glyphs {
-                if g.id == 0 {
-                    draw_glyphs(s, &faces[run.face], &line.text, size, from, y, &mut pending);
-                    missing_box(s, fonts, run.face, at, y, size, g.x_advance);
-                    at += g.x_advance * size;
-                    from = at;
-                    continue;
-                }
-                pending.push(KrillaGlyph {
-                    glyph_id: GlyphId::new(u32::from(g.id)),
-                    text_range: g.text.clone(),
-                    x_advance: g.x_advance,
-                    x_offset: g.x_offset,
-                    y_offset: g.y_offset,
-                    y_advance: 0.0,
-                    location: None,
-                });
-                at += g.x_advance * size;
+        // Glyphs since the last box, drawn in one call from where they start.
+        let mut pending: Vec<KrillaGlyph> = Vec::new();
+        let mut from = pen;
+        for g in &run.glyphs {
+            if g.id == 0 {
+                draw_glyphs(s, &faces[run.face], &line.text, size, from, y, &mut pending);
+                let b = fonts.faces[run.face].hollow_box(pen, y, size, g.x_advance);
+                let mut pb = PathBuilder::new();
+                pb.move_to(b.x, b.y);
+                pb.line_to(b.x + b.w, b.y);
+                pb.line_to(b.x + b.w, b.y - b.h);
+                pb.line_to(b.x, b.y - b.h);
+                pb.close();
+                stroke(s, pb, luma::Color::black(), b.line);
+                pen += g.x_advance * size;
+                from = pen;
+                continue;
             }
-            draw_glyphs(s, &faces[run.face], &line.text, size, from, y, &mut pending);
-            pen = at;
+            pending.push(KrillaGlyph {
+                glyph_id: GlyphId::new(u32::from(g.id)),
+                text_range: g.text.clone(),
+                x_advance: g.x_advance,
+                x_offset: g.x_offset,
+                y_offset: g.y_offset,
+                y_advance: 0.0,
+                location: None,
+            });
+            pen += g.x_advance * size;
         }
+        draw_glyphs(s, &faces[run.face], &line.text, size, from, y, &mut pending);
     }
 }
 
@@ -169,37 +162,18 @@ fn draw_glyphs(
     }
 }
 
-fn missing_box(
-    s: &mut krilla::surface::Surface<'_>,
-    fonts: &Fonts,
-    face: usize,
-    x: f32,
-    y: f32,
-    size: f32,
-    advance: f32,
-) {
-    let (ascent, _) = fonts.faces[face].metrics();
-    let (w, h) = (
-        (advance * size - size * 0.15).max(size * 0.3),
-        ascent * size * 0.9,
-    );
-    let mut pb = PathBuilder::new();
-    let x0 = x + size * 0.07;
-    pb.move_to(x0, y);
-    pb.line_to(x0 + w, y);
-    pb.line_to(x0 + w, y - h);
-    pb.line_to(x0, y - h);
-    pb.close();
-    if let Some(path) = pb.finish() {
-        s.set_fill(None);
-        s.set_stroke(Some(Stroke {
-            width: size * 0.06,
-            ..Stroke::default()
-        }));
-        s.draw_path(&path);
-        s.set_stroke(None);
-        s.set_fill(Some(krilla::paint::Fill::default()));
-    }
+/// Stroke the path `pb` in `colour` at `width`, unfilled; text drawing's black fill is restored.
+fn stroke(s: &mut krilla::surface::Surface<'_>, pb: PathBuilder, colour: luma::Color, width: f32) {
+    let Some(path) = pb.finish() else { return };
+    s.set_fill(None);
+    s.set_stroke(Some(Stroke {
+        paint: colour.into(),
+        width,
+        ..Stroke::default()
+    }));
+    s.draw_path(&path);
+    s.set_stroke(None);
+    s.set_fill(Some(krilla::paint::Fill::default()));
 }
 
 fn pdf_date(t: &chrono::DateTime<chrono::Utc>) -> krilla::metadata::DateTime {

@@ -47,23 +47,18 @@ fn draw_line(
             let gy = y * K - g.y_offset * px_size;
             if g.id == 0 {
                 // The same hollow box the PDF draws.
-                let (ascent, _) = fonts.faces[run.face].metrics();
-                let (w, h) = (
-                    (g.x_advance * px_size - px_size * 0.15).max(px_size * 0.3),
-                    ascent * px_size * 0.9,
-                );
-                let x0 = gx + px_size * 0.07;
-                let t = (px_size * 0.06).max(1.0) as i64;
-                for dx in 0..=w as i64 {
+                let b = fonts.faces[run.face].hollow_box(gx, gy, px_size, g.x_advance);
+                let t = b.line.max(1.0) as i64;
+                for dx in 0..=b.w as i64 {
                     for k in 0..t {
-                        ink(img, x0 as i64 + dx, gy as i64 - k, 1.0);
-                        ink(img, x0 as i64 + dx, (gy - h) as i64 + k, 1.0);
+                        ink(img, b.x as i64 + dx, b.y as i64 - k, 1.0);
+                        ink(img, b.x as i64 + dx, (b.y - b.h) as i64 + k, 1.0);
                     }
                 }
-                for dy in 0..=h as i64 {
+                for dy in 0..=b.h as i64 {
                     for k in 0..t {
-                        ink(img, x0 as i64 + k, gy as i64 - dy, 1.0);
-                        ink(img, (x0 + w) as i64 - k, gy as i64 - dy, 1.0);
+                        ink(img, b.x as i64 + k, b.y as i64 - dy, 1.0);
+                        ink(img, (b.x + b.w) as i64 - k, b.y as i64 - dy, 1.0);
                     }
                 }
             } else {

@@ -58,6 +58,29 @@ impl Face {
     pub fn metrics(&self) -> (f32, f32) {
         (self.ascender, self.descender)
     }
+
+    /// The hollow box drawn for a glyph no font has, at pen `x` on baseline `y`, `size` per em,
+    /// in the units `x`, `y` and `size` are given in (points for the PDF, pixels for images).
+    pub fn hollow_box(&self, x: f32, y: f32, size: f32, advance: f32) -> HollowBox {
+        HollowBox {
+            x: x + size * 0.07,
+            y,
+            w: (advance * size - size * 0.15).max(size * 0.3),
+            h: self.ascender * size * 0.9,
+            line: size * 0.06,
+        }
+    }
+}
+
+/// Where a missing glyph's box goes: left edge `x`, bottom `y` (the baseline), width, height and
+/// the stroke's width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HollowBox {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+    pub line: f32,
 }
 
 /// The fonts a document is set in: the embedded one first, then one or more per script it lacks.
@@ -66,8 +89,8 @@ pub struct Fonts {
     pub faces: Vec<Face>,
     /// For characters the embedded font lacks: which face draws them.
     by_char: HashMap<char, usize>,
-    /// Scripts no font here covers, with an example of their characters (the note and warning).
-    pub missing: BTreeMap<String, String>,
+    /// Scripts no font here covers, by name (the note and the warning).
+    pub missing: BTreeSet<String>,
 }
 
 /// Where to look for fonts beyond the embedded one.
@@ -117,7 +140,7 @@ impl Fonts {
         Fonts {
             faces: vec![face],
             by_char: HashMap::new(),
-            missing: BTreeMap::new(),
+            missing: BTreeSet::new(),
         }
     }
 
@@ -224,7 +247,7 @@ impl Fonts {
                 fonts.faces.push(face);
             }
             if !left.is_empty() {
-                fonts.missing.insert(script, left.iter().take(3).collect());
+                fonts.missing.insert(script);
             }
         }
         fonts
@@ -244,7 +267,7 @@ impl Fonts {
                 .iter()
                 .map(|f| rustybuzz::Face::from_slice(&f.data, f.index).expect("parsed before"))
                 .collect(),
-            cache: HashMap::new(),
+            cache: Default::default(),
         }
     }
 }
@@ -265,12 +288,10 @@ pub struct Glyph {
 pub struct Run {
     pub face: usize,
     pub glyphs: Vec<Glyph>,
-    /// Right to left: the glyphs' logical order is the reverse of their visual one.
-    pub rtl: bool,
 }
 
 /// One line, set: its text in logical order and its runs in visual order, left to right.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Line {
     pub text: String,
     pub runs: Vec<Run>,
@@ -292,7 +313,8 @@ impl Line {
 pub struct Shaper<'f> {
     fonts: &'f Fonts,
     faces: Vec<rustybuzz::Face<'f>>,
-    cache: HashMap<(String, bool), Vec<Run>>,
+    /// What was shaped, left to right and right to left (looked up without allocating).
+    cache: [HashMap<String, Vec<Run>>; 2],
 }
 
 impl<'f> Shaper<'f> {
@@ -303,7 +325,7 @@ impl<'f> Shaper<'f> {
 
     /// `text` (one direction) as runs of glyphs per face, in visual order.
     fn shape(&mut self, text: &str, rtl: bool) -> Vec<Run> {
-        if let Some(r) = self.cache.get(&(text.to_string(), rtl)) {
+        if let Some(r) = self.cache[usize::from(rtl)].get(text) {
             return r.clone();
         }
         // Split into stretches of one face; spaces and marks stay with the face before them, so
@@ -369,13 +391,9 @@ impl<'f> Shaper<'f> {
                     }
                 })
                 .collect();
-            runs.push(Run {
-                face: f,
-                glyphs,
-                rtl,
-            });
+            runs.push(Run { face: f, glyphs });
         }
-        self.cache.insert((text.to_string(), rtl), runs.clone());
+        self.cache[usize::from(rtl)].insert(text.to_string(), runs.clone());
         runs
     }
 
@@ -395,12 +413,7 @@ impl<'f> Shaper<'f> {
                 let p = p.clone();
                 self.set(&bidi, &p, p.range.start..p.range.end)
             }
-            None => Line {
-                text: String::new(),
-                runs: Vec::new(),
-                width: 0.0,
-                rtl: false,
-            },
+            None => Line::default(),
         }
     }
 
@@ -458,12 +471,7 @@ impl<'f> Shaper<'f> {
             let para = para.strip_suffix('\r').unwrap_or(para);
             let bidi = BidiInfo::new(para, None);
             let Some(info) = bidi.paragraphs.first().cloned() else {
-                lines.push(Line {
-                    text: String::new(),
-                    runs: Vec::new(),
-                    width: 0.0,
-                    rtl: false,
-                });
+                lines.push(Line::default());
                 continue;
             };
             let rtl = info.level.is_rtl();
@@ -542,7 +550,7 @@ mod tests {
         assert!(f.missing.is_empty());
         let f = Fonts::for_text(["中文 and ไทย"], &FontSources::default());
         assert_eq!(
-            f.missing.keys().cloned().collect::<Vec<_>>(),
+            f.missing.iter().cloned().collect::<Vec<_>>(),
             ["Han", "Thai"]
         );
     }
