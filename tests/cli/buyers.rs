@@ -19,9 +19,10 @@ fn buyer<'a>(v: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{id} not in {v}"))
 }
 
-/// Every file under `dir`, as bytes.
+/// Every file under `dir`, as bytes, by path.
 fn all_bytes(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
@@ -44,19 +45,23 @@ fn filed_and_flagged(env: &Env, reason: &str) {
         .success();
 }
 
+/// A photo filed for BUYER under another order: the run's output.
+fn next_order_of_the_buyer(env: &Env) -> std::process::Output {
+    let other = env.write("in/IMG_2.jpg", &common::jpeg_bytes(2));
+    env.vault()
+        .args(["add", "-q", "--order", "8123456789012399", "--buyer", BUYER])
+        .arg(&other)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_flagged_buyer_is_warned_about_and_strict_exits_4() {
     let env = Env::new();
     filed_and_flagged(&env, "claimed an empty parcel twice");
 
     // The next order of the same buyer: filed all the same, with a warning; --strict exits 4.
-    let other = env.write("in/IMG_2.jpg", &common::jpeg_bytes(2));
-    let out = env
-        .vault()
-        .args(["add", "-q", "--order", "8123456789012399", "--buyer", BUYER])
-        .arg(&other)
-        .output()
-        .unwrap();
+    let out = next_order_of_the_buyer(&env);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -229,6 +234,19 @@ fn a_blacklist_travels_as_csv_between_shops() {
         (v["imported"].as_u64(), v["already_flagged"].as_u64()),
         (Some(0), Some(2))
     );
+    // One ID twice in a file: flagged once, in one append; the chain stays whole.
+    let twice = b.write("twice.csv", b"buyer_id,reason\nfr-3,a\nfr-3,b\nfr-4,c\n");
+    let (v, _) = b.json(&["buyer", "import", twice.to_str().unwrap()]);
+    assert_eq!(
+        (
+            v["imported"].as_u64(),
+            v["already_flagged"].as_u64(),
+            v["seq"].as_u64()
+        ),
+        (Some(2), Some(1), Some(3)),
+        "{v}"
+    );
+    b.vault().arg("verify").assert().success();
     // A file that is not a blacklist names itself and what is wrong.
     let bad = b.write("bad.csv", b"name,reason\nx,y\n");
     let out = b
@@ -281,13 +299,7 @@ fn forgetting_a_buyer_erases_their_id_and_name_and_every_chain_still_verifies() 
         b["id"].is_null() && b["key"].as_str().unwrap().starts_with("b-"),
         "{v}"
     );
-    let other = env.write("in/IMG_2.jpg", &common::jpeg_bytes(2));
-    let out = env
-        .vault()
-        .args(["add", "-q", "--order", "8123456789012399", "--buyer", BUYER])
-        .arg(&other)
-        .output()
-        .unwrap();
+    let out = next_order_of_the_buyer(&env);
     assert!(String::from_utf8_lossy(&out.stderr).contains("on the blacklist"));
 }
 
@@ -315,4 +327,45 @@ fn an_edited_blacklist_fails_verify() {
         .args(["buyer", "flag", "a3", "--reason", "r"])
         .assert()
         .code(2);
+}
+
+/// A bad buyer ID, or `--buyer` with `--order-from` (one buyer for orders not named yet), is a
+/// usage error (exit 2) that files nothing and leaves what was stored as it was.
+#[test]
+fn bad_buyer_arguments_are_usage_errors_that_store_nothing() {
+    let env = Env::new();
+    filed_and_flagged(&env, "empty-box claims");
+    let before = all_bytes(&env.vault_dir());
+    let photo = env.write("in/ORDER-55/IMG_9.jpg", &common::jpeg_bytes(9));
+    env.vault()
+        .args([
+            "add",
+            "-q",
+            "--order-from",
+            r"(ORDER-\d+)",
+            "--buyer",
+            BUYER,
+        ])
+        .arg(&photo)
+        .assert()
+        .code(2);
+    env.vault()
+        .args(["add", "-q", "--order", ORDER, "--buyer", "a\u{7}b"])
+        .arg(&photo)
+        .assert()
+        .code(2);
+    env.vault()
+        .args(["buyer", "flag", "", "--reason", "x"])
+        .assert()
+        .code(2);
+    env.vault()
+        .args(["buyer", "flag", BUYER, "--reason", "  "])
+        .assert()
+        .code(2);
+    assert_eq!(
+        all_bytes(&env.vault_dir()),
+        before,
+        "nothing stored or changed"
+    );
+    env.vault().arg("verify").assert().success();
 }
