@@ -19,6 +19,7 @@
 //! `SOURCE_DATE_EPOCH` fixes. `docs/bundle-format.md` is the reference.
 
 pub mod check;
+pub mod forms;
 pub mod prepare;
 mod report_html;
 mod statement;

@@ -2,18 +2,17 @@
 //! carrier's events, the photos' capture times, the conversation), for the seller to check, edit
 //! and paste into the platform's form. No sentence is written for a fact the vault lacks.
 
-use super::upload::{Input, Shipping, day, shipping};
+use super::forms::{Shipping, day, shipping, statement_limit};
+use super::upload::Input;
+use crate::dispute::Platform;
 use crate::dispute::ReasonFamily;
 use crate::evidence::kind::Kind;
-use crate::evidence::tracking::Stage;
 use crate::time::Timestamp;
 
-/// Longest draft: it goes into every platform's text box (eBay's and AliExpress's are the
-/// shortest vault knows of, at about 1,000 characters: a guess, see docs/platforms.md).
-pub const MAX_CHARS: usize = 1000;
-
-/// The statement, in short sentences, at most [`MAX_CHARS`] characters.
-pub fn draft(i: &Input<'_>) -> String {
+/// The statement, in short sentences, within the platform's text box
+/// ([`statement_limit`]: eBay's contest note takes 1,000 characters, PayPal's notes 2,000,
+/// Stripe's `uncategorized_text` 20,000; the rest are guessed at 1,000).
+pub fn draft(i: &Input<'_>, platform: Platform) -> String {
     let mut s: Vec<String> = Vec::new();
     if let Some(d) = i.dispute {
         let case = d
@@ -35,7 +34,7 @@ pub fn draft(i: &Input<'_>) -> String {
         numbers,
         carriers,
         first_scan: scan,
-        ..
+        delivered,
     } = shipping(i);
     if let Some(first) = scan {
         let by = if carriers.is_empty() {
@@ -55,12 +54,7 @@ pub fn draft(i: &Input<'_>) -> String {
     } else if !numbers.is_empty() {
         s.push(format!("Tracking number: {}.", numbers.join(", ")));
     }
-    if let Some(d) = i
-        .tracking
-        .iter()
-        .filter(|t| t.event.stage == Stage::Delivered)
-        .max_by_key(|t| t.event.sort_key())
-    {
+    if let Some(d) = delivered {
         let at = d
             .event
             .location
@@ -125,7 +119,7 @@ pub fn draft(i: &Input<'_>) -> String {
         "Each of the {} attached files is listed with its SHA-256 in the summary, so any copy can be checked.",
         i.originals.len()
     ));
-    fit(s)
+    fit(s, statement_limit(platform).0)
 }
 
 /// Words that confirm receipt, and words that say the item is right, in the languages our
@@ -205,13 +199,7 @@ fn buyer_words(i: &Input<'_>) -> Vec<String> {
         ReasonFamily::NotAsDescribed => AS_DESCRIBED,
         ReasonFamily::Billing | ReasonFamily::Other => return Vec::new(),
     };
-    let Some(key) = crate::case::buyer_of(i.entries.iter().copied()) else {
-        return Vec::new();
-    };
-    let Some(person) = crate::buyers::people(i.vault)
-        .ok()
-        .and_then(|p| p.get(key).cloned())
-    else {
+    let Some(person) = super::forms::buyer(i) else {
         return Vec::new();
     };
     let is_buyer = |sender: &str| {
@@ -283,12 +271,12 @@ fn packing(i: &Input<'_>, scan: Option<&Timestamp>) -> Option<String> {
     ))
 }
 
-/// The sentences within [`MAX_CHARS`]: the last ones go first, whole.
-fn fit(mut s: Vec<String>) -> String {
+/// The sentences within `max` characters: the last ones go first, whole.
+fn fit(mut s: Vec<String>, max: usize) -> String {
     loop {
         let text = s.join(" ");
-        if text.chars().count() <= MAX_CHARS || s.len() <= 1 {
-            return text.chars().take(MAX_CHARS).collect();
+        if text.chars().count() <= max || s.len() <= 1 {
+            return text.chars().take(max).collect();
         }
         s.remove(s.len() - 2); // keep the closing sentence about the hashes
     }

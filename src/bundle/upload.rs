@@ -14,6 +14,7 @@ use image::DynamicImage;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::forms::{STATEMENT, form_values, shipping};
 use super::{FileRecord, Role, UniqueNames, safe_name};
 use crate::digest::Digest;
 use crate::dispute::DisputeOpened;
@@ -21,7 +22,7 @@ use crate::dispute::Platform;
 use crate::dispute::profile::{FileType, Profile};
 use crate::evidence::chat::Transcript;
 use crate::evidence::kind::{Kind, MediaType};
-use crate::evidence::tracking::{Stage, TimelineEvent};
+use crate::evidence::tracking::TimelineEvent;
 use crate::ledger::Entry;
 use crate::render::summary::text::{FontSources, Fonts};
 use crate::render::summary::{self, Block, Doc, Picture};
@@ -151,6 +152,16 @@ impl Serialize for Checklist {
     }
 }
 
+/// What the summary and the field files are made with: the request's profile, the statement
+/// settled (the seller's or the draft), and the files made apart for their own form fields.
+struct Plan {
+    profile: Profile,
+    statement: String,
+    /// The field files that go in the upload (`SHIPPING_PDF`, `CONVERSATION_PDF`), in upload
+    /// order right after the summary: the summary points to them instead of repeating them.
+    apart: Vec<String>,
+}
+
 /// A file that may go into `upload/`, if it fits.
 struct Candidate {
     name: String,
@@ -210,11 +221,12 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     let statement = req
         .statement
         .clone()
-        .unwrap_or_else(|| super::statement::draft(i));
-    let req = &Request {
+        .unwrap_or_else(|| super::statement::draft(i, req.profile.platform));
+    let fonts_from = &req.fonts;
+    let req = &Plan {
         profile: req.profile.clone(),
-        statement: Some(statement.clone()),
-        fonts: req.fonts.clone(),
+        statement: statement.clone(),
+        apart: Vec::new(),
     };
     let p = &req.profile;
     let mut shrunk = Vec::new();
@@ -256,23 +268,25 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
     });
     let fonts = Fonts::for_text(
         full.texts().chain(chat_texts).chain(carrier_texts),
-        &req.fonts,
+        fonts_from,
     );
     // Forms with a field per kind of evidence: the shipping documentation and the conversation
-    // in files of their own; the summary fits in what they leave of the total.
+    // in files of their own, each within the form's limits (what does not fit stays in the
+    // summary); the summary fits in what they leave of the total.
     let fields = if fields_apart(p) {
-        field_files(i, req, &fonts)?
+        let (kept, _) = fit_limits(field_files(i, req, &fonts)?, p, max_files, &mut dropped);
+        kept
     } else {
         Vec::new()
     };
     let taken: u64 = fields.iter().map(|c| c.bytes.len() as u64).sum();
-    let summary_req = Request {
+    let summary_req = Plan {
         profile: Profile {
             max_total_bytes: p.max_total_bytes.map(|t| t.saturating_sub(taken)),
             ..p.clone()
         },
         statement: req.statement.clone(),
-        fonts: req.fonts.clone(),
+        apart: fields.iter().map(|c| c.name.clone()).collect(),
     };
     let files = summary_files(i, &summary_req, &all, &fonts, &mut shrunk, &mut dropped)?;
     let shots = &all.list;
@@ -355,34 +369,15 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         MediaType::TEXT,
         |name| format!("{name} → the form's text box ({chars} characters; {whose})"),
     );
-    if p.platform == Platform::Stripe {
+    if let Some((path, bytes, what)) =
+        super::forms::platform_form(i, p.platform, &statement, &listed)
+    {
         form_data(
             (&mut made, &mut checklist),
-            STRIPE_EVIDENCE,
-            stripe_evidence(i, &statement, &listed),
+            path,
+            bytes,
             MediaType::JSON,
-            |name| {
-                format!(
-                    "{name}: the text fields above and which file goes in which file field, in \
-                     the shape Stripe's dispute update API takes, for a script to submit (vault \
-                     sends nothing)"
-                )
-            },
-        );
-    }
-    if p.platform == Platform::Paypal {
-        form_data(
-            (&mut made, &mut checklist),
-            PAYPAL_EVIDENCE,
-            paypal_evidence(i, &statement, &listed),
-            MediaType::JSON,
-            |name| {
-                format!(
-                    "{name}: the evidence (tracking numbers, the statement as notes, the files), \
-                     in the shape PayPal's provide-evidence request takes, for a script to submit \
-                     (vault sends nothing)"
-                )
-            },
+            |name| format!("{name}: {what}"),
         );
     }
     let report = UploadReport {
@@ -402,7 +397,7 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
 /// conversation, then photos go), or its pages as images.
 fn summary_files(
     i: &Input<'_>,
-    req: &Request,
+    req: &Plan,
     shots: &Shots,
     fonts: &Fonts,
     shrunk: &mut Vec<String>,
@@ -689,7 +684,7 @@ fn photo_file(
 /// The summary PDF within `budget` bytes and the profile's page limit.
 fn fit_pdf(
     i: &Input<'_>,
-    req: &Request,
+    req: &Plan,
     all: &Shots,
     fonts: &Fonts,
     budget: u64,
@@ -1013,203 +1008,6 @@ fn video_stills(i: &Input<'_>, r: &FileRecord, side: u32) -> Vec<Shot> {
         .collect()
 }
 
-/// Values for the form's own text fields, where the platform has them.
-fn form_values(i: &Input<'_>, platform: Platform) -> Vec<String> {
-    let Shipping {
-        numbers,
-        first_scan,
-        ..
-    } = shipping(i);
-    let mut v = Vec::new();
-    if matches!(platform, Platform::Stripe | Platform::Shopify) {
-        if !numbers.is_empty() {
-            v.push(format!("shipping_tracking_number: {}", numbers.join(", ")));
-        }
-        if let Some(t) = first_scan {
-            v.push(format!("shipping_date: {}", day(t.event.time.as_str())));
-        }
-    } else if !numbers.is_empty() {
-        v.push(format!(
-            "tracking number(s) to quote: {}",
-            numbers.join(", ")
-        ));
-    }
-    v
-}
-
-/// Where a platform bundle keeps the statement for the form's text box.
-pub const STATEMENT: &str = "data/upload/statement.txt";
-
-/// Where a Stripe bundle keeps the dispute evidence its form takes as data.
-pub const STRIPE_EVIDENCE: &str = "data/upload/stripe-evidence.json";
-/// PayPal's "provide evidence" request, filled from the order (PayPal bundles).
-pub const PAYPAL_EVIDENCE: &str = "data/upload/paypal-evidence.json";
-
-/// PayPal's notes field, at most this many characters (its API's limit for `notes`).
-const PAYPAL_NOTES_MAX: usize = 2000;
-
-/// The `input` part of PayPal's provide-evidence call (`POST /v1/customer/disputes/{id}/
-/// provide-evidence`, multipart): proof of fulfilment with the tracking numbers when the order
-/// has them, else other evidence; the statement as notes; the upload files as documents.
-fn paypal_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Vec<u8> {
-    let ship = shipping(i);
-    let documents: Vec<serde_json::Value> = listed
-        .iter()
-        .map(|f| serde_json::json!({"name": f.path.trim_start_matches("data/upload/")}))
-        .collect();
-    let notes: String = statement.chars().take(PAYPAL_NOTES_MAX).collect();
-    let evidence = if ship.numbers.is_empty() {
-        serde_json::json!({"evidence_type": "OTHER", "notes": notes, "documents": documents})
-    } else {
-        // PayPal names carriers from a list of its own; vault writes OTHER and the carrier's name
-        // as the snapshots give it, rather than guess the list's spelling.
-        let carrier = ship.carriers.join(", ");
-        let tracking: Vec<serde_json::Value> = ship
-            .numbers
-            .iter()
-            .map(|n| {
-                serde_json::json!({
-                    "carrier_name": "OTHER",
-                    "carrier_name_other": if carrier.is_empty() { "unknown" } else { carrier.as_str() },
-                    "tracking_number": n,
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "evidence_type": "PROOF_OF_FULFILLMENT",
-            "evidence_info": {"tracking_info": tracking},
-            "notes": notes,
-            "documents": documents,
-        })
-    };
-    let doc = serde_json::json!({
-        "schema_version": 1,
-        "about": "The `input` part of PayPal's provide-evidence request (POST /v1/customer/disputes/{id}/provide-evidence, multipart/form-data), filled from the order. \
-                  Send each file under `documents` as a part of its own named by its file name; vault itself sends nothing.",
-        "order": i.order.as_str(),
-        "reason": i.dispute.map(|d| d.reason.as_str()),
-        "case": i.dispute.and_then(|d| d.case.as_deref()),
-        "input": {"evidences": [evidence]},
-    });
-    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
-}
-
-/// `stripe-evidence.json`: the evidence text fields vault can fill from the order, in the shape of
-/// the `evidence` object of Stripe's dispute update (`POST /v1/disputes/{id}`), and for each file
-/// field the upload file that goes there (a script uploads it with purpose `dispute_evidence` and
-/// puts the file's id in that field). Fields vault does not hold are named, not guessed.
-fn stripe_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Vec<u8> {
-    use std::collections::BTreeMap;
-    let mut evidence: BTreeMap<&str, String> = BTreeMap::new();
-    let ship = shipping(i);
-    if !ship.numbers.is_empty() {
-        evidence.insert("shipping_tracking_number", ship.numbers.join(", "));
-    }
-    if let Some(t) = ship.first_scan {
-        evidence.insert("shipping_date", day(t.event.time.as_str()));
-    }
-    if !ship.carriers.is_empty() {
-        evidence.insert("shipping_carrier", ship.carriers.join(", "));
-    }
-    evidence.insert("uncategorized_text", statement.to_string());
-    // Stripe's file fields take one file each: the shipping documentation and the conversation in
-    // theirs, the summary as "other evidence".
-    let mut files: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut unplaced: Vec<&str> = Vec::new();
-    for f in listed {
-        let field = f.api_field.unwrap_or("uncategorized_file");
-        if files.contains_key(field) {
-            unplaced.push(f.path.as_str());
-        } else {
-            files.insert(field, f.path.as_str());
-        }
-    }
-    let not_filled: Vec<&str> = [
-        "access_activity_log",
-        "billing_address",
-        "customer_email_address",
-        "customer_name",
-        "customer_purchase_ip",
-        "product_description",
-        "refund_policy_disclosure",
-        "shipping_address",
-        "shipping_carrier",
-        "shipping_date",
-        "shipping_tracking_number",
-    ]
-    .into_iter()
-    .filter(|f| !evidence.contains_key(f))
-    .collect();
-    let doc = serde_json::json!({
-        "schema_version": 1,
-        "about": "The evidence fields of Stripe's dispute update (POST /v1/disputes/{id}) that vault filled from the order. \
-                  Upload each file under `files` with purpose dispute_evidence and put the file's id in its field; \
-                  vault itself sends nothing. `not_filled` are fields vault does not hold.",
-        "order": i.order.as_str(),
-        "reason": i.dispute.map(|d| d.reason.as_str()),
-        "case": i.dispute.and_then(|d| d.case.as_deref()),
-        "evidence": evidence,
-        "files": files,
-        "files_not_placed": unplaced,
-        "not_filled": not_filled,
-    });
-    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
-}
-
-/// What the order's records say of its shipping, for the form's fields and the drafted statement.
-pub(super) struct Shipping<'a> {
-    /// The parcels' tracking numbers, sorted, each once.
-    pub numbers: Vec<&'a str>,
-    /// The carriers `vault track` registered and the snapshots named, sorted, each once.
-    pub carriers: Vec<&'a str>,
-    /// The first carrier scan: the earliest event past `info_received`.
-    pub first_scan: Option<&'a TimelineEvent>,
-    /// The earliest delivered event.
-    pub delivered: Option<&'a TimelineEvent>,
-}
-
-pub(super) fn shipping<'a>(i: &Input<'a>) -> Shipping<'a> {
-    let mut numbers: Vec<&str> = i
-        .tracking
-        .iter()
-        .filter_map(|t| t.tracking_number.as_deref())
-        .collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    let mut carriers: Vec<&str> = i
-        .entries
-        .iter()
-        .filter_map(|e| match &e.event {
-            crate::ledger::Event::Track { shipment } => Some(shipment.carrier.as_str()),
-            crate::ledger::Event::Add { item } => item.tracking.as_ref()?.carrier.as_deref(),
-            _ => None,
-        })
-        .collect();
-    carriers.sort_unstable();
-    carriers.dedup();
-    let earliest = |stage: fn(Stage) -> bool| {
-        i.tracking
-            .iter()
-            .filter(|t| stage(t.event.stage))
-            .min_by_key(|t| t.event.sort_key())
-    };
-    Shipping {
-        numbers,
-        carriers,
-        first_scan: earliest(|s| s != Stage::InfoReceived),
-        delivered: earliest(|s| s == Stage::Delivered),
-    }
-}
-
-/// The day of an RFC 3339 time or date as written (`2026-11-18`).
-pub(super) fn day(t: &str) -> String {
-    t.chars().take(10).collect()
-}
-
 /// A time for people: RFC 3339 as given, or "unknown".
 fn when(i: &Input<'_>, t: Option<String>) -> String {
     t.map_or_else(|| "unknown".into(), |t| i.show(&t))
@@ -1253,11 +1051,7 @@ fn fields_apart(p: &Profile) -> bool {
 
 /// The shipping documentation and the conversation as PDFs of their own, for their form fields,
 /// each within the profile's page limit (the conversation keeps its last messages).
-fn field_files(
-    i: &Input<'_>,
-    req: &Request,
-    fonts: &Fonts,
-) -> crate::error::Result<Vec<Candidate>> {
+fn field_files(i: &Input<'_>, req: &Plan, fonts: &Fonts) -> crate::error::Result<Vec<Candidate>> {
     let p = &req.profile;
     let mut out = Vec::new();
     let doc_of = |title: &str, what: &str| Doc {
@@ -1356,7 +1150,7 @@ fn field_files(
 /// messages of the conversation.
 fn summary_doc(
     i: &Input<'_>,
-    req: &Request,
+    req: &Plan,
     shots: &Shots,
     pictures: &[Picture],
     conv: Option<usize>,
@@ -1376,17 +1170,26 @@ fn summary_doc(
         i.order
     )));
     doc.blocks.push(Block::Fields(heading_fields(i, req)));
-    if let Some(s) = &req.statement {
-        doc.blocks
-            .push(Block::Heading("The seller's position".into()));
-        doc.blocks.push(Block::Text(s.clone()));
-    }
+    doc.blocks
+        .push(Block::Heading("The seller's position".into()));
+    doc.blocks.push(Block::Text(req.statement.clone()));
     doc.blocks.push(Block::Heading("Key dates".into()));
     doc.blocks.push(Block::Fields(key_dates(i)));
     let held = evidence_held(i);
     if !held.is_empty() {
         doc.blocks.push(Block::Heading("Evidence held".into()));
         doc.blocks.push(Block::Fields(held));
+    }
+    if let Some(d) = i.dispute {
+        let rest = not_held(i, d);
+        if !rest.is_empty() {
+            doc.blocks.push(Block::Heading(format!(
+                "Also asked for on {} for {}, not in these records",
+                d.platform.as_str(),
+                d.reason
+            )));
+            doc.blocks.push(Block::Fields(rest));
+        }
     }
     doc.blocks.push(Block::Heading("Timeline".into()));
     for (t, text) in &timeline(i) {
@@ -1396,34 +1199,34 @@ fn summary_doc(
         });
     }
     photos(&mut doc, shots, pictures);
-    if fields_apart(&req.profile) {
-        // Their own files, for their own form fields: pointed to, not repeated.
-        // Numbered as `number` will number them: right after the summary, in this order.
-        let mut next = 2;
-        if !i.tracking.is_empty() {
+    // Files of their own, for their own form fields: pointed to, not repeated; numbered as
+    // `number` will number them, right after the summary.
+    let apart = |name: &str| req.apart.iter().position(|n| n == name).map(|k| k + 2);
+    match apart(SHIPPING_PDF) {
+        Some(n) if !i.tracking.is_empty() => {
             doc.blocks.push(Block::Heading("Tracking events".into()));
             doc.blocks.push(Block::Small(format!(
-                "The carrier's {} event(s) are in {next:02}-{SHIPPING_PDF} (Stripe's shipping documentation).",
+                "The carrier's {} event(s) are in {n:02}-{SHIPPING_PDF} (Stripe's shipping documentation).",
                 i.tracking.len()
             )));
-            next += 1;
         }
-        if !i.chats.is_empty() {
+        _ => tracking_events(&mut doc.blocks, i),
+    }
+    match apart(CONVERSATION_PDF) {
+        Some(n) if !i.chats.is_empty() => {
             doc.blocks.push(Block::Heading("Conversation".into()));
             doc.blocks.push(Block::Small(format!(
-                "The written conversation with the buyer is in {next:02}-{CONVERSATION_PDF} (Stripe's customer communication)."
+                "The written conversation with the buyer is in {n:02}-{CONVERSATION_PDF} (Stripe's customer communication)."
             )));
         }
-    } else {
-        tracking_events(&mut doc.blocks, i);
-        conversations(&mut doc.blocks, i, conv.unwrap_or(usize::MAX));
+        _ => conversations(&mut doc.blocks, i, conv.unwrap_or(usize::MAX)),
     }
     original_hashes(&mut doc.blocks, i, |_| true);
     doc
 }
 
 /// Order, platform, case, reason, amount, how much evidence, when the summary was made.
-fn heading_fields(i: &Input<'_>, req: &Request) -> Vec<(String, String)> {
+fn heading_fields(i: &Input<'_>, req: &Plan) -> Vec<(String, String)> {
     let mut head = vec![("Order".to_string(), i.order.to_string())];
     if let Some(d) = i.dispute {
         head.push(("Platform".into(), d.platform.as_str().into()));
@@ -1448,9 +1251,8 @@ fn heading_fields(i: &Input<'_>, req: &Request) -> Vec<(String, String)> {
     head
 }
 
-/// What the order holds of the evidence platforms ask for, as label/value rows. Only what is held:
-/// the summary goes to the platform's reviewer; what is missing is the seller's checklist (the
-/// bundle's report and `vault due`), not a confession on the cover.
+/// What the order holds of the evidence platforms ask for, as label/value rows (what it lacks
+/// follows under its own heading, [`not_held`]).
 fn evidence_held(i: &Input<'_>) -> Vec<(String, String)> {
     let count = |k: Kind| i.originals.iter().filter(|r| r.kind == Some(k)).count();
     let mut rows = Vec::new();
@@ -1501,6 +1303,21 @@ fn evidence_held(i: &Input<'_>) -> Vec<(String, String)> {
         ));
     }
     rows
+}
+
+/// The rest of the reason's checklist, as label/value rows: the evidence the order lacks
+/// (`vault due`'s `missing`) and what only the seller's other records can hold (`to_supply`: the
+/// payment processor's checks, the shop's policies). Said as what these records do not hold,
+/// never as a claim either way.
+fn not_held(i: &Input<'_>, d: &DisputeOpened) -> Vec<(String, String)> {
+    let missing = i
+        .missing
+        .iter()
+        .map(|m| ("Not held".to_string(), m.to_string()));
+    let elsewhere = crate::dispute::to_supply(d)
+        .into_iter()
+        .map(|t| ("Outside vault's records".to_string(), t.to_string()));
+    missing.chain(elsewhere).collect()
 }
 
 /// Ordered, first filed, packed, handed over, delivered, dispute opened, answer due.

@@ -583,6 +583,9 @@ pub fn to_supply(d: &DisputeOpened) -> Vec<&'static str> {
             "the refund policy as the customer saw it at checkout",
             "why no refund is due (the item was not returned, or the credit was already given)",
         ],
+        Reason::NotAsDescribedCounterfeit => {
+            vec!["proof the item is genuine: the supplier's invoice or the brand's authorisation"]
+        }
         Reason::ProductUnacceptable
         | Reason::SignificantlyNotAsDescribed
         | Reason::MateriallyDifferent => vec![

@@ -22,6 +22,7 @@ mod crash;
 mod cron;
 mod disputes;
 mod exit_codes;
+mod forms;
 mod fuzz_replay;
 mod hostile;
 mod interop;

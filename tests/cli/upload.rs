@@ -890,46 +890,6 @@ fn a_statement_is_drafted_from_the_order_only_and_an_edited_one_taken_back() {
     );
 }
 
-#[test]
-fn a_draft_says_nothing_the_order_does_not_hold() {
-    let env = Env::new();
-    // No tracking, no photos, no conversation: only the dispute and the one file.
-    let doc = env.write("invoice.pdf", b"%PDF-1.4\n%%EOF\n");
-    env.vault()
-        .args(["add", "-q", "--order", ORDER])
-        .arg(&doc)
-        .assert()
-        .success();
-    env.vault()
-        .args(["dispute", "open", ORDER, "--platform", "stripe"])
-        .args([
-            "--reason",
-            "product_not_received",
-            "--due",
-            "2030-01-01T00:00:00Z",
-        ])
-        .assert()
-        .success();
-    let (v, code) = bundle(&env, &["--platform", "stripe"]);
-    assert_eq!(code, 0, "{v}");
-    let draft =
-        String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap();
-    for absent in ["shipped", "tracking", "delivered", "photo", "conversation"] {
-        assert!(!draft.contains(absent), "{absent:?} in {draft}");
-    }
-    assert!(draft.contains("reason product_not_received"), "{draft}");
-    let form: Value = serde_json::from_slice(&zip_entry(
-        &env.path("b.zip"),
-        "data/upload/stripe-evidence.json",
-    ))
-    .unwrap();
-    assert_eq!(form["evidence"]["uncategorized_text"], draft.trim_end());
-    assert!(
-        form["evidence"].get("shipping_tracking_number").is_none(),
-        "{form}"
-    );
-}
-
 /// PayPal: the evidence as its provide-evidence request takes it, filled from the ledger: proof of
 /// fulfilment with the tracking number, the statement as notes, every upload file as a document.
 #[test]
@@ -1045,5 +1005,110 @@ fn the_draft_quotes_the_buyers_own_words_that_bear_on_the_reason() {
     assert!(
         !draft.contains("the buyer wrote"),
         "no buyer recorded: {draft}"
+    );
+}
+
+/// Stripe: a field file that does not fit the form's limits is left out, and the summary then
+/// carries what it held (here the conversation) instead of pointing to a file that is not there;
+/// the files that are there keep the numbers the summary gives them.
+#[test]
+fn a_stripe_field_file_that_does_not_fit_stays_in_the_summary() {
+    if !have_tool("pdftotext", &["-v"]) {
+        return;
+    }
+    let env = Env::new();
+    let mut chat = String::new();
+    for k in 0..600 {
+        let who = if k % 2 == 1 { "Lena (buyer)" } else { "Shop" };
+        chat.push_str(&format!(
+            "{:02}/11/2026, {:02}:{:02} - {who}: message number {k} about the blue hoodie, \
+             its size, its colour and the parcel on its way\n",
+            1 + k / 100,
+            (k / 4) % 24,
+            k % 60
+        ));
+    }
+    let chat = env.write("in/WhatsApp Chat with Lena.txt", chat.as_bytes());
+    let example = common::example_evidence();
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&chat)
+        .arg(example.join("tracking-2026-11-25.json"))
+        .arg(example.join("IMG_0001.jpg"))
+        .assert()
+        .success();
+    env.vault()
+        .args(["dispute", "open", ORDER, "--platform", "stripe"])
+        .args(["--reason", "fraudulent", "--due", "2030-01-01T00:00:00Z"])
+        .assert()
+        .success();
+    // Fitted as they are, the conversation's own file is the largest of the three.
+    let (v, code) = bundle(&env, &["--platform", "stripe"]);
+    assert_eq!(code, 0, "{v}");
+    let sizes: Vec<u64> = v["upload"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["size"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sizes.len(), 3, "{v}");
+    let limit = sizes[2] - 1;
+    assert!(sizes[..2].iter().all(|s| *s < limit), "{v}");
+    let profile = env.write(
+        "tight.json",
+        format!("{{\"max_file_bytes\": {limit}}}").as_bytes(),
+    );
+    let (v, code) = bundle(
+        &env,
+        &[
+            "--platform",
+            "stripe",
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let paths: Vec<&str> = v["upload"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "data/upload/01-summary.pdf",
+            "data/upload/02-shipping-documentation.pdf"
+        ]
+    );
+    assert!(
+        v["upload"]["dropped"]
+            .to_string()
+            .contains("customer-communication.pdf: not uploaded"),
+        "{v}"
+    );
+    let summary = poppler(
+        &env,
+        &zip_entry(&env.path("b.zip"), "data/upload/01-summary.pdf"),
+        "pdftotext",
+    );
+    assert!(
+        summary.contains("are in 02-shipping-documentation.pdf"),
+        "{summary}"
+    );
+    assert!(!summary.contains("customer-communication.pdf"), "{summary}");
+    assert!(
+        summary.contains("Conversation: WhatsApp Chat with Lena.txt"),
+        "{summary}"
+    );
+    assert!(summary.contains("message number 599"), "{summary}");
+    let form: Value = serde_json::from_slice(&zip_entry(
+        &env.path("b.zip"),
+        "data/upload/stripe-evidence.json",
+    ))
+    .unwrap();
+    assert!(
+        form["files"].get("customer_communication").is_none(),
+        "{form}"
     );
 }
