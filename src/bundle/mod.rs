@@ -243,6 +243,8 @@ pub struct DisputeCheck {
     pub reason: crate::dispute::Reason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
+    /// What the order holds of the reason's checklist.
+    pub held: Vec<String>,
     pub missing: Vec<crate::dispute::Missing>,
 }
 
@@ -317,7 +319,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
     let chats = transcripts(&case, &layout.records, &parts.entries);
 
     // The open dispute's checklist, and the platform's upload files.
-    let missing = case.missing();
+    let (held, missing) = case.checked();
     let (upload_records, upload_report) = match &opts.upload {
         Some(req) => {
             let (made, report) =
@@ -423,6 +425,7 @@ pub fn build(vault: &Vault, order: &OrderId, opts: &Options, bar: &dyn Progress)
             platform: d.platform,
             reason: d.reason,
             due: d.due.clone(),
+            held,
             missing,
         }),
         upload: upload_report,

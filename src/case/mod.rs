@@ -157,11 +157,20 @@ impl<'v> Case<'v> {
         }
     }
 
-    /// The evidence still missing for the open dispute (empty when none is open).
-    pub fn missing(&self) -> Vec<crate::dispute::Missing> {
-        self.open_dispute()
-            .map(|d| crate::dispute::missing(d, &self.evidence()))
-            .unwrap_or_default()
+    /// The open dispute's checklist as what the order holds of it (a sentence each) and what it
+    /// still lacks; both empty when none is open.
+    pub fn checked(&self) -> (Vec<String>, Vec<crate::dispute::Missing>) {
+        let Some(d) = self.open_dispute() else {
+            return (Vec::new(), Vec::new());
+        };
+        let (mut held, mut missing) = (Vec::new(), Vec::new());
+        for c in crate::dispute::checklist(d, &self.evidence()) {
+            match c.held {
+                Some(h) => held.push(h),
+                None => missing.push(crate::dispute::Missing::new(c.code, c.missing)),
+            }
+        }
+        (held, missing)
     }
 
     /// What the open dispute's reason asks for that vault cannot tell it holds (empty when none is

@@ -130,6 +130,9 @@ impl Report for Built {
                     .map(|t| format!(", answer due {}", crate::cli::output::when(t)))
                     .unwrap_or_default()
             )?;
+            for h in &d.held {
+                writeln!(w, "  held     {}", escape_str(h))?;
+            }
             for m in &d.missing {
                 writeln!(w, "  missing  {}", escape_str(&m.text))?;
             }

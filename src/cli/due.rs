@@ -1,4 +1,4 @@
-//! `vault due [--within 48h]`: open disputes by deadline, with the evidence still missing.
+//! `vault due [--within 48h]`: open disputes by deadline, with the evidence held and still missing.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -43,6 +43,8 @@ pub struct Due {
     pub time_left: Option<String>,
     /// Due within `--within`, or overdue.
     pub urgent: bool,
+    /// What the order holds of the reason's checklist.
+    pub held: Vec<String>,
     pub missing: Vec<crate::dispute::Missing>,
     /// What the reason asks for that vault cannot tell it holds (the payment's AVS/CVC results,
     /// the refund policy, ...): for the seller to supply.
@@ -79,6 +81,9 @@ impl Report for DueReport {
                 ),
                 d.time_left.as_deref().unwrap_or("-"),
             )?;
+            for h in &d.held {
+                writeln!(w, "    held: {h}")?;
+            }
             for m in &d.missing {
                 writeln!(w, "    missing: {m}")?;
             }
@@ -113,8 +118,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc));
+        let (held, missing) = case.checked();
         disputes.push(Due {
-            missing: case.missing(),
+            held,
+            missing,
             to_supply: case.to_supply(),
             urgent: due.is_some_and(|t| t - now <= within),
             time_left: due.map(|t| dispute::time_left(t, now)),

@@ -475,7 +475,7 @@ pub enum MissingCode {
 }
 
 impl Missing {
-    fn new(code: MissingCode, text: impl Into<String>) -> Missing {
+    pub fn new(code: MissingCode, text: impl Into<String>) -> Missing {
         Missing {
             code,
             text: text.into(),
@@ -495,28 +495,64 @@ impl Serialize for Missing {
     }
 }
 
-/// Missing evidence for a dispute.
-pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<Missing> {
+/// One item of a reason's checklist that vault can tell from the order's records: held, with
+/// what the order holds of it, or missing, with what to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub code: MissingCode,
+    /// Held: what the order holds (`a tracking snapshot with a delivered event`).
+    pub held: Option<String>,
+    /// Missing: what to add (`a tracking snapshot (vault add --kind tracking)`).
+    pub missing: String,
+}
+
+impl Check {
+    fn new(code: MissingCode, held: Option<String>, missing: impl Into<String>) -> Check {
+        Check {
+            code,
+            held,
+            missing: missing.into(),
+        }
+    }
+}
+
+/// The evidence a dispute's reason asks for that vault can tell from the order's records, each
+/// held or missing: proof of delivery for not-received and card-holder reasons (with a signature
+/// where it is needed), packing photos from before the first carrier scan for not-as-described
+/// ones, and the conversation for every reason.
+pub fn checklist(d: &DisputeOpened, e: &Evidence) -> Vec<Check> {
     use MissingCode as C;
     let family = d.reason.family();
-    let mut m = Vec::new();
+    let mut c = Vec::new();
     // Tracking that ends delivered: what a not-received claim turns on, and a fraud claim too.
-    let delivery = |m: &mut Vec<Missing>, snapshot: &str| {
-        if e.tracking_snapshots == 0 {
-            m.push(Missing::new(C::TrackingSnapshot, snapshot));
-        } else if !e.delivered {
-            m.push(Missing::new(
+    let delivered = e.tracking_snapshots > 0 && e.delivered;
+    let delivery = |c: &mut Vec<Check>, snapshot: &str| {
+        let held = delivered.then(|| {
+            format!(
+                "{} tracking snapshot(s), with a delivered event",
+                e.tracking_snapshots
+            )
+        });
+        c.push(if e.tracking_snapshots == 0 {
+            Check::new(C::TrackingSnapshot, None, snapshot)
+        } else {
+            Check::new(
                 C::DeliveredEvent,
+                held,
                 "a tracking snapshot with a delivered event",
-            ));
-        }
-        e.tracking_snapshots > 0 && e.delivered
+            )
+        });
+    };
+    let signed = || {
+        e.signed
+            .then(|| "the delivery, signed for (in the carrier's events)".to_string())
     };
     if family == ReasonFamily::NotReceived {
-        delivery(&mut m, "a tracking snapshot (vault add --kind tracking)");
-        if needs_signature(d) && !e.signed {
-            m.push(Missing::new(
+        delivery(&mut c, "a tracking snapshot (vault add --kind tracking)");
+        if needs_signature(d) {
+            c.push(Check::new(
                 C::DeliverySignature,
+                signed(),
                 format!(
                     "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD} or more): \
                      the carrier's signature record, added with vault add"
@@ -525,35 +561,41 @@ pub fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<Missing> {
         }
     }
     if family == ReasonFamily::NotAsDescribed {
-        if e.photos == 0 {
-            m.push(Missing::new(C::PackingPhotos, "packing photos"));
-        } else if e.photos_before_first_scan == 0 {
-            m.push(Missing::new(
+        c.push(if e.photos == 0 {
+            Check::new(C::PackingPhotos, None, "packing photos")
+        } else {
+            Check::new(
                 C::PhotosBeforeFirstScan,
+                (e.photos_before_first_scan > 0).then(|| {
+                    format!(
+                        "{} packing photo(s) captured before the parcel's first carrier scan",
+                        e.photos_before_first_scan
+                    )
+                }),
                 "packing photos captured before the parcel's first carrier scan",
-            ));
-        }
+            )
+        });
     }
     if family == ReasonFamily::Unauthorized {
         // The card holder denies the purchase: delivery to them is the strongest answer.
-        let delivered = delivery(
-            &mut m,
+        delivery(
+            &mut c,
             "proof of delivery to the card holder: a tracking snapshot (vault add --kind tracking)",
         );
-        if delivered && !e.signed {
-            m.push(Missing::new(
+        if delivered {
+            c.push(Check::new(
                 C::DeliverySignature,
+                signed(),
                 "a delivery signed for by the customer (the carrier's signature record)",
             ));
         }
     }
-    if e.chats == 0 {
-        m.push(Missing::new(
-            C::Conversation,
-            "the conversation with the buyer (a chat export)",
-        ));
-    }
-    m
+    c.push(Check::new(
+        C::Conversation,
+        (e.chats > 0).then(|| format!("the conversation with the buyer ({} export(s))", e.chats)),
+        "the conversation with the buyer (a chat export)",
+    ));
+    c
 }
 
 /// What the platform's guidance for this reason asks for that vault cannot tell from what the
@@ -620,6 +662,60 @@ pub fn time_left(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The checklist's items the order does not hold.
+    fn missing(d: &DisputeOpened, e: &Evidence) -> Vec<Missing> {
+        checklist(d, e)
+            .into_iter()
+            .filter(|c| c.held.is_none())
+            .map(|c| Missing::new(c.code, c.missing))
+            .collect()
+    }
+
+    #[test]
+    fn the_checklist_is_held_or_missing_item_by_item() {
+        let d = |reason: &str| opened(Platform::Stripe, reason, None);
+        let all = Evidence {
+            delivered: true,
+            tracking_snapshots: 2,
+            photos_before_first_scan: 3,
+            photos: 4,
+            chats: 1,
+            signed: true,
+        };
+        let held = |r: &str, e: &Evidence| -> Vec<String> {
+            checklist(&d(r), e)
+                .into_iter()
+                .filter_map(|c| c.held)
+                .collect()
+        };
+        assert_eq!(
+            held("fraudulent", &all),
+            [
+                "2 tracking snapshot(s), with a delivered event",
+                "the delivery, signed for (in the carrier's events)",
+                "the conversation with the buyer (1 export(s))"
+            ]
+        );
+        assert_eq!(
+            held("not-as-described:damaged", &all),
+            [
+                "3 packing photo(s) captured before the parcel's first carrier scan",
+                "the conversation with the buyer (1 export(s))"
+            ]
+        );
+        assert_eq!(
+            held("duplicate", &all),
+            ["the conversation with the buyer (1 export(s))"]
+        );
+        // Every item is one or the other.
+        let none = Evidence::default();
+        for r in Reason::ALL {
+            let n = checklist(&d(r.as_str()), &none).len();
+            assert_eq!(missing(&d(r.as_str()), &none).len(), n, "{r}");
+            assert!(held(r.as_str(), &none).is_empty(), "{r}");
+        }
+    }
 
     fn t(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).unwrap()

@@ -402,8 +402,27 @@ fn every_platform_and_reason_gets_its_form_fields_its_limits_and_a_true_draft() 
             statement.chars().count()
         );
 
-        // The checklist: what the reason asks for that the order lacks, and what only the
-        // seller's other records hold.
+        // The checklist: what the order holds of what the reason asks for (in `due` too), what
+        // it lacks, and what only the seller's other records hold.
+        let delivery = "1 tracking snapshot(s), with a delivered event";
+        let photos = "4 packing photo(s) captured before the parcel's first carrier scan";
+        let chat = "the conversation with the buyer (1 export(s))";
+        let held: &[&str] = match family {
+            NotReceived | Unauthorized => &[delivery, chat],
+            NotAsDescribed => &[photos, chat],
+            Billing | Other => &[chat],
+        };
+        assert_eq!(v["dispute"]["held"], serde_json::json!(held), "{what}");
+        let (due, _) = env.json(&["due"]);
+        assert_eq!(
+            due["disputes"][0]["held"],
+            serde_json::json!(held),
+            "{what}"
+        );
+        assert_eq!(
+            due["disputes"][0]["missing"], v["dispute"]["missing"],
+            "{what}"
+        );
         let missing = lines(&v, "missing");
         let to_supply = lines(&v, "to_supply");
         match family {
