@@ -36,6 +36,13 @@ pub fn draft(i: &Input<'_>, platform: Platform) -> String {
         first_scan: scan,
         delivered,
     } = shipping(i);
+    // What the reason turns on comes first: for an item said not as described, how it was packed;
+    // for the rest, that it was shipped and delivered.
+    let packed = packing(i, scan.map(|t| &t.event.time));
+    let packing_first = i.dispute.map(|d| d.reason.family()) == Some(ReasonFamily::NotAsDescribed);
+    if packing_first {
+        s.extend(packed.clone());
+    }
     if let Some(first) = scan {
         let by = if carriers.is_empty() {
             String::new()
@@ -71,7 +78,9 @@ pub fn draft(i: &Input<'_>, platform: Platform) -> String {
             day(d.event.time.as_str())
         ));
     }
-    s.extend(packing(i, scan.map(|t| &t.event.time)));
+    if !packing_first {
+        s.extend(packed);
+    }
     // The earliest third-party time-stamp of the order's records.
     if let Some(st) = i
         .entries

@@ -381,6 +381,17 @@ fn every_platform_and_reason_gets_its_form_fields_its_limits_and_a_true_draft() 
                 "{what}: {want:?} not in {statement}"
             );
         }
+        // What the reason turns on comes first: the packing for an item said not as described,
+        // the shipping and delivery for the rest.
+        let (packed, shipped) = (
+            statement.find("photo(s) were taken").unwrap(),
+            statement.find(TRACKING).unwrap(),
+        );
+        assert_eq!(
+            packed < shipped,
+            family == NotAsDescribed,
+            "{what}: {statement}"
+        );
         let quote = match family {
             NotReceived | Unauthorized => Some("Got it, thanks! My neighbour had it."),
             NotAsDescribed => Some("Perfect, size M is right for me."),
@@ -682,4 +693,45 @@ fn on_an_order_that_holds_nothing_no_form_says_anything() {
         assert!(values.is_empty(), "{what}: {values:?}");
         close(&env);
     }
+}
+
+/// A buyer's personal data, once erased (`vault buyer forget`), reaches no later bundle: no
+/// `customer_name` in Stripe's fields, no quote of the buyer's words (the vault no longer knows
+/// which sender is the buyer), and `verify` is clean.
+#[test]
+fn an_erased_buyer_is_in_no_later_form() {
+    let env = Env::new();
+    let mut add = env.vault();
+    add.args(["add", "-q", "--order", ORDER]).args([
+        "--buyer",
+        "lena-77",
+        "--buyer-name",
+        "Lena (buyer)",
+    ]);
+    for f in std::fs::read_dir(common::example_evidence()).unwrap() {
+        add.arg(f.unwrap().path());
+    }
+    add.assert().success();
+    open(&env, "stripe", "product_not_received", "C-1");
+    let stripe = |env: &Env| {
+        let (v, code) = crate::upload::bundle(env, &["--platform", "stripe"]);
+        assert_eq!(code, 0, "{v}");
+        (
+            form(env, "data/upload/stripe-evidence.json"),
+            text_of(env, "data/upload/statement.txt"),
+        )
+    };
+    let (f, statement) = stripe(&env);
+    assert_eq!(f["evidence"]["customer_name"], "Lena (buyer)");
+    assert!(statement.contains("the buyer wrote"), "{statement}");
+    env.vault()
+        .args(["buyer", "forget", "lena-77"])
+        .assert()
+        .success();
+    let (f, statement) = stripe(&env);
+    assert!(f["evidence"].get("customer_name").is_none(), "{f}");
+    assert!(f["not_filled"].to_string().contains("customer_name"), "{f}");
+    assert!(!statement.contains("the buyer wrote"), "{statement}");
+    assert!(!statement.contains("Lena"), "{statement}");
+    env.vault().arg("verify").assert().success();
 }
