@@ -428,9 +428,10 @@ pub struct Evidence {
     pub signed: bool,
 }
 
-/// eBay's published threshold: an item not received claim on an order of this many US dollars or
-/// more needs signature confirmation as proof of delivery.
-pub const EBAY_SIGNATURE_USD: u32 = 750;
+/// eBay's and PayPal's published threshold: an item not received claim on an order of this many
+/// US dollars or more needs signature confirmation as proof of delivery (PayPal: "or its
+/// equivalent in other currencies", which vault cannot convert: only USD amounts are checked).
+pub const SIGNATURE_USD: u32 = 750;
 
 impl DisputeOpened {
     /// The amount in dispute, when one was recorded and can be read.
@@ -446,12 +447,13 @@ impl DisputeClosed {
     }
 }
 
-/// Whether the dispute needs proof of a signature on delivery (eBay, $750 and over, not received).
+/// Whether the dispute needs proof of a signature on delivery (eBay and PayPal, $750 and over,
+/// not received).
 pub fn needs_signature(d: &DisputeOpened) -> bool {
-    d.platform == Platform::Ebay
+    matches!(d.platform, Platform::Ebay | Platform::Paypal)
         && d.reason.family() == ReasonFamily::NotReceived
         && d.money().is_some_and(|m| {
-            m.currency.as_str() == "USD" && m.minor >= i64::from(EBAY_SIGNATURE_USD) * 100
+            m.currency.as_str() == "USD" && m.minor >= i64::from(SIGNATURE_USD) * 100
         })
 }
 
@@ -554,8 +556,9 @@ pub fn checklist(d: &DisputeOpened, e: &Evidence) -> Vec<Check> {
                 C::DeliverySignature,
                 signed(),
                 format!(
-                    "proof of signature on delivery (eBay requires it for orders of ${EBAY_SIGNATURE_USD} or more): \
-                     the carrier's signature record, added with vault add"
+                    "proof of signature on delivery ({} requires it for orders of ${SIGNATURE_USD} or more): \
+                     the carrier's signature record, added with vault add",
+                    if d.platform == Platform::Paypal { "PayPal" } else { "eBay" }
                 ),
             ));
         }
@@ -639,6 +642,10 @@ pub fn to_supply(d: &DisputeOpened) -> Vec<&'static str> {
         {
             vec!["the shipping address the customer gave"]
         }
+        // PayPal's seller protection: the tracking must show the address of the payment.
+        r if r.family() == ReasonFamily::NotReceived && d.platform == Platform::Paypal => vec![
+            "that the carrier's tracking shows the recipient's name and address as on PayPal's Transaction Details page",
+        ],
         _ => Vec::new(),
     }
 }
@@ -978,5 +985,22 @@ mod tests {
             ..ebay("900")
         };
         assert!(!needs_signature(&eur));
+        // PayPal: the same threshold for its seller protection's proof of delivery.
+        let paypal = opened(Platform::Paypal, "item-not-received", Some("750.00"));
+        let m = missing(&paypal, &good);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].text.contains("PayPal requires it"), "{m:?}");
+        assert!(
+            missing(
+                &opened(Platform::Paypal, "item-not-received", Some("749.99")),
+                &good
+            )
+            .is_empty()
+        );
+        assert!(!needs_signature(&opened(
+            Platform::Stripe,
+            "product_not_received",
+            Some("900")
+        )));
     }
 }

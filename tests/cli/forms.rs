@@ -461,6 +461,9 @@ fn every_platform_and_reason_gets_its_form_fields_its_limits_and_a_true_draft() 
                 assert!(supply_has("genuine"), "{what}: {to_supply:?}")
             }
             "product_not_received" => assert!(supply_has("shipping address"), "{what}"),
+            "item-not-received" if platform == "paypal" => {
+                assert!(supply_has("Transaction Details"), "{what}")
+            }
             _ => assert!(to_supply.is_empty(), "{what}: {to_supply:?}"),
         }
 
