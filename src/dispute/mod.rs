@@ -115,6 +115,11 @@ const ALIASES: &[(&str, Reason)] = &[
     ("canceled-recurring-billing", Reason::SubscriptionCanceled),
     ("subscription-cancelled", Reason::SubscriptionCanceled),
     ("item-materially-different", Reason::MateriallyDifferent),
+    // eBay's payment disputes (the Fulfillment API's DisputeReasonEnum).
+    ("fraud", Reason::Unauthorized),
+    ("counterfeit", Reason::NotAsDescribedCounterfeit),
+    ("duplicate-amount", Reason::Duplicate),
+    ("transaction-issue", Reason::Other),
     (
         "not-as-described:wrong-color",
         Reason::NotAsDescribedWrongColour,
@@ -793,6 +798,19 @@ mod tests {
                 "not-as-described:wrong-color",
                 Reason::NotAsDescribedWrongColour,
                 ReasonFamily::NotAsDescribed,
+            ),
+            ("FRAUD", Reason::Unauthorized, ReasonFamily::Unauthorized),
+            (
+                "COUNTERFEIT",
+                Reason::NotAsDescribedCounterfeit,
+                ReasonFamily::NotAsDescribed,
+            ),
+            ("DUPLICATE_AMOUNT", Reason::Duplicate, ReasonFamily::Billing),
+            ("TRANSACTION_ISSUE", Reason::Other, ReasonFamily::Other),
+            (
+                "ITEM_NOT_RECEIVED",
+                Reason::ItemNotReceived,
+                ReasonFamily::NotReceived,
             ),
         ] {
             let r = Reason::parse(written).unwrap_or_else(|e| panic!("{written}: {e}"));

@@ -169,13 +169,22 @@ const CASES: &[(&str, &str, &str, Family)] = &[
         "significantly-not-as-described",
         NotAsDescribed,
     ),
+    // eBay's payment disputes, as its Fulfillment API writes their reasons.
     (
         "ebay",
-        "not-as-described:counterfeit",
+        "COUNTERFEIT",
         "not-as-described:counterfeit",
         NotAsDescribed,
     ),
-    ("ebay", "unauthorized", "unauthorized", Unauthorized),
+    ("ebay", "FRAUD", "unauthorized", Unauthorized),
+    ("ebay", "DUPLICATE_AMOUNT", "duplicate", Billing),
+    (
+        "ebay",
+        "CREDIT_NOT_PROCESSED",
+        "credit_not_processed",
+        Billing,
+    ),
+    ("ebay", "TRANSACTION_ISSUE", "other", Other),
     (
         "amazon",
         "item-not-received",
@@ -567,11 +576,19 @@ fn every_platform_and_reason_gets_its_form_fields_its_limits_and_a_true_draft() 
                 );
                 let set = &f["add_evidence"];
                 let want = match (family, recorded) {
-                    (_, "not-as-described:counterfeit") => "PROOF_OF_AUTHENTICITY",
-                    (NotAsDescribed, _) => "PROOF_OF_ITEM_AS_DESCRIBED",
-                    _ => "PROOF_OF_DELIVERY",
+                    (_, "not-as-described:counterfeit") => Some("PROOF_OF_AUTHENTICITY"),
+                    (NotAsDescribed, _) => Some("PROOF_OF_ITEM_AS_DESCRIBED"),
+                    (_, "credit_not_processed") => Some("PROOF_OF_CREDIT_NOT_DUE"),
+                    (NotReceived | Unauthorized, _) => Some("PROOF_OF_DELIVERY"),
+                    // eBay's own evidence request says which.
+                    (Billing | Other, _) => None,
                 };
-                assert_eq!(set["evidenceType"], want, "{what}");
+                assert_eq!(set["evidenceType"], serde_json::json!(want), "{what}");
+                assert_eq!(
+                    f["not_filled"].to_string().contains("evidenceType"),
+                    want.is_none(),
+                    "{what}"
+                );
                 assert_eq!(
                     set["files"],
                     serde_json::json!(files),
