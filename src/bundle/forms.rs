@@ -82,7 +82,7 @@ pub(super) fn form_values(i: &Input<'_>, platform: Platform) -> Vec<String> {
         if !carriers.is_empty() {
             v.push(format!("shipping_carrier: {}", carriers.join(", ")));
         }
-        if let Some(name) = buyer(i).and_then(|p| p.name) {
+        if let Some(name) = i.buyer.as_ref().and_then(|p| p.name.as_ref()) {
             v.push(format!("customer_name: {name}"));
         }
     } else if !numbers.is_empty() {
@@ -167,8 +167,8 @@ fn stripe_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Val
     if !ship.carriers.is_empty() {
         evidence.insert("shipping_carrier", ship.carriers.join(", "));
     }
-    if let Some(name) = buyer(i).and_then(|p| p.name) {
-        evidence.insert("customer_name", name);
+    if let Some(name) = i.buyer.as_ref().and_then(|p| p.name.as_ref()) {
+        evidence.insert("customer_name", name.clone());
     }
     evidence.insert("uncategorized_text", statement.to_string());
     // Stripe's file fields take one file each: the shipping documentation and the conversation in
@@ -282,13 +282,6 @@ pub(super) fn shipping<'a>(i: &Input<'a>) -> Shipping<'a> {
 /// The day of an RFC 3339 time or date as written (`2026-11-18`).
 pub(super) fn day(t: &str) -> String {
     t.chars().take(10).collect()
-}
-
-/// The order's recorded buyer (`--buyer`, `--buyer-name`), while their personal data is kept
-/// (`vault buyer forget` erases it).
-pub(super) fn buyer(i: &Input<'_>) -> Option<crate::buyers::Person> {
-    let key = crate::case::buyer_of(i.entries.iter().copied())?;
-    crate::buyers::people(i.vault).ok()?.remove(key)
 }
 
 /// Where an eBay bundle keeps its forms as data.

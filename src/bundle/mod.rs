@@ -518,6 +518,10 @@ impl Parts<'_> {
                 missing,
                 generated_at: &self.generated,
                 zone,
+                // The order's recorded buyer, while their personal data is kept (`vault buyer
+                // forget` erases it; an unreadable people table names nobody).
+                buyer: crate::case::buyer_of(self.entries.iter().copied())
+                    .and_then(|key| crate::buyers::people(self.vault).ok()?.remove(key)),
             },
             req,
         )

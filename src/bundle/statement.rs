@@ -38,10 +38,9 @@ pub fn draft(i: &Input<'_>, platform: Platform) -> String {
     } = shipping(i);
     // What the reason turns on comes first: for an item said not as described, how it was packed;
     // for the rest, that it was shipped and delivered.
-    let packed = packing(i, scan.map(|t| &t.event.time));
-    let packing_first = i.dispute.map(|d| d.reason.family()) == Some(ReasonFamily::NotAsDescribed);
-    if packing_first {
-        s.extend(packed.clone());
+    let mut packed = packing(i, scan.map(|t| &t.event.time));
+    if i.dispute.map(|d| d.reason.family()) == Some(ReasonFamily::NotAsDescribed) {
+        s.extend(packed.take());
     }
     if let Some(first) = scan {
         let by = if carriers.is_empty() {
@@ -78,9 +77,7 @@ pub fn draft(i: &Input<'_>, platform: Platform) -> String {
             day(d.event.time.as_str())
         ));
     }
-    if !packing_first {
-        s.extend(packed);
-    }
+    s.extend(packed);
     // The earliest third-party time-stamp of the order's records.
     if let Some(st) = i
         .entries
@@ -208,7 +205,7 @@ fn buyer_words(i: &Input<'_>) -> Vec<String> {
         ReasonFamily::NotAsDescribed => AS_DESCRIBED,
         ReasonFamily::Billing | ReasonFamily::Other => return Vec::new(),
     };
-    let Some(person) = super::forms::buyer(i) else {
+    let Some(person) = &i.buyer else {
         return Vec::new();
     };
     let is_buyer = |sender: &str| {

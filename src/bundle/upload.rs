@@ -195,6 +195,8 @@ pub struct Input<'a> {
     pub generated_at: &'a str,
     /// The shop's zone, for the times people read.
     pub zone: Option<&'a crate::time::Zone>,
+    /// The order's recorded buyer (`--buyer`, `--buyer-name`), unless erased.
+    pub buyer: Option<crate::buyers::Person>,
 }
 
 /// A photo or video still ready for the summary and for upload.
