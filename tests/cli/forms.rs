@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use common::{Env, have_tool};
 use serde_json::Value;
 
-use crate::upload::{ORDER, manifest, upload_files, zip_entry};
+use crate::upload::{ORDER, manifest, upload_names, zip_entry};
 
 /// How vault reads the reason: its family decides the evidence rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,20 +320,6 @@ fn within_limits(v: &Value, env: &Env, what: &str) {
     }
 }
 
-/// The upload files' names, in upload order (`01-summary.pdf`, ...).
-fn names(env: &Env) -> Vec<String> {
-    upload_files(&manifest(env))
-        .iter()
-        .map(|f| {
-            f["path"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("data/upload/")
-                .to_string()
-        })
-        .collect()
-}
-
 /// The summary's text, read back by poppler (PDF platforms only).
 fn summary_text(env: &Env) -> String {
     let pdf = env.write(
@@ -372,7 +358,7 @@ fn every_platform_and_reason_gets_its_form_fields_its_limits_and_a_true_draft() 
         let (v, code) = crate::upload::bundle(&env, &["--platform", platform]);
         assert_eq!(code, 0, "{what}: {v}");
         within_limits(&v, &env, &what);
-        let files = names(&env);
+        let files = upload_names(&env);
 
         // The statement: the dispute as recorded, the tracking number, the delivered day, the
         // buyer's own words where they bear on the reason; within the platform's text box.

@@ -112,6 +112,20 @@ pub(crate) fn upload_files(m: &Value) -> Vec<&Value> {
         .collect()
 }
 
+/// The upload files' names, in upload order (`01-summary.pdf`, ...).
+pub(crate) fn upload_names(env: &Env) -> Vec<String> {
+    upload_files(&manifest(env))
+        .iter()
+        .map(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("data/upload/")
+                .to_string()
+        })
+        .collect()
+}
+
 fn poppler(env: &Env, pdf: &[u8], tool: &str) -> String {
     let p = env.write("check.pdf", pdf);
     let mut c = Command::new(tool);
@@ -918,17 +932,7 @@ fn paypal_gets_its_provide_evidence_request_filled_from_the_order() {
     let statement =
         String::from_utf8(zip_entry(&env.path("b.zip"), "data/upload/statement.txt")).unwrap();
     assert_eq!(e["notes"].as_str().unwrap(), statement.trim_end());
-    let m = manifest(&env);
-    let names: Vec<String> = upload_files(&m)
-        .iter()
-        .map(|f| {
-            f["path"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("data/upload/")
-                .to_string()
-        })
-        .collect();
+    let names = upload_names(&env);
     let docs: Vec<String> = e["documents"]
         .as_array()
         .unwrap()
