@@ -269,7 +269,7 @@ fn timeline(h: &mut String, i: &Input<'_>, originals: &[&FileRecord]) {
                     .map(|t| format!(", handed to the carrier {}", esc(t)))
                     .unwrap_or_default()
             ),
-            other => esc(&other.summary().unwrap_or_default()),
+            other => esc(&other.summary(i.zone).unwrap_or_default()),
         };
         rows.push((
             e.at.naive_utc(),

@@ -1379,7 +1379,7 @@ fn timeline(i: &Input<'_>) -> Vec<(String, String)> {
             Some(item) => format!("{} filed: {} (by {})", item.kind, item.name, e.by),
             None => e
                 .event
-                .summary()
+                .summary(i.zone)
                 .unwrap_or_else(|| e.event.name().replace('_', " ")),
         };
         let note = e

@@ -27,11 +27,13 @@ pub fn set_zone(zone: Option<crate::time::Zone>) {
 
 /// A time as people read it: `1 Dec 2026, 18:19 UTC`, first in the shop's zone when the
 /// `timezone` setting names one; anything not a time as it is.
+/// The shop's zone for human output (the `timezone` setting), when set.
+pub fn zone() -> Option<crate::time::Zone> {
+    ZONE.get().copied().flatten()
+}
+
 pub fn when(t: &str) -> String {
-    escape_str(&crate::time::human_in(
-        t,
-        ZONE.get().copied().flatten().as_ref(),
-    ))
+    escape_str(&crate::time::human_in(t, zone().as_ref()))
 }
 
 pub trait Report: Serialize {

@@ -245,7 +245,10 @@ fn ledger_line(w: &mut dyn Write, e: &ShownEntry) -> io::Result<()> {
                 .map(|t| format!(" shipped {t}"))
                 .unwrap_or_default()
         ),
-        other => other.summary().map(|d| escape_str(&d)).unwrap_or_default(),
+        other => other
+            .summary(crate::cli::output::zone().as_ref())
+            .map(|d| escape_str(&d))
+            .unwrap_or_default(),
     };
     writeln!(
         w,

@@ -168,13 +168,15 @@ impl Event {
         }
     }
 
-    /// One line for people about a dispute or stamp event; None for other events.
-    pub fn summary(&self) -> Option<String> {
+    /// One line for people about a dispute or stamp event, its times in `zone` first when
+    /// given (and in UTC); None for other events.
+    pub fn summary(&self, zone: Option<&crate::time::Zone>) -> Option<String> {
+        let human = |t: &str| crate::time::human_in(t, zone);
         match self {
             Event::Stamp { stamp } => Some(format!(
                 "time-stamped: entries 1-{} existed no later than {} (RFC 3161 token from {})",
                 stamp.through_seq + 1,
-                crate::time::human(&stamp.gen_time),
+                human(&stamp.gen_time),
                 stamp.tsa_name
             )),
             Event::DisputeOpen { dispute: d } => Some(format!(
@@ -187,9 +189,9 @@ impl Event {
                     .unwrap_or_default(),
                 d.due
                     .as_deref()
-                    .map(|t| format!(", answer due {}", crate::time::human(t)))
+                    .map(|t| format!(", answer due {}", human(t)))
                     .unwrap_or_default(),
-                crate::time::human(&d.opened_at)
+                human(&d.opened_at)
             )),
             Event::DisputeNote {} => Some("dispute note".to_string()),
             Event::Buyer { buyer } => Some(format!("the order's buyer: {buyer}")),
@@ -199,7 +201,7 @@ impl Event {
                 stage
                     .due
                     .as_deref()
-                    .map(|t| format!(", answer due {}", crate::time::human(t)))
+                    .map(|t| format!(", answer due {}", human(t)))
                     .unwrap_or_default()
             )),
             Event::DisputeOffer { offer } => Some(format!("dispute: {}", offer.describe())),

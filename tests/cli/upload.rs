@@ -194,6 +194,12 @@ fn stripe_gets_one_pdf_per_evidence_field_within_its_published_limits() {
     );
     // The dispute's checklist comes with the bundle.
     assert_eq!(v["dispute"]["reason"], "not-as-described:damaged");
+    // The ledger's dispute line in report.html gives its times in the shop's zone too.
+    let report = String::from_utf8(zip_entry(&env.path("b.zip"), "data/report.html")).unwrap();
+    assert!(
+        report.contains("answer due 1 Dec 2026, 08:00 Asia/Shanghai (1 Dec, 00:00 UTC)"),
+        "{report}"
+    );
 
     let m = manifest(&env);
     let ups = upload_files(&m);
@@ -291,7 +297,7 @@ fn stripe_gets_one_pdf_per_evidence_field_within_its_published_limits() {
         "02-shipping-documentation.pdf",
         "Key dates",
         "Order placed",
-        // What the order holds, on the cover (what is missing stays in the seller's checklist).
+        // What the order holds, on the cover (then what the reason asks for that it lacks).
         "Evidence held",
         "12 photo(s), 0 video(s)",
         "Carrier tracking",
