@@ -336,7 +336,7 @@ fn without_fonts_for_a_script_the_pdf_says_so_and_bundle_warns() {
         let text = pdftotext(&conversation_pdf(&env)).join(" ");
         assert!(
             text.contains(
-                "no font on the machine that made this summary draws Devanagari, Han, Thai"
+                "no font on the machine that made this document draws Devanagari, Han, Thai"
             ),
             "{text}"
         );

@@ -206,7 +206,7 @@ pub fn missing_fonts_note(fonts: &text::Fonts) -> Option<String> {
     }
     let names: Vec<&str> = fonts.missing.iter().map(String::as_str).collect();
     Some(format!(
-        "Note: no font on the machine that made this summary draws {} text; such characters are \
+        "Note: no font on the machine that made this document draws {} text; such characters are \
          drawn as hollow boxes. The original files, listed with their SHA-256 at the end, hold \
          the text as written.",
         names.join(", ")
