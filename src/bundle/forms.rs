@@ -25,6 +25,15 @@ pub fn statement_limit(platform: Platform) -> (usize, bool) {
     }
 }
 
+/// The statement as a platform's text field takes it: its first [`statement_limit`] characters
+/// (a draft always fits; a seller's longer text is cut, and `bundle` says so).
+fn within_limit(statement: &str, platform: Platform) -> String {
+    statement
+        .chars()
+        .take(statement_limit(platform).0)
+        .collect()
+}
+
 /// The form-data file a platform bundle carries beside statement.txt: its path in the bag, its
 /// bytes, and what it is (for the checklist). None for platforms whose forms are not documented
 /// as data.
@@ -111,10 +120,7 @@ fn paypal_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Val
         .iter()
         .map(|f| json!({"name": f.path.trim_start_matches("data/upload/")}))
         .collect();
-    let notes: String = statement
-        .chars()
-        .take(statement_limit(Platform::Paypal).0)
-        .collect();
+    let notes = within_limit(statement, Platform::Paypal);
     let evidence = if ship.numbers.is_empty() {
         json!({"evidence_type": "OTHER", "notes": notes, "documents": documents})
     } else {
@@ -170,7 +176,10 @@ fn stripe_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Val
     if let Some(name) = i.buyer.as_ref().and_then(|p| p.name.as_ref()) {
         evidence.insert("customer_name", name.clone());
     }
-    evidence.insert("uncategorized_text", statement.to_string());
+    evidence.insert(
+        "uncategorized_text",
+        within_limit(statement, Platform::Stripe),
+    );
     // Stripe's file fields take one file each: the shipping documentation and the conversation in
     // theirs, the summary as "other evidence".
     let mut files: BTreeMap<&str, &str> = BTreeMap::new();
@@ -357,10 +366,7 @@ fn ebay_evidence(i: &Input<'_>, statement: &str, listed: &[UploadFile]) -> Value
             "lineItems": [],
         })
     });
-    let note: String = statement
-        .chars()
-        .take(statement_limit(Platform::Ebay).0)
-        .collect();
+    let note = within_limit(statement, Platform::Ebay);
     let family = reason.map(Reason::family);
     let inquiry: Vec<Value> = if family == Some(ReasonFamily::NotReceived) {
         ship.numbers

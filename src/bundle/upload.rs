@@ -364,6 +364,15 @@ pub fn make(i: &Input<'_>, req: &Request) -> crate::error::Result<(Vec<Made>, Up
         "the seller's statement, as given"
     };
     let chars = statement.chars().count();
+    let limit = super::forms::statement_limit(p.platform).0;
+    if chars > limit {
+        shrunk.push(format!(
+            "statement: {chars} characters, over {}'s text limit of {limit}: the form takes the \
+             first {limit} (the form data files carry those), statement.txt and the summary keep \
+             it whole; shorten it for the form",
+            p.platform.as_str()
+        ));
+    }
     form_data(
         (&mut made, &mut checklist),
         STATEMENT,

@@ -741,3 +741,70 @@ fn an_erased_buyer_is_in_no_later_form() {
     assert!(!statement.contains("Lena"), "{statement}");
     env.vault().arg("verify").assert().success();
 }
+
+/// A seller's statement longer than the platform's text box: statement.txt and the summary keep
+/// it whole, the form data carries the first characters the platform takes, and the bundle says
+/// so (`upload.shrunk`).
+#[test]
+fn a_statement_over_the_platform_s_limit_is_said_and_cut_only_in_the_form_data() {
+    let env = Env::new();
+    let photo = env.write(
+        "in/a.jpg",
+        &common::jpeg_with_exif("2026:11:18 10:05:02", None),
+    );
+    env.vault()
+        .args(["add", "-q", "--order", ORDER])
+        .arg(&photo)
+        .assert()
+        .success();
+    let long: String = "Packed whole, weighed and sealed on camera. 已封箱。".repeat(50);
+    let chars = long.chars().count();
+    assert!(chars > 2_000, "{chars}");
+    for (platform, reason, limit, rel, field) in [
+        (
+            "ebay",
+            "SNAD",
+            1_000,
+            "data/upload/ebay-evidence.json",
+            "/contest/note",
+        ),
+        (
+            "paypal",
+            "SNAD",
+            2_000,
+            "data/upload/paypal-evidence.json",
+            "/input/evidences/0/notes",
+        ),
+    ] {
+        open(&env, platform, reason, "C-1");
+        let (v, code) =
+            crate::upload::bundle(&env, &["--platform", platform, "--statement", &long]);
+        assert_eq!(code, 0, "{v}");
+        let said =
+            format!("statement: {chars} characters, over {platform}'s text limit of {limit}");
+        assert!(v["upload"]["shrunk"].to_string().contains(&said), "{v}");
+        assert_eq!(
+            text_of(&env, "data/upload/statement.txt"),
+            format!("{long}\n")
+        );
+        let cut: String = long.chars().take(limit).collect();
+        assert_eq!(
+            form(&env, rel).pointer(field).unwrap(),
+            &Value::from(cut),
+            "{platform}"
+        );
+        close(&env);
+    }
+    // Within the limit, nothing is said.
+    open(&env, "stripe", "general", "C-2");
+    let (v, code) = crate::upload::bundle(&env, &["--platform", "stripe", "--statement", &long]);
+    assert_eq!(code, 0, "{v}");
+    assert!(
+        !v["upload"]["shrunk"].to_string().contains("statement:"),
+        "{v}"
+    );
+    assert_eq!(
+        form(&env, "data/upload/stripe-evidence.json")["evidence"]["uncategorized_text"],
+        long.as_str()
+    );
+}
