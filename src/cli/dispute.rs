@@ -348,8 +348,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
     } = plan(args.action, ctx, ctx.settings()?.timezone());
     // Only opening a dispute may bring a new order into the vault (a dispute can come before any
     // evidence is filed); a note or a close on a mistyped order id is refused and creates nothing.
-    if !matches!(event, Event::DisputeOpen { .. }) && !crate::ledger::path(&vault, &order).exists()
-    {
+    let new_order = !crate::ledger::path(&vault, &order).exists();
+    if new_order && !matches!(event, Event::DisputeOpen { .. }) {
         return Err(Error::UnknownOrder {
             order: order.to_string(),
         });
@@ -410,6 +410,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
         note,
     });
     app.commit()?;
+    if new_order {
+        ctx.out.warn(&format!(
+            "order {order} was not in the vault: it is new, with no evidence filed yet (if the \
+             order id is mistyped, close this dispute and open it on the right one)"
+        ));
+    }
     super::buyer::warn_flagged(ctx, &flag);
     ctx.out.report(&DisputeReport {
         order,

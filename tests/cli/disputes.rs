@@ -583,7 +583,7 @@ fn amounts_must_fit_their_currency_and_odd_ledger_amounts_do_not_break_stats() {
 }
 
 #[test]
-fn a_note_or_close_on_a_mistyped_order_is_refused_and_creates_nothing() {
+fn a_note_or_close_on_a_mistyped_order_is_refused_and_an_open_on_one_warns() {
     let env = Env::new();
     for args in [
         vec!["dispute", "note", "8123456789012346", "hello"],
@@ -598,6 +598,32 @@ fn a_note_or_close_on_a_mistyped_order_is_refused_and_creates_nothing() {
     let (v, code) = env.json(&["list"]);
     assert_eq!(code, 0);
     assert_eq!(v["orders"].as_array().unwrap().len(), 0, "{v}");
+    // Opening one may bring a new order in (a dispute can come before any evidence), and says so;
+    // on an order the vault holds it says nothing of the kind.
+    env.vault()
+        .args(["dispute", "open", "8123456789012346", "--platform", "ebay"])
+        .args(["--reason", "INR"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: order 8123456789012346 was not in the vault: it is new",
+        ));
+    env.vault()
+        .args([
+            "dispute",
+            "close",
+            "8123456789012346",
+            "--outcome",
+            "withdrawn",
+        ])
+        .assert()
+        .success();
+    env.vault()
+        .args(["dispute", "open", "8123456789012346", "--platform", "ebay"])
+        .args(["--reason", "INR"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("not in the vault").not());
 }
 
 #[test]
