@@ -14,10 +14,10 @@ use crate::error::{Exit, Result};
 use crate::ledger::Ledger;
 use crate::store::order::OrderId;
 
-/// Open disputes by deadline and what evidence is missing; exits 4 when one is due within --within
+/// Open disputes by deadline and what evidence is held and missing; exits 4 when one is due within --within
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  vault due                             # open disputes by deadline, with what is missing\n  vault --json due --within 24h > due.json; [ $? -ne 4 ] || mail -s 'answers due' ops@example.com < due.json"
+    after_help = "Examples:\n  vault due                             # open disputes by deadline, with what is held and missing\n  vault --json due --within 24h > due.json; [ $? -ne 4 ] || mail -s 'answers due' ops@example.com < due.json"
 )]
 pub struct Args {
     /// Flag disputes due within this long (e.g. 48h, 3d); overdue ones always
