@@ -522,6 +522,13 @@ impl Parts<'_> {
                 // forget` erases it; an unreadable people table names nobody).
                 buyer: crate::case::buyer_of(self.entries.iter().copied())
                     .and_then(|key| crate::buyers::people(self.vault).ok()?.remove(key)),
+                // For a card holder's denial: the same buyer's earlier orders, undisputed.
+                earlier_orders: match self.case.open_dispute() {
+                    Some(d) if d.reason.family() == crate::dispute::ReasonFamily::Unauthorized => {
+                        self.case.earlier_undisputed()
+                    }
+                    _ => &[],
+                },
             },
             req,
         )

@@ -78,6 +78,14 @@ pub fn draft(i: &Input<'_>, platform: Platform) -> String {
         ));
     }
     s.extend(packed);
+    // A card holder's denial: the same buyer's earlier orders that went undisputed.
+    if !i.earlier_orders.is_empty() {
+        s.push(format!(
+            "The same buyer placed {} earlier order(s) with the shop that were not disputed: {}.",
+            i.earlier_orders.len(),
+            super::upload::earlier_list(i)
+        ));
+    }
     // The earliest third-party time-stamp of the order's records.
     if let Some(st) = i
         .entries

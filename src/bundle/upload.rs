@@ -197,6 +197,9 @@ pub struct Input<'a> {
     pub zone: Option<&'a crate::time::Zone>,
     /// The order's recorded buyer (`--buyer`, `--buyer-name`), unless erased.
     pub buyer: Option<crate::buyers::Person>,
+    /// For a card holder's denial: the same buyer's earlier orders with no dispute, each with
+    /// when it was first filed (`Case::earlier_undisputed`); empty otherwise.
+    pub earlier_orders: &'a [(OrderId, chrono::DateTime<chrono::Utc>)],
 }
 
 /// A photo or video still ready for the summary and for upload.
@@ -1302,6 +1305,16 @@ fn evidence_held(i: &Input<'_>) -> Vec<(String, String)> {
             ),
         ));
     }
+    if !i.earlier_orders.is_empty() {
+        rows.push((
+            "The buyer's earlier orders".to_string(),
+            format!(
+                "{} earlier order(s) of the same buyer, none disputed: {}",
+                i.earlier_orders.len(),
+                earlier_list(i)
+            ),
+        ));
+    }
     let stamps = i
         .entries
         .iter()
@@ -1329,6 +1342,26 @@ fn not_held(i: &Input<'_>, d: &DisputeOpened) -> Vec<(String, String)> {
         .into_iter()
         .map(|t| ("Outside vault's records".to_string(), t.to_string()));
     missing.chain(elsewhere).collect()
+}
+
+/// The buyer's earlier undisputed orders as people read them: `A (first filed 2 May 2026), …`,
+/// the first five and how many more.
+pub(super) fn earlier_list(i: &Input<'_>) -> String {
+    let mut list: Vec<String> = i
+        .earlier_orders
+        .iter()
+        .take(5)
+        .map(|(o, at)| {
+            format!(
+                "{o} (first filed {})",
+                super::forms::day(&crate::time::format_time(at))
+            )
+        })
+        .collect();
+    if i.earlier_orders.len() > 5 {
+        list.push(format!("and {} more", i.earlier_orders.len() - 5));
+    }
+    list.join(", ")
 }
 
 /// Ordered, first filed, packed, handed over, delivered, dispute opened, answer due.

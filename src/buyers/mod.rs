@@ -183,6 +183,60 @@ pub fn forget(vault: &Vault, id: &str) -> Result<bool> {
     Ok(had)
 }
 
+/// Largest order index of one buyer read (an order id per line).
+const MAX_INDEX: u64 = 1 << 20;
+
+/// `cache/buyers/<key>.orders`: the orders whose ledger records buyer `key`, one id per line, in
+/// the order they were recorded (duplicates possible). A cache: the orders' ledgers are the truth,
+/// so a reader checks each order's latest buyer, and `vault buyers` rewrites it from them.
+fn index_path(vault: &Vault, key: &str) -> PathBuf {
+    vault
+        .cache_dir()
+        .join("buyers")
+        .join(format!("{key}.orders"))
+}
+
+/// Note that `order`'s ledger records buyer `key` (an append of one short line, atomic among
+/// concurrent appends). A cache: failing to write it loses nothing.
+pub fn index_order(vault: &Vault, key: &str, order: &OrderId) {
+    let path = index_path(vault, key);
+    let append = || -> std::io::Result<()> {
+        std::fs::create_dir_all(path.parent().unwrap_or(vault.root()))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        f.write_all(format!("{order}\n").as_bytes())
+    };
+    let _ = append();
+}
+
+/// Rewrite every buyer's order index from `orders` (key → orders), as a full read of the
+/// ledgers found them. A cache: failing to write it loses nothing.
+pub fn reindex(vault: &Vault, orders: &BTreeMap<String, Vec<OrderId>>) {
+    for (key, list) in orders {
+        let text: String = list.iter().map(|o| format!("{o}\n")).collect();
+        let path = index_path(vault, key);
+        if std::fs::create_dir_all(path.parent().unwrap_or(vault.root())).is_ok() {
+            let _ = vault.write_file_atomic(&path, text.as_bytes());
+        }
+    }
+}
+
+/// The orders the index names for buyer `key`, each once, in the order recorded; none when
+/// there is no index (a vault from before it, or a cleared cache: `vault buyers` rebuilds it).
+pub fn indexed_orders(vault: &Vault, key: &str) -> Vec<OrderId> {
+    let Ok(bytes) = crate::bounded::read_file_at_most(&index_path(vault, key), MAX_INDEX) else {
+        return Vec::new();
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter_map(|l| l.trim().parse::<OrderId>().ok())
+        .filter(|o| seen.insert(o.clone()))
+        .collect()
+}
+
 /// Flagged or unflagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -28,6 +28,7 @@ pub struct Case<'v> {
     vault: &'v Vault,
     ledger: Ledger,
     timeline: OnceCell<Vec<TimelineEvent>>,
+    earlier: OnceCell<Vec<(OrderId, DateTime<Utc>)>>,
 }
 
 /// A dispute of the order: how it was opened and, once it ended, how it closed.
@@ -58,6 +59,7 @@ impl<'v> Case<'v> {
             vault,
             ledger,
             timeline: OnceCell::new(),
+            earlier: OnceCell::new(),
         }
     }
 
@@ -152,6 +154,7 @@ impl<'v> Case<'v> {
                 .any(|t| mentions_signature(&t.event.description)),
             tracking_snapshots: items.iter().filter(|i| i.kind == Kind::Tracking).count(),
             photos_before_first_scan: before,
+            earlier_undisputed: 0,
             photos: photos.len(),
             chats: items.iter().filter(|i| i.kind == Kind::Chat).count(),
         }
@@ -163,14 +166,49 @@ impl<'v> Case<'v> {
         let Some(d) = self.open_dispute() else {
             return (Vec::new(), Vec::new());
         };
+        let mut evidence = self.evidence();
+        if d.reason.family() == crate::dispute::ReasonFamily::Unauthorized {
+            evidence.earlier_undisputed = self.earlier_undisputed().len();
+        }
         let (mut held, mut missing) = (Vec::new(), Vec::new());
-        for c in crate::dispute::checklist(d, &self.evidence()) {
-            match c.held {
-                Some(h) => held.push(h),
-                None => missing.push(crate::dispute::Missing::new(c.code, c.missing)),
+        for c in crate::dispute::checklist(d, &evidence) {
+            match (c.held, c.missing) {
+                (Some(h), _) => held.push(h),
+                (None, Some(m)) => missing.push(crate::dispute::Missing::new(c.code, m)),
+                (None, None) => {}
             }
         }
         (held, missing)
+    }
+
+    /// The same buyer's other orders, first filed before this one, with no dispute: each with
+    /// when it was first filed, oldest first, read on first use. Found through the buyers' order index (a cache,
+    /// `crate::buyers::indexed_orders`) and checked against each order's own ledger, so the cost
+    /// is the buyer's orders, not the vault's.
+    pub fn earlier_undisputed(&self) -> &[(OrderId, DateTime<Utc>)] {
+        self.earlier.get_or_init(|| {
+            let (Some(key), Some(first)) = (self.buyer(), self.ledger.entries().next()) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            // This order itself is not earlier than its own first entry.
+            for order in crate::buyers::indexed_orders(self.vault, key) {
+                let Ok(Some(other)) = Ledger::read_existing(self.vault, &order) else {
+                    continue;
+                };
+                let disputed = other
+                    .entries()
+                    .any(|e| matches!(e.event, Event::DisputeOpen { .. }));
+                match other.entries().next() {
+                    Some(e) if buyer(&other) == Some(key) && !disputed && e.at < first.at => {
+                        out.push((order, e.at));
+                    }
+                    _ => {}
+                }
+            }
+            out.sort_by_key(|(_, at)| *at);
+            out
+        })
     }
 
     /// What the open dispute's reason asks for that vault cannot tell it holds (empty when none is

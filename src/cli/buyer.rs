@@ -103,6 +103,8 @@ impl BuyerArgs {
                 event: Event::Buyer { buyer: key.clone() },
                 note: None,
             });
+            // The buyer's order index (a cache: readers check each order's own ledger).
+            buyers::index_order(vault, &key, app.order());
         }
         Ok(Flags::read(vault)?
             .flagged(&key)

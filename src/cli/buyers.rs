@@ -109,6 +109,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Exit> {
             tally.offered(&span.offers);
         }
     }
+    // Having read every order, rewrite the buyers' order index (a cache the bundle's
+    // earlier-orders lookup reads) from what the ledgers say.
+    buyers::reindex(
+        &vault,
+        &by_key
+            .iter()
+            .map(|(k, (orders, _))| (k.clone(), orders.clone()))
+            .collect(),
+    );
     // Flagged buyers no order names yet (flagged by ID, or imported from another shop) too.
     for key in latest.keys() {
         by_key.entry((*key).to_string()).or_default();

@@ -431,6 +431,9 @@ pub struct Evidence {
     pub chats: usize,
     /// A carrier event says the parcel was signed for.
     pub signed: bool,
+    /// The same buyer's earlier orders in the vault with no dispute (counted for the card-holder
+    /// reasons only: it reads those orders' ledgers).
+    pub earlier_undisputed: usize,
 }
 
 /// eBay's and PayPal's published threshold: an item not received claim on an order of this many
@@ -479,6 +482,8 @@ pub enum MissingCode {
     PackingPhotos,
     PhotosBeforeFirstScan,
     Conversation,
+    /// Never missing: the buyer's earlier undisputed orders, held or not.
+    EarlierOrders,
 }
 
 impl Missing {
@@ -509,8 +514,9 @@ pub struct Check {
     pub code: MissingCode,
     /// Held: what the order holds (`a tracking snapshot with a delivered event`).
     pub held: Option<String>,
-    /// Missing: what to add (`a tracking snapshot (vault add --kind tracking)`).
-    pub missing: String,
+    /// Missing: what to add (`a tracking snapshot (vault add --kind tracking)`); None for what
+    /// helps when held but is not missing when not (the buyer's earlier orders).
+    pub missing: Option<String>,
 }
 
 impl Check {
@@ -518,7 +524,7 @@ impl Check {
         Check {
             code,
             held,
-            missing: missing.into(),
+            missing: Some(missing.into()),
         }
     }
 }
@@ -596,6 +602,18 @@ pub fn checklist(d: &DisputeOpened, e: &Evidence) -> Vec<Check> {
                 signed(),
                 "a delivery signed for by the customer (the carrier's signature record)",
             ));
+        }
+        // The same buyer's earlier orders that went undisputed: held when the vault has them,
+        // never missing (the card's own history is the payment processor's, to supply).
+        if e.earlier_undisputed > 0 {
+            c.push(Check {
+                code: C::EarlierOrders,
+                held: Some(format!(
+                    "{} earlier order(s) of the same buyer in the vault, none disputed",
+                    e.earlier_undisputed
+                )),
+                missing: None,
+            });
         }
     }
     c.push(Check::new(
@@ -680,7 +698,7 @@ mod tests {
         checklist(d, e)
             .into_iter()
             .filter(|c| c.held.is_none())
-            .map(|c| Missing::new(c.code, c.missing))
+            .filter_map(|c| Some(Missing::new(c.code, c.missing?)))
             .collect()
     }
 
@@ -694,6 +712,7 @@ mod tests {
             photos: 4,
             chats: 1,
             signed: true,
+            earlier_undisputed: 2,
         };
         let held = |r: &str, e: &Evidence| -> Vec<String> {
             checklist(&d(r), e)
@@ -706,6 +725,7 @@ mod tests {
             [
                 "2 tracking snapshot(s), with a delivered event",
                 "the delivery, signed for (in the carrier's events)",
+                "2 earlier order(s) of the same buyer in the vault, none disputed",
                 "the conversation with the buyer (1 export(s))"
             ]
         );
@@ -720,13 +740,23 @@ mod tests {
             held("duplicate", &all),
             ["the conversation with the buyer (1 export(s))"]
         );
-        // Every item is one or the other.
+        // Every item is one or the other; the buyer's earlier orders are never missing.
         let none = Evidence::default();
         for r in Reason::ALL {
             let n = checklist(&d(r.as_str()), &none).len();
             assert_eq!(missing(&d(r.as_str()), &none).len(), n, "{r}");
             assert!(held(r.as_str(), &none).is_empty(), "{r}");
         }
+        let delivered_only = Evidence {
+            delivered: true,
+            tracking_snapshots: 1,
+            ..Evidence::default()
+        };
+        assert!(
+            !missing(&d("fraudulent"), &delivered_only)
+                .iter()
+                .any(|m| m.code == MissingCode::EarlierOrders)
+        );
     }
 
     fn t(s: &str) -> DateTime<FixedOffset> {
@@ -973,6 +1003,7 @@ mod tests {
             photos: 4,
             chats: 1,
             signed: false,
+            earlier_undisputed: 0,
         };
         assert!(missing(&ali("not-received"), &good).is_empty());
         assert!(missing(&ali("not-as-described:damaged"), &good).is_empty());

@@ -227,6 +227,22 @@ fn open(env: &Env, platform: &str, reason: &str, case: &str) {
         .success();
 }
 
+/// A dispute on another order, opened as the platform writes its reason.
+fn open_on(env: &Env, order: &str, platform: &str, reason: &str) {
+    env.vault()
+        .args([
+            "dispute",
+            "open",
+            order,
+            "--platform",
+            platform,
+            "--reason",
+            reason,
+        ])
+        .assert()
+        .success();
+}
+
 fn close(env: &Env) {
     env.vault()
         .args(["dispute", "close", ORDER, "--outcome", "withdrawn"])
@@ -807,4 +823,82 @@ fn a_statement_over_the_platform_s_limit_is_said_and_cut_only_in_the_form_data()
         form(&env, "data/upload/stripe-evidence.json")["evidence"]["uncategorized_text"],
         long.as_str()
     );
+}
+
+/// A card holder's denial: the same buyer's earlier orders that were never disputed are evidence
+/// the vault holds. They are in `due`'s and the bundle's `held`, on the summary and in the draft;
+/// an order of theirs with a dispute, another buyer's order, and any reason but the card holder's
+/// are not; the buyers' order index is a cache that `vault buyers` rebuilds.
+#[test]
+fn a_card_holder_s_denial_cites_the_buyer_s_earlier_undisputed_orders() {
+    let env = Env::new();
+    let add = |order: &str, buyer: &str, file: &std::path::Path| {
+        env.vault()
+            .args(["add", "-q", "--order", order, "--buyer", buyer])
+            .arg(file)
+            .assert()
+            .success();
+    };
+    let note = env.write("in/note.txt", b"packing list\n");
+    add("7001", "lena-77", &note);
+    add("7002", "lena-77", &note);
+    open_on(&env, "7002", "ebay", "INR");
+    add("7003", "someone-else", &note);
+    let mut later = env.vault();
+    later
+        .args(["add", "-q", "--order", ORDER, "--buyer", "lena-77"])
+        .args(["--buyer-name", "Lena (buyer)"]);
+    for f in std::fs::read_dir(common::example_evidence()).unwrap() {
+        later.arg(f.unwrap().path());
+    }
+    later.assert().success();
+    let held = "1 earlier order(s) of the same buyer in the vault, none disputed";
+    let cites = |env: &Env, reason: &str| {
+        open(env, "stripe", reason, "C-1");
+        let (due, _) = env.json(&["due"]);
+        let due_held = due["disputes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["order"] == ORDER)
+            .unwrap()["held"]
+            .to_string();
+        let (v, code) = crate::upload::bundle(env, &["--platform", "stripe"]);
+        assert_eq!(code, 0, "{v}");
+        let statement = text_of(env, "data/upload/statement.txt");
+        close(env);
+        (due_held, v["dispute"]["held"].to_string(), statement)
+    };
+    let (due_held, bundle_held, statement) = cites(&env, "fraudulent");
+    assert!(due_held.contains(held), "{due_held}");
+    assert!(bundle_held.contains(held), "{bundle_held}");
+    assert!(
+        statement.contains("The same buyer placed 1 earlier order(s) with the shop that were not disputed: 7001 (first filed 20"),
+        "{statement}"
+    );
+    assert!(
+        !statement.contains("7002") && !statement.contains("7003"),
+        "{statement}"
+    );
+    if have_tool("pdftotext", &["-v"]) {
+        let text = squash(&summary_text(&env));
+        assert!(
+            text.contains(&squash("The buyer's earlier orders")),
+            "{text}"
+        );
+    }
+    // Not for another reason.
+    let (due_held, bundle_held, statement) = cites(&env, "product_not_received");
+    assert!(!due_held.contains("earlier order") && !bundle_held.contains("earlier order"));
+    assert!(!statement.contains("earlier order"), "{statement}");
+    // The index is a cache: cleared, nothing is cited (never a wrong claim); `vault buyers`
+    // rebuilds it from the ledgers.
+    std::fs::remove_dir_all(env.vault_dir().join("cache/buyers")).unwrap();
+    let (_, bundle_held, statement) = cites(&env, "fraudulent");
+    assert!(!bundle_held.contains("earlier order"), "{bundle_held}");
+    assert!(!statement.contains("earlier order"), "{statement}");
+    env.vault().arg("buyers").assert().success();
+    let (_, bundle_held, statement) = cites(&env, "unauthorized");
+    assert!(bundle_held.contains(held), "{bundle_held}");
+    assert!(statement.contains("7001 (first filed"), "{statement}");
 }
