@@ -189,17 +189,24 @@ const MAX_INDEX: u64 = 1 << 20;
 /// `cache/buyers/<key>.orders`: the orders whose ledger records buyer `key`, one id per line, in
 /// the order they were recorded (duplicates possible). A cache: the orders' ledgers are the truth,
 /// so a reader checks each order's latest buyer, and `vault buyers` rewrites it from them.
-fn index_path(vault: &Vault, key: &str) -> PathBuf {
-    vault
-        .cache_dir()
-        .join("buyers")
-        .join(format!("{key}.orders"))
+/// None for anything but a key as [`key_with`] makes them (`b-` and 24 lower-case hex digits):
+/// a key read from an edited ledger never names a path.
+fn index_path(vault: &Vault, key: &str) -> Option<PathBuf> {
+    let hex = key.strip_prefix("b-")?;
+    (hex.len() == 24 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then(|| {
+        vault
+            .cache_dir()
+            .join("buyers")
+            .join(format!("{key}.orders"))
+    })
 }
 
 /// Note that `order`'s ledger records buyer `key` (an append of one short line, atomic among
 /// concurrent appends). A cache: failing to write it loses nothing.
 pub fn index_order(vault: &Vault, key: &str, order: &OrderId) {
-    let path = index_path(vault, key);
+    let Some(path) = index_path(vault, key) else {
+        return;
+    };
     let append = || -> std::io::Result<()> {
         std::fs::create_dir_all(path.parent().unwrap_or(vault.root()))?;
         let mut f = std::fs::OpenOptions::new()
@@ -215,8 +222,10 @@ pub fn index_order(vault: &Vault, key: &str, order: &OrderId) {
 /// ledgers found them. A cache: failing to write it loses nothing.
 pub fn reindex(vault: &Vault, orders: &BTreeMap<String, Vec<OrderId>>) {
     for (key, list) in orders {
+        let Some(path) = index_path(vault, key) else {
+            continue;
+        };
         let text: String = list.iter().map(|o| format!("{o}\n")).collect();
-        let path = index_path(vault, key);
         if std::fs::create_dir_all(path.parent().unwrap_or(vault.root())).is_ok() {
             let _ = vault.write_file_atomic(&path, text.as_bytes());
         }
@@ -226,7 +235,9 @@ pub fn reindex(vault: &Vault, orders: &BTreeMap<String, Vec<OrderId>>) {
 /// The orders the index names for buyer `key`, each once, in the order recorded; none when
 /// there is no index (a vault from before it, or a cleared cache: `vault buyers` rebuilds it).
 pub fn indexed_orders(vault: &Vault, key: &str) -> Vec<OrderId> {
-    let Ok(bytes) = crate::bounded::read_file_at_most(&index_path(vault, key), MAX_INDEX) else {
+    let Some(Ok(bytes)) =
+        index_path(vault, key).map(|p| crate::bounded::read_file_at_most(&p, MAX_INDEX))
+    else {
         return Vec::new();
     };
     let mut seen = std::collections::BTreeSet::new();
@@ -473,6 +484,23 @@ pub fn csv_records(text: &str) -> std::result::Result<Vec<Vec<String>>, String> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_key_names_an_index_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, _) = crate::store::Vault::init(dir.path()).unwrap();
+        let key = super::key_with(b"salt", "lena-77");
+        assert!(super::index_path(&vault, &key).is_some(), "{key}");
+        for bad in [
+            "../../etc/x",
+            "b-../../../../x",
+            "b-ABCDEF0123456789abcdef01",
+            "b-12",
+            "",
+        ] {
+            assert!(super::index_path(&vault, bad).is_none(), "{bad}");
+        }
+    }
+
     use super::*;
 
     fn entry(seq: u64, prev: Digest, event: FlagEvent) -> Vec<u8> {

@@ -182,9 +182,9 @@ impl<'v> Case<'v> {
     }
 
     /// The same buyer's other orders, first filed before this one, with no dispute: each with
-    /// when it was first filed, oldest first, read on first use. Found through the buyers' order index (a cache,
-    /// `crate::buyers::indexed_orders`) and checked against each order's own ledger, so the cost
-    /// is the buyer's orders, not the vault's.
+    /// when it was first filed, oldest first, read on first use. Found through the buyers' order
+    /// index (a cache, `crate::buyers::indexed_orders`) and checked against each order's own
+    /// ledger, so the cost is the buyer's orders, not the vault's.
     pub fn earlier_undisputed(&self) -> &[(OrderId, DateTime<Utc>)] {
         self.earlier.get_or_init(|| {
             let (Some(key), Some(first)) = (self.buyer(), self.ledger.entries().next()) else {
