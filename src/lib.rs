@@ -54,6 +54,14 @@ pub(crate) fn failpoint(name: &str) {
     }
 }
 
+/// Race-test hook: when `VAULT_FAILPOINT` names this point, the process waits a second here,
+/// holding whatever it holds, so that a test can run a second process into the window.
+pub(crate) fn failpoint_pause(name: &str) {
+    if failpoint_is(name) {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
 #[cfg(not(feature = "failpoints"))]
 pub(crate) fn failpoint_is(_name: &str) -> bool {
     false

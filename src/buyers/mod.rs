@@ -135,6 +135,22 @@ pub fn people(vault: &Vault) -> Result<BTreeMap<String, Person>> {
     })
 }
 
+/// The people table's lock (`buyers/people.lock`), held while the table is read and rewritten so
+/// that two processes remembering or forgetting buyers at once both keep their change (the table
+/// itself is replaced by a rename, so it cannot carry the lock).
+fn lock_people(vault: &Vault) -> Result<std::fs::File> {
+    std::fs::create_dir_all(dir(vault)).at(dir(vault))?;
+    let path = dir(vault).join("people.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .at(&path)?;
+    f.lock().at(&path)?;
+    Ok(f)
+}
+
 fn write_people(vault: &Vault, table: &BTreeMap<String, Person>) -> Result<()> {
     std::fs::create_dir_all(dir(vault)).at(dir(vault))?;
     let mut json = serde_json::to_vec_pretty(table).expect("a table serialises");
@@ -150,7 +166,9 @@ pub fn remember(vault: &Vault, id: &str, name: Option<&str>) -> Result<String> {
 /// [`remember`] for many buyers, the table rewritten once; their keys, in order.
 pub fn remember_all(vault: &Vault, buyers: &[(&str, Option<&str>)]) -> Result<Vec<String>> {
     let s = salt(vault)?;
+    let _lock = lock_people(vault)?;
     let mut table = people(vault)?;
+    crate::failpoint_pause("people-read");
     let mut changed = false;
     let mut keys = Vec::with_capacity(buyers.len());
     for (id, name) in buyers {
@@ -175,6 +193,7 @@ pub fn remember_all(vault: &Vault, buyers: &[(&str, Option<&str>)]) -> Result<Ve
 /// Erase buyer `id`'s personal data (ID and name); whether there was any.
 pub fn forget(vault: &Vault, id: &str) -> Result<bool> {
     let k = key(vault, id)?;
+    let _lock = lock_people(vault)?;
     let mut table = people(vault)?;
     let had = table.remove(&k).is_some();
     if had {

@@ -369,3 +369,44 @@ fn bad_buyer_arguments_are_usage_errors_that_store_nothing() {
     );
     env.vault().arg("verify").assert().success();
 }
+
+/// Two processes remembering new buyers at once both keep theirs: the people table is read and
+/// rewritten under its lock. The first waits a second between reading and writing the table
+/// (failpoint `people-read`) while the second runs into that window.
+#[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `cargo test --features failpoints`"
+)]
+fn buyers_remembered_at_once_are_all_kept() {
+    let env = Env::new();
+    let a = env.write("in/a.txt", b"a\n");
+    let b = env.write("in/b.txt", b"b\n");
+    // The salt exists first: the race under test is the table's, not the salt's.
+    env.vault()
+        .args(["buyer", "flag", "someone", "--reason", "setup"])
+        .assert()
+        .success();
+    let mut slow = std::process::Command::new(assert_cmd::cargo::cargo_bin("vault"));
+    slow.env("VAULT_DIR", env.vault_dir())
+        .env("VAULT_NO_PROGRESS", "1")
+        .env("HOME", env.path("home"))
+        .env("USER", "tester")
+        .current_dir(env.dir.path())
+        .env("VAULT_FAILPOINT", "people-read")
+        .args(["add", "-q", "--order", "7001", "--buyer", "first-buyer"])
+        .arg(&a);
+    let mut slow = slow.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    env.vault()
+        .args(["add", "-q", "--order", "7002", "--buyer", "second-buyer"])
+        .arg(&b)
+        .assert()
+        .success();
+    assert!(slow.wait().unwrap().success());
+    let (v, code) = env.json(&["buyers"]);
+    assert_eq!(code, 0, "{v}");
+    for id in ["first-buyer", "second-buyer"] {
+        assert_eq!(buyer(&v, id)["orders"].as_array().unwrap().len(), 1, "{v}");
+    }
+}
