@@ -520,15 +520,11 @@ impl Parts<'_> {
                 zone,
                 // The order's recorded buyer, while their personal data is kept (`vault buyer
                 // forget` erases it; an unreadable people table names nobody).
-                buyer: crate::case::buyer_of(self.entries.iter().copied())
+                buyer: self
+                    .case
+                    .buyer()
                     .and_then(|key| crate::buyers::people(self.vault).ok()?.remove(key)),
-                // For a card holder's denial: the same buyer's earlier orders, undisputed.
-                earlier_orders: match self.case.open_dispute() {
-                    Some(d) if d.reason.family() == crate::dispute::ReasonFamily::Unauthorized => {
-                        self.case.earlier_undisputed()
-                    }
-                    _ => &[],
-                },
+                earlier_orders: self.case.earlier_undisputed(),
             },
             req,
         )

@@ -166,10 +166,10 @@ impl<'v> Case<'v> {
         let Some(d) = self.open_dispute() else {
             return (Vec::new(), Vec::new());
         };
-        let mut evidence = self.evidence();
-        if d.reason.family() == crate::dispute::ReasonFamily::Unauthorized {
-            evidence.earlier_undisputed = self.earlier_undisputed().len();
-        }
+        let evidence = Evidence {
+            earlier_undisputed: self.earlier_undisputed().len(),
+            ..self.evidence()
+        };
         let (mut held, mut missing) = (Vec::new(), Vec::new());
         for c in crate::dispute::checklist(d, &evidence) {
             match (c.held, c.missing) {
@@ -181,13 +181,20 @@ impl<'v> Case<'v> {
         (held, missing)
     }
 
-    /// The same buyer's other orders, first filed before this one, with no dispute: each with
-    /// when it was first filed, oldest first, read on first use. Found through the buyers' order
-    /// index (a cache, `crate::buyers::indexed_orders`) and checked against each order's own
-    /// ledger, so the cost is the buyer's orders, not the vault's.
+    /// For an open card-holder denial (`fraudulent`, `unrecognized`, `unauthorized`: the reasons
+    /// they answer), the same buyer's other orders first filed before this one, with no
+    /// dispute: each with when it was first filed, oldest first, read on first use; empty for
+    /// any other order. Found through the buyers' order index (a cache,
+    /// `crate::buyers::indexed_orders`) and checked against each order's own ledger, so the cost
+    /// is the buyer's orders, not the vault's.
     pub fn earlier_undisputed(&self) -> &[(OrderId, DateTime<Utc>)] {
         self.earlier.get_or_init(|| {
-            let (Some(key), Some(first)) = (self.buyer(), self.ledger.entries().next()) else {
+            let denied = self
+                .open_dispute()
+                .is_some_and(|d| d.reason.family() == crate::dispute::ReasonFamily::Unauthorized);
+            let (true, Some(key), Some(first)) =
+                (denied, self.buyer(), self.ledger.entries().next())
+            else {
                 return Vec::new();
             };
             let mut out = Vec::new();
